@@ -1,0 +1,24 @@
+// Bundles src/bin/deloc.ts into dist/deloc.js with code splitting: every command module and the
+// libraries only it uses land in their own chunk, loaded on demand. Dependencies stay external
+// (installed by npm). Writes dist/meta.json, the bundle report (`npx esbuild --analyze` reads it).
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+const result = await build({
+  entryPoints: { deloc: "src/bin/deloc.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  sourcemap: true,
+  metafile: true,
+  chunkNames: "chunks/[name]-[hash]",
+  define: { DELOC_VERSION: JSON.stringify(pkg.version) },
+  logLevel: "warning",
+});
+writeFileSync("dist/meta.json", JSON.stringify(result.metafile));

@@ -1,0 +1,16 @@
+/** Service templates, groups and recipes. */
+
+/** The catalog as plain names, for the stack file's rules. */
+export { catalogIndex } from "./catalog-index.js";
+/** Read the built-in catalog and user template folders. */
+export { builtinCatalogDir, loadCatalog, readTemplateFile } from "./load.js";
+export type {
+  Catalog,
+  EndpointTemplate,
+  JvmSettings,
+  ProfileResources,
+  Recipe,
+  SecretKind,
+  ServiceTemplate,
+  TemplateVariant,
+} from "./template.js";

@@ -1,0 +1,124 @@
+/**
+ * The schema of a catalog template file (`catalog/services/*.yaml` and user template folders).
+ * A file is either one service, or a group (`components:`) whose members share its image, env,
+ * secrets and requirements. Reuses the stack file's checks for sizes, durations and ports.
+ */
+import { z } from "zod";
+import { checkCpu, checkDuration, checkSize } from "../config/index.js";
+import { CONDITIONS, PROFILES, RESTART_POLICIES } from "../core/index.js";
+
+function checked(check: (value: unknown) => string | undefined) {
+  return z.unknown().superRefine((value, ctx) => {
+    const message = check(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+}
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lower-case letters, digits and dashes");
+const argv = z.array(z.string()).min(1);
+const env = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const port = z.strictObject({
+  name,
+  container: z.int().min(1).max(65535),
+  /** Host port to publish; omit to keep the port inside the stack network. */
+  host: z.int().min(1).max(65535).optional(),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+});
+
+const healthCheck = z.strictObject({
+  command: argv,
+  interval: checked(checkDuration).default("5s"),
+  timeout: checked(checkDuration).default("3s"),
+  retries: z.int().min(0).default(30),
+  startPeriod: checked(checkDuration).default("0s"),
+  startInterval: checked(checkDuration).default("250ms"),
+});
+
+const profileResources = z.strictObject({
+  memory: z.strictObject({ min: checked(checkSize), preferred: checked(checkSize) }),
+  cpu: checked(checkCpu),
+});
+
+const dependsOn = z.record(z.string(), z.enum(CONDITIONS));
+
+const variant = z.strictObject({
+  description: z.string(),
+  image: z.string().optional(),
+  command: argv.optional(),
+  env: env.default({}),
+  unsetEnv: z.array(z.string()).default([]),
+  dependsOn: dependsOn.default({}),
+  requires: z.array(name).default([]),
+});
+
+/** Fields a service (or a group component) declares. */
+const serviceFields = {
+  description: z.string(),
+  category: z.string().optional(),
+  image: z.string().optional(),
+  command: argv.optional(),
+  entrypoint: argv.optional(),
+  env: env.optional(),
+  ports: z.array(port).optional(),
+  /** Short form `"name:/path"` or `"./host/path:/path"`, as in the stack file. */
+  volumes: z.array(z.string()).optional(),
+  healthCheck: healthCheck.optional(),
+  dependsOn: dependsOn.optional(),
+  requires: z.array(name).optional(),
+  endpoints: z
+    .array(z.strictObject({ name, url: z.string(), description: z.string().optional() }))
+    .optional(),
+  resources: z.strictObject(
+    Object.fromEntries(PROFILES.map((p) => [p, profileResources])) as Record<
+      (typeof PROFILES)[number],
+      typeof profileResources
+    >,
+  ),
+  jvm: z
+    .strictObject({
+      heapRatio: z.number().gt(0).lt(1),
+      env: z.string(),
+      format: z
+        .string()
+        .refine((f) => f.includes("{{heap}}") || f.includes("{{heapMib}}"), "must contain {{heap}}"),
+    })
+    .optional(),
+  scalable: z.boolean().optional(),
+  stateful: z.boolean().optional(),
+  oneShot: z.boolean().optional(),
+  restart: z.enum(RESTART_POLICIES).optional(),
+  secrets: z.record(z.string(), z.enum(["password", "fernet", "token"])).optional(),
+  variants: z.record(name, variant).optional(),
+  docs: z.string().optional(),
+};
+
+export const serviceFileSchema = z.strictObject({ name, ...serviceFields, image: z.string() });
+
+const componentSchema = z.strictObject({
+  ...serviceFields,
+  resources: serviceFields.resources,
+});
+
+export const groupFileSchema = z.strictObject({
+  name,
+  description: z.string(),
+  category: z.string().optional(),
+  image: z.string(),
+  env: env.optional(),
+  volumes: z.array(z.string()).optional(),
+  requires: z.array(name).optional(),
+  secrets: z.record(z.string(), z.enum(["password", "fernet", "token"])).optional(),
+  docs: z.string().optional(),
+  components: z.record(name, componentSchema),
+});
+
+export const recipesFileSchema = z.strictObject({
+  recipes: z.record(name, z.strictObject({ description: z.string(), services: z.array(name).min(1) })),
+});
+
+export type ServiceFile = z.infer<typeof serviceFileSchema>;
+export type GroupFile = z.infer<typeof groupFileSchema>;
+export type ComponentFile = z.infer<typeof componentSchema>;

@@ -1,0 +1,129 @@
+/**
+ * Every command, as data: its options, what it completes, and a lazy loader for its module. The
+ * argument parser, `help` and shell completion are all built from this one table, and a command's
+ * module (with the heavy libraries it uses) is imported only when that command runs.
+ */
+import type { CommandContext } from "./context.js";
+
+export type CommandRun = (
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+) => Promise<number>;
+
+export type Completion = "services" | "recipes" | "profiles" | "strategies" | "targets" | "shells" | "files";
+
+export interface OptionDef {
+  flags: string;
+  description: string;
+  completes?: Completion;
+}
+
+export interface CommandDef {
+  name: string;
+  summary: string;
+  /** Positional arguments as commander writes them, e.g. `[service]`. */
+  args?: string;
+  argCompletes?: Completion;
+  options: OptionDef[];
+  /** Read commands print JSON with `--json`. */
+  json?: boolean;
+  hidden?: boolean;
+  subcommands?: CommandDef[];
+  load?: () => Promise<CommandRun>;
+}
+
+const file: OptionDef = {
+  flags: "-f, --file <path>",
+  description: "stack file (default: ./deloc.yaml)",
+  completes: "files",
+};
+const profile: OptionDef = {
+  flags: "--profile <profile>",
+  description: "sizing profile: minimal | development | production",
+  completes: "profiles",
+};
+
+export const COMMANDS: CommandDef[] = [
+  {
+    name: "init",
+    summary: "Write a commented deloc.yaml from a recipe",
+    options: [
+      {
+        flags: "--recipe <recipe>",
+        description: "streaming | lakehouse | orchestration | full (default: streaming)",
+        completes: "recipes",
+      },
+      profile,
+      { flags: "--name <name>", description: "stack name (default: the folder's name)" },
+      {
+        flags: "-f, --file <path>",
+        description: "where to write (default: ./deloc.yaml)",
+        completes: "files",
+      },
+      { flags: "--force", description: "overwrite an existing file" },
+    ],
+    load: () => import("./commands/init.js").then((m) => m.init),
+  },
+  {
+    name: "plan",
+    summary: "Show what would run: images, phases, memory, CPU, heap, ports",
+    options: [
+      file,
+      profile,
+      { flags: "--memory <size>", description: "plan as if the machine had this much memory, e.g. 8g" },
+      { flags: "--cpus <n>", description: "plan as if the machine had this many CPUs" },
+      {
+        flags: "--strategy <strategy>",
+        description: "parallel | sequential | hybrid",
+        completes: "strategies",
+      },
+    ],
+    json: true,
+    load: () => import("./commands/plan.js").then((m) => m.planCommand),
+  },
+  {
+    name: "catalog",
+    summary: "List the services DELoc knows",
+    options: [file],
+    json: true,
+    load: () => import("./commands/catalog.js").then((m) => m.catalogList),
+    subcommands: [
+      {
+        name: "show",
+        summary: "Show one catalog service: image, ports, profiles, dependencies, health check",
+        args: "<service>",
+        argCompletes: "services",
+        options: [file],
+        json: true,
+        load: () => import("./commands/catalog.js").then((m) => m.catalogShow),
+      },
+    ],
+  },
+  {
+    name: "resources",
+    summary: "Show detected CPU, memory and disk, and the budget left for services",
+    options: [
+      { flags: "--memory <size>", description: "show the budget for a machine with this much memory" },
+      { flags: "--cpus <n>", description: "show the budget for a machine with this many CPUs" },
+    ],
+    json: true,
+    load: () => import("./commands/resources.js").then((m) => m.resources),
+  },
+  {
+    name: "completion",
+    summary: "Print a shell completion script: bash | zsh | fish",
+    args: "<shell>",
+    argCompletes: "shells",
+    options: [],
+    load: () => import("./commands/completion.js").then((m) => m.completion),
+  },
+  {
+    name: "__complete",
+    summary: "Completion candidates for the words given (used by the completion scripts)",
+    args: "[words...]",
+    options: [],
+    hidden: true,
+    load: () => import("./commands/completion.js").then((m) => m.complete),
+  },
+];

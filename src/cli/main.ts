@@ -1,0 +1,85 @@
+/**
+ * Parses arguments with commander, built from the command table, and runs the chosen command's
+ * lazily imported module. Returns the exit code; the bin sets it.
+ */
+import os from "node:os";
+import { Command, CommanderError } from "commander";
+import pc from "picocolors";
+import { COMMANDS, type CommandDef } from "./command-table.js";
+import type { CommandContext } from "./context.js";
+import { reportError } from "./errors.js";
+
+export async function main(
+  argv: string[],
+  version: string,
+  overrides: Partial<CommandContext> = {},
+): Promise<number> {
+  const tty = overrides.tty ?? (process.stdout.isTTY === true && !process.env.CI);
+  const ctx: CommandContext = {
+    cwd: process.cwd(),
+    env: process.env,
+    home: os.homedir(),
+    version,
+    tty,
+    color: tty && pc.isColorSupported,
+    out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+    ...overrides,
+  };
+
+  let exitCode = 0;
+  let json = argv.includes("--json");
+  const program = new Command("deloc")
+    .description("Bring up a data-engineering stack on this machine, sized to fit it.")
+    .version(version, "-V, --version")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 2 bad input (stack file, flags), 3 not enough memory, 70 a bug in DELoc.\nDocs: README.md",
+    );
+  program
+    .command("help [command]", { hidden: false })
+    .description("Show help for a command")
+    .action((name?: string) => {
+      const target = name ? program.commands.find((c) => c.name() === name) : undefined;
+      (target ?? program).outputHelp();
+    });
+
+  const attach = (parent: Command, def: CommandDef) => {
+    const cmd = parent.command(def.args ? `${def.name} ${def.args}` : def.name, {
+      hidden: def.hidden ?? false,
+    });
+    cmd.description(def.summary);
+    for (const o of def.options) cmd.option(o.flags, o.description);
+    if (def.json) cmd.option("--json", "print JSON");
+    for (const sub of def.subcommands ?? []) attach(cmd, sub);
+    const load = def.load;
+    if (load)
+      cmd.action(async (...params: unknown[]) => {
+        const command = params.at(-1) as Command;
+        const opts = command.opts();
+        json = opts.json === true;
+        const args = command.args.slice(0, def.args ? undefined : 0);
+        const run = await load();
+        exitCode = await run(ctx, args.flat() as string[], opts);
+      });
+  };
+  for (const def of COMMANDS) attach(program, def);
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed the problem; help and version exit 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(e, ctx, json);
+  }
+}

@@ -1,0 +1,20 @@
+/** Load and validate a stack file. */
+export {
+  findStackFile,
+  type LoadOptions,
+  type LoadResult,
+  loadStack,
+  loadStackText,
+  STACK_FILE_NAMES,
+} from "./load.js";
+/** Defaults of the stack file. */
+export { HEALTH_CHECK_DEFAULTS, STACK_DEFAULTS } from "./phases/defaults.js";
+/** Capacity overrides from flags and environment. */
+export { type CapacityOverride, type LayerFlags, readCapacity } from "./phases/layer.js";
+export { normalizeArgv, normalizeEnv, normalizePort, normalizeVolume } from "./phases/normalize.js";
+export type { Locate } from "./phases/parse.js";
+export { parse as parseYaml } from "./phases/parse.js";
+/** Rules that need the catalog's names. */
+export { type CatalogIndex, checkAgainstCatalog } from "./phases/rules.js";
+/** Schema parts the catalog reuses. */
+export { checkCpu, checkDuration, checkSize } from "./phases/schema.js";

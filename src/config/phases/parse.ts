@@ -1,0 +1,70 @@
+/**
+ * Phase 1: YAML text → document that keeps every node's offset, plus a `locate` function that
+ * turns a dotted path into `file:line:column` for messages of the later phases.
+ */
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import type { Diagnostic, SourcePosition } from "../../core/index.js";
+
+export type PathSegment = string | number;
+
+/** Finds where a path is written in the source; `key: true` points at the key rather than the value. */
+export type Locate = (path: readonly PathSegment[], opts?: { key?: boolean }) => SourcePosition | undefined;
+
+export interface Parsed {
+  doc: Document.Parsed;
+  locate: Locate;
+  errors: Diagnostic[];
+}
+
+export function parse(text: string, file: string): Parsed {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  const errors: Diagnostic[] = doc.errors.map((e) => ({
+    path: "",
+    message: yamlMessage(e.message, e.code),
+    position: at(e.pos[0]),
+  }));
+  const locate: Locate = (path, opts = {}) => {
+    // Walk down as far as the path exists, so a missing key points at its parent.
+    let node: unknown = doc.contents;
+    let keyNode: Node | undefined;
+    for (const segment of path) {
+      if (!isMap(node) && !(node && typeof node === "object" && "items" in node)) break;
+      const items = (node as { items: unknown[] }).items;
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+        );
+        if (!pair) break;
+        keyNode = pair.key as Node;
+        next = pair.value;
+      } else if (typeof segment === "number") {
+        next = items[segment];
+        keyNode = undefined;
+      }
+      if (next === undefined || next === null) {
+        node = undefined;
+        break;
+      }
+      node = next;
+    }
+    const target = opts.key && keyNode ? keyNode : ((node as Node | undefined) ?? keyNode);
+    const range = target?.range;
+    return range ? at(range[0]) : undefined;
+  };
+  return { doc, locate, errors };
+}
+
+function yamlMessage(message: string, code: string): string {
+  // The yaml library appends a source excerpt after the first line; the position says where.
+  const first = message.split("\n")[0] ?? message;
+  const text = first.replace(/ at line \d+, column \d+:?$/, "");
+  return code === "DUPLICATE_KEY"
+    ? text.replace("Map keys must be unique", "a key appears twice")
+    : `invalid YAML: ${text}`;
+}

@@ -1,0 +1,168 @@
+/**
+ * Phase 6: cross-field rules, collected as diagnostics. `checkStackRules` needs only the stack;
+ * `checkAgainstCatalog` also needs the names the catalog offers (handed in as data, so config does
+ * not depend on how the catalog is loaded).
+ */
+import { closest, type Diagnostic, type Stack } from "../../core/index.js";
+import type { Locate } from "./parse.js";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const svcPath = (name: string, ...rest: (string | number)[]) => ["spec", "services", name, ...rest];
+
+export function checkStackRules(
+  stack: Stack,
+  locate: Locate,
+): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const err = (path: (string | number)[], message: string, suggestion?: string, key = false) =>
+    errors.push({
+      path: path.join("."),
+      message,
+      position: locate(path, { key }),
+      ...(suggestion ? { suggestion } : {}),
+    });
+
+  if (!DNS_LABEL.test(stack.name) || stack.name.length > 40)
+    err(
+      ["metadata", "name"],
+      `must be lower-case letters, digits and dashes, at most 40 characters (got "${stack.name}")`,
+      `try "${dnsSafe(stack.name)}"`,
+    );
+  if (stack.services.length === 0)
+    err(
+      ["spec", "services"],
+      "lists no services",
+      "add one, e.g. `postgres: {}`, or run `deloc init --recipe streaming`",
+    );
+
+  for (const s of stack.services) {
+    if (!DNS_LABEL.test(s.name) || s.name.length > 63)
+      err(
+        svcPath(s.name),
+        "a service name must be lower-case letters, digits and dashes",
+        `try "${dnsSafe(s.name)}"`,
+        true,
+      );
+    const replicas = s.replicas ?? 1;
+    if (replicas > 1) {
+      s.ports.forEach((p, i) => {
+        if (p.host !== undefined)
+          err(
+            svcPath(s.name, "ports", i),
+            `${replicas} replicas cannot share host port ${p.host}`,
+            "publish no host port (use { container: N }) or set replicas: 1",
+          );
+      });
+    }
+    if (s.oneShot && replicas > 1)
+      err(svcPath(s.name, "replicas"), "a one-shot service runs once; replicas must be 1");
+    for (const dep of Object.keys(s.dependsOn)) {
+      if (dep === s.name) err(svcPath(s.name, "dependsOn"), "a service cannot depend on itself");
+    }
+    s.volumes.forEach((v, i) => {
+      if (v.type === "volume" && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v.source))
+        err(
+          svcPath(s.name, "volumes", i),
+          `"${v.source}" is not a valid volume name (letters, digits, _ . -)`,
+        );
+    });
+  }
+  return { errors, warnings };
+}
+
+/** What the catalog offers, as plain data. */
+export interface CatalogIndex {
+  /** Service template names. */
+  templates: readonly string[];
+  /** Group name → its component services (e.g. airflow → airflow-scheduler, …). */
+  groups: Readonly<Record<string, readonly string[]>>;
+  /** Template name → its variant names. */
+  variants: Readonly<Record<string, readonly string[]>>;
+}
+
+export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate: Locate): Diagnostic[] {
+  const errors: Diagnostic[] = [];
+  const err = (path: (string | number)[], message: string, suggestion?: string, key = false) =>
+    errors.push({
+      path: path.join("."),
+      message,
+      position: locate(path, { key }),
+      ...(suggestion ? { suggestion } : {}),
+    });
+  const offered = [...catalog.templates, ...Object.keys(catalog.groups)];
+  const isOffered = (n: string) => catalog.templates.includes(n) || n in catalog.groups;
+
+  // Names a dependsOn may use: the stack's services and the components of groups it lists.
+  const reachable = new Set<string>();
+  for (const s of stack.services) {
+    reachable.add(s.name);
+    for (const c of catalog.groups[s.template ?? s.name] ?? []) reachable.add(c);
+  }
+
+  for (const s of stack.services) {
+    const template = s.template ?? (isOffered(s.name) ? s.name : undefined);
+    if (s.template !== undefined && !isOffered(s.template)) {
+      const guess = closest(s.template, offered);
+      err(
+        svcPath(s.name, "template"),
+        `"${s.template}" is not in the catalog`,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
+    } else if (template === undefined && !s.image && !s.build) {
+      const guess = closest(s.name, offered);
+      err(
+        svcPath(s.name),
+        "is not a catalog service and has no image or build",
+        guess ? `did you mean "${guess}"?` : "give it an image: or build:, or pick one from `deloc catalog`",
+        true,
+      );
+    }
+    if (s.variant !== undefined) {
+      const variants = template ? (catalog.variants[template] ?? []) : [];
+      if (!variants.includes(s.variant)) {
+        const guess = closest(s.variant, variants);
+        err(
+          svcPath(s.name, "variant"),
+          variants.length
+            ? `must be one of ${variants.join(" | ")} (got "${s.variant}")`
+            : `${template ?? s.name} has no variants`,
+          guess ? `did you mean "${guess}"?` : undefined,
+        );
+      }
+    }
+    if (template === undefined && s.healthCheck && !s.healthCheck.command)
+      err(
+        svcPath(s.name, "healthCheck"),
+        "needs a command for a custom service",
+        'e.g. command: ["pg_isready"]',
+      );
+    for (const dep of Object.keys(s.dependsOn)) {
+      if (dep === s.name || reachable.has(dep)) continue;
+      const guess = closest(dep, reachable);
+      const hint = isOffered(dep)
+        ? `add \`${dep}: {}\` to spec.services`
+        : guess
+          ? `did you mean "${guess}"?`
+          : "dependsOn names services of this stack";
+      err(
+        svcPath(s.name, "dependsOn", dep),
+        `depends on "${dep}", which is not in spec.services`,
+        hint,
+        true,
+      );
+    }
+  }
+  return errors;
+}
+
+function dnsSafe(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40) || "stack"
+  );
+}

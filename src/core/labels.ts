@@ -1,0 +1,5 @@
+/** Label keys on every resource DELoc creates. The engine reads them back as the source of truth. */
+export const LABEL_STACK = "dev.deloc.stack";
+export const LABEL_SERVICE = "dev.deloc.service";
+export const LABEL_HASH = "dev.deloc.hash";
+export const LABEL_VERSION = "dev.deloc.version";

@@ -1,0 +1,129 @@
+/**
+ * The Plan: plain, serialisable data that every target projects — the Docker engine, the compose
+ * file, the Helm chart and `deloc plan`. Produced only by the planner. Units are in field names.
+ */
+import type {
+  BuildSpec,
+  DependencyCondition,
+  HealthCheckSpec,
+  Profile,
+  RestartPolicy,
+  Strategy,
+  Target,
+  VolumeSpec,
+} from "./stack.js";
+
+/** Where a figure of the host came from, so `deloc resources` can say it. */
+export type ResourceSource =
+  | "cgroup v2"
+  | "cgroup v1"
+  | "/proc/meminfo"
+  | "cpu count"
+  | "statfs"
+  | "docker engine"
+  | "--memory"
+  | "--cpus"
+  | "DELOC_MEMORY"
+  | "DELOC_CPUS";
+
+/** What the planner may hand out: host capacity less the OS reserve and the safety margin. */
+export interface Budget {
+  /** Memory of the machine (or of its cgroup / engine VM), bytes. */
+  hostMemoryBytes: number;
+  /** Kept for the OS and desktop: `osReserveRatio` of the host memory. */
+  reserveBytes: number;
+  /** Kept back from what is left, so services never fill memory to the last byte. */
+  marginBytes: number;
+  /** What services may use: host - reserve - margin. */
+  memoryBytes: number;
+  cpus: number;
+  memorySource: ResourceSource;
+  cpuSource: ResourceSource;
+}
+
+export interface PlannedPort {
+  name?: string;
+  container: number;
+  host: number;
+  hostIp: string;
+  protocol: "tcp" | "udp";
+  /** Set when the wanted host port was taken and the planner moved it. */
+  movedFrom?: number;
+  movedBecause?: string;
+}
+
+export interface PlannedDependency {
+  service: string;
+  condition: DependencyCondition;
+}
+
+export interface PlannedEndpoint {
+  name: string;
+  /** May contain `{{secret.NAME}}` tokens; renderers mask them unless asked not to. */
+  url: string;
+  description?: string;
+}
+
+/** How a generated secret looks: a password, a Fernet key (Airflow) or a URL-safe token. */
+export type SecretKind = "password" | "fernet" | "token";
+
+export interface PlannedSecret {
+  name: string;
+  kind: SecretKind;
+}
+
+export interface PlannedService {
+  name: string;
+  template?: string;
+  variant?: string;
+  image: string;
+  build?: BuildSpec;
+  command?: string[];
+  entrypoint?: string[];
+  /** Sorted by key. Values may contain `{{secret.NAME}}` tokens resolved only at deploy time. */
+  env: Record<string, string>;
+  ports: PlannedPort[];
+  volumes: VolumeSpec[];
+  healthCheck?: HealthCheckSpec;
+  dependsOn: PlannedDependency[];
+  /** 1-based: phase 1 starts first; `plan.phases[phase - 1]` lists this service. */
+  phase: number;
+  replicas: number;
+  scalable: boolean;
+  stateful: boolean;
+  oneShot: boolean;
+  restart: RestartPolicy;
+  /** Memory limit per replica. */
+  memoryBytes: number;
+  memoryMinBytes: number;
+  memoryPreferredBytes: number;
+  cpuMillis: number;
+  /** JVM heap per replica, derived from the memory limit; null when not a JVM service. */
+  jvmHeapBytes: number | null;
+  jvmHeapEnv?: string;
+  endpoints: PlannedEndpoint[];
+  /** Secrets (names) this service's env refers to. */
+  secrets: string[];
+  /** Hash of the runtime-relevant configuration; a change means the container must be recreated. */
+  hash: string;
+}
+
+export interface Plan {
+  stack: string;
+  profile: Profile;
+  target: Target;
+  strategy: Strategy;
+  maxParallel: number;
+  budget: Budget;
+  /** Services in start order: independent services share a phase. */
+  phases: string[][];
+  /** Sorted by name. */
+  services: PlannedService[];
+  /** Named volumes the stack owns, sorted. */
+  volumes: string[];
+  /** Every secret the stack needs, sorted by name. Values are generated per stack at deploy time. */
+  secrets: PlannedSecret[];
+  /** Things the user should know: shrunk services, moved ports. */
+  notes: string[];
+  totalMemoryBytes: number;
+}

@@ -1,0 +1,118 @@
+/**
+ * The validated, normalised stack: what `config` produces from `deloc.yaml` and the planner reads.
+ * Every short form of the file (`"3000:3000"`, `"cache:/root/.cache"`, `dependsOn: [a]`) has been
+ * turned into the one canonical form here. Units are explicit in field names.
+ */
+
+export const PROFILES = ["minimal", "development", "production"] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const TARGETS = ["docker", "podman", "kubernetes"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const STRATEGIES = ["parallel", "sequential", "hybrid"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const CONDITIONS = ["healthy", "started", "completed"] as const;
+/** When a dependent may start: the dependency is healthy, has started, or ran to completion (exit 0). */
+export type DependencyCondition = (typeof CONDITIONS)[number];
+
+export const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+export interface PortSpec {
+  /** A name that endpoints and env templates refer to (`{{port.broker}}`). */
+  name?: string;
+  container: number;
+  /** Host port; undefined when the port is not published. */
+  host?: number;
+  /** Host address to bind; undefined means the stack's bind address (127.0.0.1 by default). */
+  hostIp?: string;
+  protocol: "tcp" | "udp";
+}
+
+export interface VolumeSpec {
+  /** `volume`: a named volume owned by the stack; `bind`: a host path; `tmpfs`: memory-backed. */
+  type: "volume" | "bind" | "tmpfs";
+  /** Volume name, or an absolute host path for binds (resolved against the stack file's folder). */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface HealthCheckSpec {
+  /** argv run inside the container; exit 0 means healthy. */
+  command: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+  /** Probe interval during the start period, so readiness is seen fast (Docker's `StartInterval`). */
+  startIntervalMs: number;
+}
+
+export interface BuildSpec {
+  /** Absolute path of the build context. */
+  context: string;
+  dockerfile?: string;
+  target?: string;
+  args: Record<string, string>;
+}
+
+export interface ServiceOverrides {
+  /** Fixed memory per replica in bytes; when set, the planner does not shrink it. */
+  memoryBytes?: number;
+  cpuMillis?: number;
+}
+
+export interface ServiceSpec {
+  name: string;
+  /** The catalog template this service is made from; undefined for a custom service. */
+  template?: string;
+  /** A named variant of the template, e.g. kafka's `zookeeper`. */
+  variant?: string;
+  image?: string;
+  build?: BuildSpec;
+  command?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  ports: PortSpec[];
+  volumes: VolumeSpec[];
+  dependsOn: Record<string, DependencyCondition>;
+  /** What the file sets of the health check (merged over the template's); `null` turns it off. */
+  healthCheck?: Partial<HealthCheckSpec> | null;
+  resources: ServiceOverrides;
+  replicas?: number;
+  restart?: RestartPolicy;
+  /** Custom services only: the service runs once and must exit 0 (migrations, seeders). */
+  oneShot?: boolean;
+}
+
+export interface Stack {
+  apiVersion: "deloc.dev/v1";
+  name: string;
+  profile: Profile;
+  target: Target;
+  strategy: Strategy;
+  /** Concurrency cap of the `hybrid` strategy. */
+  maxParallel: number;
+  /** Address host ports bind to unless a port says otherwise. */
+  bindAddress: string;
+  /** Folders of extra catalog templates, absolute. */
+  catalogPaths: string[];
+  /** Sorted by name. */
+  services: ServiceSpec[];
+  /** Absolute path of the stack file and its folder (relative paths resolve against it). */
+  file: string;
+  dir: string;
+}
+
+/** Health-check timings used where neither the file nor the template says otherwise. */
+export const HEALTH_CHECK_DEFAULTS: Readonly<Omit<HealthCheckSpec, "command">> = {
+  intervalMs: 5_000,
+  timeoutMs: 3_000,
+  retries: 30,
+  startPeriodMs: 0,
+  // Probe fast while starting so readiness is seen within a quarter second.
+  startIntervalMs: 250,
+};

@@ -1,0 +1,13 @@
+/** Stack + catalog + budget → Plan. */
+
+/** Memory allocation and host ports. */
+export { allocateMemory, type MemoryRequest } from "./allocate.js";
+/** The dependency graph. */
+export { assertAcyclic, buildGraph, findCycle, type Graph, levels, topologicalOrder } from "./graph.js";
+export { canonicalJson, stableHash } from "./hash.js";
+/** Secret tokens in planned text. */
+export { replaceSecrets, secretsIn } from "./placeholders.js";
+export { type PlanOptions, plan, serviceHash } from "./plan.js";
+/** The stable `plan --json` projection. */
+export { PLAN_JSON_VERSION, type PlanJson, planToJson } from "./plan-json.js";
+export { assignPorts } from "./ports.js";

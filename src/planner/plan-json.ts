@@ -1,0 +1,69 @@
+/**
+ * `deloc plan --json`: a documented, stable projection of the Plan. Fields are only ever added.
+ * Byte and CPU units are in the field names; secret values never appear (only `{{secret.NAME}}`).
+ */
+import type { Plan } from "../core/index.js";
+
+export const PLAN_JSON_VERSION = 1;
+
+export function planToJson(plan: Plan) {
+  return {
+    version: PLAN_JSON_VERSION,
+    stack: plan.stack,
+    profile: plan.profile,
+    target: plan.target,
+    strategy: plan.strategy,
+    budget: {
+      memoryBytes: plan.budget.memoryBytes,
+      cpus: plan.budget.cpus,
+      hostMemoryBytes: plan.budget.hostMemoryBytes,
+      reserveBytes: plan.budget.reserveBytes,
+      marginBytes: plan.budget.marginBytes,
+      memorySource: plan.budget.memorySource,
+      cpuSource: plan.budget.cpuSource,
+    },
+    totalMemoryBytes: plan.totalMemoryBytes,
+    phases: plan.phases,
+    services: plan.services.map((s) => ({
+      name: s.name,
+      template: s.template ?? null,
+      variant: s.variant ?? null,
+      image: s.image,
+      build: s.build
+        ? { context: s.build.context, dockerfile: s.build.dockerfile ?? null, target: s.build.target ?? null }
+        : null,
+      phase: s.phase,
+      replicas: s.replicas,
+      memoryBytes: s.memoryBytes,
+      memoryMinBytes: s.memoryMinBytes,
+      memoryPreferredBytes: s.memoryPreferredBytes,
+      cpus: s.cpuMillis / 1000,
+      jvmHeapBytes: s.jvmHeapBytes,
+      jvmHeapEnv: s.jvmHeapEnv ?? null,
+      ports: s.ports.map((p) => ({
+        host: p.host,
+        container: p.container,
+        hostIp: p.hostIp,
+        protocol: p.protocol,
+        name: p.name ?? null,
+        movedFrom: p.movedFrom ?? null,
+      })),
+      dependsOn: s.dependsOn.map((d) => d.service),
+      waitsFor: s.dependsOn,
+      healthCheck: s.healthCheck ?? null,
+      oneShot: s.oneShot,
+      stateful: s.stateful,
+      scalable: s.scalable,
+      restart: s.restart,
+      volumes: s.volumes,
+      endpoints: s.endpoints,
+      secrets: s.secrets,
+      hash: s.hash,
+    })),
+    volumes: plan.volumes,
+    secrets: plan.secrets,
+    notes: plan.notes,
+  };
+}
+
+export type PlanJson = ReturnType<typeof planToJson>;

@@ -1,0 +1,245 @@
+/**
+ * The planner: Stack + catalog + budget → Plan. Pure: no file, network or clock access; what the
+ * machine looks like (budget, ports already taken) is handed in.
+ */
+import type { Catalog } from "../catalog/index.js";
+import {
+  type Budget,
+  ConfigError,
+  closest,
+  type Plan,
+  type PlannedSecret,
+  type PlannedService,
+  type SecretKind,
+  Size,
+  type Stack,
+  UnknownServiceError,
+} from "../core/index.js";
+import { allocateMemory } from "./allocate.js";
+import { assertAcyclic, buildGraph, type Graph, levels, topologicalOrder } from "./graph.js";
+import { stableHash } from "./hash.js";
+import { type PlaceholderContext, resolvePlaceholders, secretsIn } from "./placeholders.js";
+import { assignPorts } from "./ports.js";
+import { type ResolvedService, resolveServices } from "./resolve.js";
+
+export interface PlanOptions {
+  /** Host ports already in use on the machine; planned ports move off them. */
+  takenPorts?: ReadonlySet<number>;
+  /** Share of host memory kept for the OS (used to phrase "give the machine N GiB"). @default 0.2 */
+  reserveRatio?: number;
+}
+
+export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanOptions = {}): Plan {
+  const { services: resolved, notes } = resolveServices(stack, catalog);
+  const byName = new Map(resolved.map((s) => [s.name, s]));
+
+  for (const s of resolved)
+    for (const dep of Object.keys(s.dependsOn))
+      if (!byName.has(dep)) throw new UnknownServiceError(dep, closest(dep, byName.keys()));
+  const graph = buildGraph(resolved.map((s) => ({ name: s.name, dependsOn: Object.keys(s.dependsOn) })));
+  assertAcyclic(graph);
+
+  // A dependency without a health check can never be "healthy": wait for it to start instead.
+  for (const s of resolved)
+    for (const [dep, condition] of Object.entries(s.dependsOn))
+      if (condition === "healthy" && !byName.get(dep)!.healthCheck) {
+        s.dependsOn[dep] = byName.get(dep)!.oneShot ? "completed" : "started";
+        notes.push(`${s.name} waits for ${dep} to be ${s.dependsOn[dep]}: ${dep} has no health check`);
+      }
+
+  const phases = phasesFor(graph, stack.strategy, stack.maxParallel);
+  const phaseOf = new Map(phases.flatMap((names, i) => names.map((n) => [n, i + 1] as const)));
+
+  const allocation = allocateMemory(
+    resolved.map((s) => ({
+      name: s.name,
+      replicas: s.replicas,
+      minBytes: s.memoryMinBytes,
+      preferredBytes: s.memoryPreferredBytes,
+      ...(s.template && !s.memoryFixed
+        ? { minimalProfileMinBytes: s.template.resources.minimal.memoryMinBytes }
+        : {}),
+    })),
+    budget.memoryBytes,
+    { stack: stack.name, profile: stack.profile, reserveRatio: opts.reserveRatio ?? 0.2 },
+  );
+  if (allocation.fraction < 1) {
+    const shrunk = resolved
+      .filter((s) => allocation.bytes.get(s.name)! < s.memoryPreferredBytes)
+      .map((s) => s.name);
+    const who = shrunk.length === resolved.length ? "every service" : shrunk.join(", ");
+    notes.push(
+      `memory is short: ${who} got less than preferred (${Math.round(allocation.fraction * 100)}% of the way from minimum to preferred)`,
+    );
+  }
+
+  const { ports, notes: portNotes } = assignPorts(
+    resolved.map((s) => ({ service: s.name, ports: s.ports })),
+    stack.bindAddress,
+    opts.takenPorts ?? new Set(),
+  );
+  notes.push(...portNotes);
+
+  const cpuCap = Math.max(1, Math.round(budget.cpus * 1000));
+  const problems: string[] = [];
+  const services = resolved.map((s) =>
+    finish(s, {
+      stack,
+      phase: phaseOf.get(s.name)!,
+      memoryBytes: allocation.bytes.get(s.name)!,
+      cpuMillis: Math.min(s.cpuMillis, cpuCap),
+      ports: ports.get(s.name) ?? [],
+      problems,
+    }),
+  );
+  if (problems.length)
+    throw new ConfigError(
+      stack.file,
+      problems.map((message) => ({ path: "", message: `placeholder ${message}` })),
+    );
+
+  const volumes = [
+    ...new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === "volume").map((v) => v.source))),
+  ].sort();
+  return {
+    stack: stack.name,
+    profile: stack.profile,
+    target: stack.target,
+    strategy: stack.strategy,
+    maxParallel: stack.maxParallel,
+    budget,
+    phases,
+    services,
+    volumes,
+    secrets: collectSecrets(resolved, services),
+    notes,
+    totalMemoryBytes: services.reduce((sum, s) => sum + s.memoryBytes * s.replicas, 0),
+  };
+}
+
+function phasesFor(graph: Graph, strategy: Stack["strategy"], maxParallel: number): string[][] {
+  if (strategy === "sequential") return topologicalOrder(graph).map((n) => [n]);
+  const byDepth = levels(graph);
+  if (strategy === "parallel") return byDepth;
+  return byDepth.flatMap((level) => {
+    const chunks: string[][] = [];
+    for (let i = 0; i < level.length; i += maxParallel) chunks.push(level.slice(i, i + maxParallel));
+    return chunks;
+  });
+}
+
+interface FinishInput {
+  stack: Stack;
+  phase: number;
+  memoryBytes: number;
+  cpuMillis: number;
+  ports: PlannedService["ports"];
+  problems: string[];
+}
+
+function finish(s: ResolvedService, f: FinishInput): PlannedService {
+  const env = { ...s.env };
+  let jvmHeapBytes: number | null = null;
+  if (s.jvm) {
+    if (s.userEnv.has(s.jvm.env)) {
+      jvmHeapBytes = heapFromSetting(env[s.jvm.env]!);
+    } else {
+      const heap = Size.bytes(f.memoryBytes * s.jvm.heapRatio).floorMib();
+      jvmHeapBytes = heap.bytes;
+      env[s.jvm.env] = s.jvm.format
+        .replaceAll("{{heap}}", heap.toJvm())
+        .replaceAll("{{heapMib}}", String(heap.mib));
+    }
+  }
+
+  const hostPorts = new Map<string, number>();
+  const containerPorts = new Map<string, number>();
+  for (const p of s.ports) {
+    const planned = f.ports.find((q) => q.container === p.container && q.protocol === p.protocol);
+    for (const key of [p.name, String(p.container)]) {
+      if (!key) continue;
+      hostPorts.set(key, planned?.host ?? p.container);
+      containerPorts.set(key, p.container);
+    }
+  }
+  const ctx: PlaceholderContext = { service: s.name, stack: f.stack.name, hostPorts, containerPorts, env };
+  const text = (t: string) => resolvePlaceholders(t, ctx, f.problems);
+  const resolvedEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, text(v)]));
+  const ctxWithEnv = { ...ctx, env: resolvedEnv };
+  const text2 = (t: string) => resolvePlaceholders(t, ctxWithEnv, f.problems);
+
+  const planned: PlannedService = {
+    name: s.name,
+    image: s.image,
+    env: resolvedEnv,
+    ports: f.ports,
+    volumes: s.volumes.map((v) => ({ ...v, source: text2(v.source) })),
+    dependsOn: Object.entries(s.dependsOn).map(([service, condition]) => ({ service, condition })),
+    phase: f.phase,
+    replicas: s.replicas,
+    scalable: s.scalable,
+    stateful: s.stateful,
+    oneShot: s.oneShot,
+    restart: s.restart,
+    memoryBytes: f.memoryBytes,
+    memoryMinBytes: s.memoryMinBytes,
+    memoryPreferredBytes: s.memoryPreferredBytes,
+    cpuMillis: f.cpuMillis,
+    jvmHeapBytes,
+    endpoints: s.endpoints.map((e) => ({
+      name: e.name,
+      url: text2(e.url),
+      ...(e.description ? { description: text2(e.description) } : {}),
+    })),
+    secrets: [],
+    hash: "",
+  };
+  if (s.template) planned.template = s.template.name;
+  if (s.variant) planned.variant = s.variant;
+  if (s.build) planned.build = s.build;
+  if (s.command) planned.command = s.command.map(text2);
+  if (s.entrypoint) planned.entrypoint = s.entrypoint.map(text2);
+  if (s.jvm) planned.jvmHeapEnv = s.jvm.env;
+  if (s.healthCheck) planned.healthCheck = { ...s.healthCheck, command: s.healthCheck.command.map(text2) };
+  planned.secrets = [
+    ...new Set([...Object.values(planned.env), ...planned.endpoints.map((e) => e.url)].flatMap(secretsIn)),
+  ].sort();
+  planned.hash = serviceHash(planned);
+  return planned;
+}
+
+/**
+ * What a running container must match. Replicas, phase, dependencies and endpoints are left out:
+ * changing them must not recreate a container.
+ */
+export function serviceHash(s: PlannedService): string {
+  return stableHash({
+    image: s.image,
+    build: s.build ?? null,
+    command: s.command ?? null,
+    entrypoint: s.entrypoint ?? null,
+    env: s.env,
+    ports: s.ports.map(({ container, host, hostIp, protocol }) => ({ container, host, hostIp, protocol })),
+    volumes: s.volumes,
+    healthCheck: s.healthCheck ?? null,
+    memoryBytes: s.memoryBytes,
+    cpuMillis: s.cpuMillis,
+    restart: s.restart,
+  });
+}
+
+function heapFromSetting(value: string): number | null {
+  const xmx = /-Xmx(\d+[kmgtKMGT]?)/.exec(value)?.[1] ?? value;
+  return Size.parse(xmx)?.bytes ?? null;
+}
+
+function collectSecrets(
+  resolved: readonly ResolvedService[],
+  services: readonly PlannedService[],
+): PlannedSecret[] {
+  const kinds = new Map<string, SecretKind>();
+  for (const s of resolved)
+    for (const [name, kind] of Object.entries(s.template?.secrets ?? {})) kinds.set(name, kind);
+  const names = new Set(services.flatMap((s) => s.secrets));
+  return [...names].sort().map((name) => ({ name, kind: kinds.get(name) ?? "password" }));
+}

@@ -1,0 +1,10 @@
+/** Host facts with their sources. */
+
+/** The budget after the OS reserve and the safety margin. */
+export {
+  type CapacityOverrideInput,
+  computeBudget,
+  OS_RESERVE_RATIO,
+  SAFETY_MARGIN_RATIO,
+} from "./budget.js";
+export { type DetectOptions, detectHost, type Figure, type HostFacts } from "./detect.js";
