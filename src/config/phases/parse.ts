@@ -23,7 +23,8 @@ export function parse(text: string, file: string): Parsed {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const errors: Diagnostic[] = doc.errors.map((e) => ({
+  // Only the first syntax error: the ones after it are usually its echoes.
+  const errors: Diagnostic[] = doc.errors.slice(0, 1).map((e) => ({
     path: "",
     message: yamlMessage(e.message, e.code),
     position: at(e.pos[0]),

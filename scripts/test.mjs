@@ -1,0 +1,20 @@
+// Runs every *.test.ts under src/ and test/ with Node's built-in test runner (TypeScript through
+// tsx). Node 20's --test does not expand globs, so the files are listed here.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+
+const only = process.argv.slice(2);
+const files = ["src", "test"]
+  .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => path.join(dir, String(f))))
+  .filter((f) => f.endsWith(".test.ts") && !f.includes("node_modules"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+if (files.length === 0) {
+  console.error("no test files found");
+  process.exit(1);
+}
+const { status } = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+  stdio: "inherit",
+});
+process.exit(status ?? 1);
