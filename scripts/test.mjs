@@ -14,7 +14,7 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
-const { status } = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+const { status } = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], {
   stdio: "inherit",
 });
 process.exit(status ?? 1);

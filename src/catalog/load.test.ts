@@ -10,9 +10,23 @@ describe("the built-in catalog", () => {
   const catalog = loadCatalog();
 
   it("validates and offers every service the issue names", () => {
-    for (const name of ["kafka", "zookeeper", "spark-master", "spark-worker", "minio", "postgres", "redis", "jupyter"])
+    for (const name of [
+      "kafka",
+      "zookeeper",
+      "spark-master",
+      "spark-worker",
+      "minio",
+      "postgres",
+      "redis",
+      "jupyter",
+    ])
       assert.ok(catalog.templates.has(name), `${name} is missing`);
-    assert.deepEqual(catalog.groups.get("airflow"), ["airflow-api-server", "airflow-dag-processor", "airflow-init", "airflow-scheduler"]);
+    assert.deepEqual(catalog.groups.get("airflow"), [
+      "airflow-api-server",
+      "airflow-dag-processor",
+      "airflow-init",
+      "airflow-scheduler",
+    ]);
     assert.deepEqual([...catalog.recipes.keys()].sort(), ["full", "lakehouse", "orchestration", "streaming"]);
   });
 
@@ -57,7 +71,10 @@ describe("user templates", () => {
 `;
 
   it("adds a template from a folder, and replaces a built-in of the same name", () => {
-    write("mailpit.yaml", `name: mailpit\ndescription: SMTP test server\nimage: axllent/mailpit:v1.27\nports: [{ name: web, container: 8025, host: 8025 }]\n${sizes}`);
+    write(
+      "mailpit.yaml",
+      `name: mailpit\ndescription: SMTP test server\nimage: axllent/mailpit:v1.27\nports: [{ name: web, container: 8025, host: 8025 }]\n${sizes}`,
+    );
     write("redis.yaml", `name: redis\ndescription: my redis\nimage: valkey/valkey:8.1\n${sizes}`);
     const catalog = loadCatalog({ paths: [dir] });
     assert.equal(catalog.templates.get("mailpit")!.image, "axllent/mailpit:v1.27");
@@ -67,7 +84,10 @@ describe("user templates", () => {
   });
 
   it("rejects a bad template with its file, position and path", () => {
-    const result = readTemplateFile("bad.yaml", `name: bad\ndescription: x\nimage: x:1\nport: []\n${sizes.replace("cpu: 250m", "cpu: lots")}`);
+    const result = readTemplateFile(
+      "bad.yaml",
+      `name: bad\ndescription: x\nimage: x:1\nport: []\n${sizes.replace("cpu: 250m", "cpu: lots")}`,
+    );
     assert.equal(result.ok, false);
     const messages = result.ok ? [] : result.errors.map(formatDiagnostic);
     assert.deepEqual(messages, [
@@ -77,6 +97,9 @@ describe("user templates", () => {
   });
 
   it("fails the catalog load with a catalog error naming the folder that is missing", () => {
-    assert.throws(() => loadCatalog({ paths: [path.join(dir, "nope")] }), (e: unknown) => e instanceof ConfigError && e.code === "E_CATALOG" && e.message.includes("nope"));
+    assert.throws(
+      () => loadCatalog({ paths: [path.join(dir, "nope")] }),
+      (e: unknown) => e instanceof ConfigError && e.code === "E_CATALOG" && e.message.includes("nope"),
+    );
   });
 });

@@ -59,7 +59,8 @@ export async function main(
     if (load)
       cmd.action(async (...params: unknown[]) => {
         const command = params.at(-1) as Command;
-        const opts = command.opts();
+        // Options given after a subcommand may belong to its parent (`catalog show x --json`).
+        const opts = command.optsWithGlobals();
         json = opts.json === true;
         const args = command.args.slice(0, def.args ? undefined : 0);
         const run = await load();
@@ -69,6 +70,11 @@ export async function main(
   for (const def of COMMANDS) attach(program, def);
 
   try {
+    // Completion hands over raw words, options included: no parsing.
+    if (argv[0] === "__complete") {
+      const { complete } = await import("./commands/completion.js");
+      return await complete(ctx, argv.slice(1), {});
+    }
     if (argv.length === 0) {
       program.outputHelp();
       return 0;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { assertGolden } from "../../test/support/golden.js";
 import { catalogIndex, loadCatalog } from "../catalog/index.js";
 import { formatDiagnostic } from "../core/index.js";
-import { assertGolden } from "../../test/support/golden.js";
 import { checkAgainstCatalog, type LoadOptions, loadStackText } from "./index.js";
 
 const base: LoadOptions & { file: string; display: string } = {
@@ -73,7 +73,9 @@ describe("loadStackText", () => {
   });
 
   it("fills defaults for what the file leaves out", () => {
-    const r = load("apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services: { redis: {} }\n");
+    const r = load(
+      "apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services: { redis: {} }\n",
+    );
     assert.ok(r.ok);
     assert.equal(r.stack.profile, "development");
     assert.equal(r.stack.target, "docker");
@@ -100,9 +102,27 @@ spec:
 `;
     const errors = errorsOf(text);
     assertGolden("config-errors.txt", `${errors.join("\n")}\n`);
-    assert.ok(errors.some((e) => e.startsWith("deloc.yaml:5:12 spec.profile: must be one of") && e.includes('did you mean "development"?')));
-    assert.ok(errors.some((e) => e.startsWith("deloc.yaml:10:7 spec.services.kafka.replica: unknown key") && e.includes('"replicas"')));
-    assert.ok(errors.some((e) => e.includes('spec.services.kafka.resources.memory: must be a size like "512m" or "2g" (got "two gigs")')));
+    assert.ok(
+      errors.some(
+        (e) =>
+          e.startsWith("deloc.yaml:5:12 spec.profile: must be one of") &&
+          e.includes('did you mean "development"?'),
+      ),
+    );
+    assert.ok(
+      errors.some(
+        (e) =>
+          e.startsWith("deloc.yaml:10:7 spec.services.kafka.replica: unknown key") &&
+          e.includes('"replicas"'),
+      ),
+    );
+    assert.ok(
+      errors.some((e) =>
+        e.includes(
+          'spec.services.kafka.resources.memory: must be a size like "512m" or "2g" (got "two gigs")',
+        ),
+      ),
+    );
     assert.equal(errors.length, 9);
   });
 
@@ -135,26 +155,38 @@ spec:
     assert.deepEqual(api.env, { PRICE: "$5", USER: "" });
 
     const [missing] = errorsOf(text.replace("${TAG}", "${TAG:?set the image tag}"));
-    assert.equal(missing, "deloc.yaml:8:19 spec.services.api.image: required variable TAG is not set: set the image tag");
+    assert.equal(
+      missing,
+      "deloc.yaml:8:19 spec.services.api.image: required variable TAG is not set: set the image tag",
+    );
   });
 
   it("warns about an unset variable without a default", () => {
-    const r = load("apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n    api: { image: \"x:${NOPE}\" }\n");
+    const r = load(
+      'apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n    api: { image: "x:${NOPE}" }\n',
+    );
     assert.ok(r.ok);
     assert.match(formatDiagnostic(r.warnings[0]!), /variable NOPE is not set/);
   });
 
   it("layers defaults < file < DELOC_* env < flags", () => {
-    const text = "apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  profile: production\n  services: { redis: {} }\n";
+    const text =
+      "apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  profile: production\n  services: { redis: {} }\n";
     const fromFile = load(text);
     const fromEnv = load(text, { env: { DELOC_PROFILE: "minimal", DELOC_MEMORY: "8g" } });
-    const fromFlag = load(text, { env: { DELOC_PROFILE: "minimal" }, flags: { profile: "development", memory: "4g", cpus: "2" } });
+    const fromFlag = load(text, {
+      env: { DELOC_PROFILE: "minimal" },
+      flags: { profile: "development", memory: "4g", cpus: "2" },
+    });
     assert.ok(fromFile.ok && fromEnv.ok && fromFlag.ok);
     assert.equal(fromFile.stack.profile, "production");
     assert.equal(fromEnv.stack.profile, "minimal");
     assert.deepEqual(fromEnv.capacity.memory, { bytes: 8 * 1024 ** 3, source: "DELOC_MEMORY" });
     assert.equal(fromFlag.stack.profile, "development");
-    assert.deepEqual(fromFlag.capacity, { memory: { bytes: 4 * 1024 ** 3, source: "--memory" }, cpus: { count: 2, source: "--cpus" } });
+    assert.deepEqual(fromFlag.capacity, {
+      memory: { bytes: 4 * 1024 ** 3, source: "--memory" },
+      cpus: { count: 2, source: "--cpus" },
+    });
     assert.deepEqual(errorsOf(text, { env: { DELOC_STRATEGY: "paralel" } }), [
       'DELOC_STRATEGY: must be one of parallel | sequential | hybrid (got "paralel") (did you mean "parallel"?)',
     ]);
@@ -162,7 +194,7 @@ spec:
 
   it("rejects replicas sharing a host port and a one-shot with replicas", () => {
     const errors = errorsOf(
-      "apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n    web: { image: x, replicas: 2, ports: [\"80:80\"] }\n",
+      'apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n    web: { image: x, replicas: 2, ports: ["80:80"] }\n',
     );
     assert.deepEqual(errors, [
       "deloc.yaml:6:43 spec.services.web.ports.0: 2 replicas cannot share host port 80 (publish no host port (use { container: N }) or set replicas: 1)",
@@ -173,7 +205,9 @@ spec:
 describe("checkAgainstCatalog", () => {
   const index = catalogIndex(loadCatalog());
   const check = (services: string) => {
-    const r = load(`apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n${services}`);
+    const r = load(
+      `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: s }\nspec:\n  services:\n${services}`,
+    );
     assert.ok(r.ok, r.ok ? "" : r.errors.map(formatDiagnostic).join("\n"));
     return checkAgainstCatalog(r.stack, index, r.locate).map(formatDiagnostic);
   };
@@ -199,6 +233,9 @@ describe("checkAgainstCatalog", () => {
   });
 
   it("accepts dependencies on the components of a group", () => {
-    assert.deepEqual(check("    airflow: {}\n    api: { image: x, dependsOn: { airflow-api-server: healthy } }\n"), []);
+    assert.deepEqual(
+      check("    airflow: {}\n    api: { image: x, dependsOn: { airflow-api-server: healthy } }\n"),
+      [],
+    );
   });
 });

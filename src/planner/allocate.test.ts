@@ -4,7 +4,13 @@ import { InsufficientMemoryError } from "../core/index.js";
 import { allocateMemory, type MemoryRequest } from "./index.js";
 
 const MIB = 1024 ** 2;
-const req = (name: string, min: number, preferred: number, replicas = 1, minimal?: number): MemoryRequest => ({
+const req = (
+  name: string,
+  min: number,
+  preferred: number,
+  replicas = 1,
+  minimal?: number,
+): MemoryRequest => ({
   name,
   replicas,
   minBytes: min * MIB,
@@ -33,7 +39,11 @@ describe("allocateMemory", () => {
   });
 
   it("refuses when even the minimums do not fit, naming needs, shortfall and remedies", () => {
-    const small = [req("kafka", 768, 1536, 1, 512), req("postgres", 256, 512, 1, 128), req("spark-worker", 1024, 2048, 2, 512)];
+    const small = [
+      req("kafka", 768, 1536, 1, 512),
+      req("postgres", 256, 512, 1, 128),
+      req("spark-worker", 1024, 2048, 2, 512),
+    ];
     assert.throws(
       () => allocateMemory(small, 2048 * MIB, ctx),
       (e: unknown) => {

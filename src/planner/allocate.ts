@@ -80,13 +80,29 @@ function refuse(
     remedies.push(
       `drop ${droppable.service} from spec.services (frees ${formatBytes(droppable.minimumBytes)})`,
     );
+  else {
+    // No single service frees enough: name the largest ones that together would.
+    const drop: string[] = [];
+    let freed = 0;
+    for (const n of needs) {
+      if (freed >= shortfall || drop.length === needs.length - 1) break;
+      drop.push(n.service);
+      freed += n.minimumBytes;
+    }
+    if (freed >= shortfall)
+      remedies.push(`drop ${drop.join(", ")} from spec.services (frees ${formatBytes(freed)})`);
+  }
   // The budget is host × (1 - reserve) × (1 - margin); invert it for the memory the host would need.
   const hostNeeded = Math.ceil(minimum / ((1 - context.reserveRatio) * 0.9) / (256 * MIB)) * 256 * MIB;
   remedies.push(`give the machine (or the Docker VM) at least ${formatBytes(hostNeeded)} of memory`);
 
   return new InsufficientMemoryError(
     `Not enough memory for stack "${context.stack}" (profile ${context.profile}): its services need at least ${formatBytes(minimum)}, the budget is ${formatBytes(budget)} (short by ${formatBytes(shortfall)}).\n  Minimums: ${list}.`,
-    `Either ${remedies.join("; or ")}.`,
+    remedies.length === 1 ? `${capitalise(remedies[0]!)}.` : `Either ${remedies.join("; or ")}.`,
     { budgetBytes: budget, neededBytes: minimum, shortfallBytes: shortfall, profile: context.profile, needs },
   );
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

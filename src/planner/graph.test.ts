@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { CycleError } from "../core/index.js";
 import { assertAcyclic, buildGraph, findCycle, levels, topologicalOrder } from "./index.js";
 
-const g = (edges: Record<string, string[]>) => buildGraph(Object.entries(edges).map(([name, dependsOn]) => ({ name, dependsOn })));
+const g = (edges: Record<string, string[]>) =>
+  buildGraph(Object.entries(edges).map(([name, dependsOn]) => ({ name, dependsOn })));
 
 describe("dependency graph", () => {
   const stack = g({ api: ["postgres", "kafka"], kafka: [], postgres: [], worker: ["api"], redis: [] });
@@ -21,7 +22,11 @@ describe("dependency graph", () => {
     const b = g({ a: ["b"], d: [], b: ["c"], c: ["a"] });
     assert.deepEqual(findCycle(a), ["a", "b", "c", "a"]);
     assert.deepEqual(findCycle(b), ["a", "b", "c", "a"]);
-    assert.throws(() => assertAcyclic(a), (e: unknown) => e instanceof CycleError && e.message === "Services depend on each other in a cycle: a -> b -> c -> a");
+    assert.throws(
+      () => assertAcyclic(a),
+      (e: unknown) =>
+        e instanceof CycleError && e.message === "Services depend on each other in a cycle: a -> b -> c -> a",
+    );
   });
 
   it("accepts a diamond", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatPlan } from "../cli/render/plan-table.js";
-import { CycleError, InsufficientMemoryError } from "../core/index.js";
 import { assertGolden } from "../../test/support/golden.js";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
+import { formatPlan } from "../cli/render/plan-table.js";
+import { CycleError, InsufficientMemoryError } from "../core/index.js";
 import { plan, planToJson } from "./index.js";
 
 const header = (profile = "development", extra = "") =>
@@ -22,7 +22,9 @@ describe("plan", () => {
     assert.equal(kafka.jvmHeapBytes, 768 * MIB);
     assert.equal(kafka.env.KAFKA_HEAP_OPTS, "-Xmx768m -Xms768m");
     assert.equal(kafka.env.KAFKA_ADVERTISED_LISTENERS, "INTERNAL://kafka:19092,EXTERNAL://localhost:9092");
-    assert.deepEqual(kafka.ports, [{ container: 9092, host: 9092, hostIp: "127.0.0.1", protocol: "tcp", name: "broker" }]);
+    assert.deepEqual(kafka.ports, [
+      { container: 9092, host: 9092, hostIp: "127.0.0.1", protocol: "tcp", name: "broker" },
+    ]);
     const worker = p.services.find((s) => s.name === "spark-worker")!;
     assert.equal(worker.replicas, 2);
     assert.deepEqual(worker.dependsOn, [{ service: "spark-master", condition: "healthy" }]);
@@ -36,8 +38,28 @@ describe("plan", () => {
     assert.equal(json.budget.cpus, 4);
     const worker = json.services.find((s) => s.name === "spark-worker")!;
     assert.deepEqual(
-      { name: worker.name, image: worker.image, phase: worker.phase, memoryBytes: worker.memoryBytes, cpus: worker.cpus, replicas: worker.replicas, jvmHeapBytes: worker.jvmHeapBytes, ports: worker.ports, dependsOn: worker.dependsOn },
-      { name: "spark-worker", image: "apache/spark:4.1.1", phase: 2, memoryBytes: 2048 * MIB, cpus: 1, replicas: 2, jvmHeapBytes: 1536 * MIB, ports: [], dependsOn: ["spark-master"] },
+      {
+        name: worker.name,
+        image: worker.image,
+        phase: worker.phase,
+        memoryBytes: worker.memoryBytes,
+        cpus: worker.cpus,
+        replicas: worker.replicas,
+        jvmHeapBytes: worker.jvmHeapBytes,
+        ports: worker.ports,
+        dependsOn: worker.dependsOn,
+      },
+      {
+        name: "spark-worker",
+        image: "apache/spark:4.1.1",
+        phase: 2,
+        memoryBytes: 2048 * MIB,
+        cpus: 1,
+        replicas: 2,
+        jvmHeapBytes: 1536 * MIB,
+        ports: [],
+        dependsOn: ["spark-master"],
+      },
     );
     assert.deepEqual(json.services.find((s) => s.name === "postgres")!.ports, [
       { host: 5432, container: 5432, hostIp: "127.0.0.1", protocol: "tcp", name: "sql", movedFrom: null },
@@ -57,11 +79,21 @@ describe("plan", () => {
 
   it("expands a group and adds what its services need", () => {
     const p = plan(stackFrom(`${header()}    airflow: {}\n`), catalog, budget(16));
-    assert.deepEqual(p.phases, [["postgres"], ["airflow-init"], ["airflow-api-server", "airflow-dag-processor", "airflow-scheduler"]]);
+    assert.deepEqual(p.phases, [
+      ["postgres"],
+      ["airflow-init"],
+      ["airflow-api-server", "airflow-dag-processor", "airflow-scheduler"],
+    ]);
     assert.ok(p.notes.includes("postgres was added: airflow-api-server needs it"));
     assert.equal(p.services.find((s) => s.name === "airflow-init")!.restart, "no");
-    assert.match(p.services.find((s) => s.name === "airflow-scheduler")!.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!, /\{\{secret\.postgres-password\}\}@postgres:5432/);
-    assert.deepEqual(p.secrets.map((s) => s.kind), ["fernet", "token", "password"]);
+    assert.match(
+      p.services.find((s) => s.name === "airflow-scheduler")!.env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN!,
+      /\{\{secret\.postgres-password\}\}@postgres:5432/,
+    );
+    assert.deepEqual(
+      p.secrets.map((s) => s.kind),
+      ["fernet", "token", "password"],
+    );
   });
 
   it("switches kafka to ZooKeeper with the variant", () => {
@@ -75,19 +107,25 @@ describe("plan", () => {
   it("shrinks toward the minimums on a small machine and says so", () => {
     const p = plan(stackFrom(STREAMING), catalog, budget(5));
     assert.ok(p.totalMemoryBytes <= 5 * 1024 ** 3);
-    for (const s of p.services) assert.ok(s.memoryBytes >= s.memoryMinBytes && s.memoryBytes < s.memoryPreferredBytes, s.name);
+    for (const s of p.services)
+      assert.ok(s.memoryBytes >= s.memoryMinBytes && s.memoryBytes < s.memoryPreferredBytes, s.name);
     assert.match(p.notes.join("\n"), /memory is short: every service got less than preferred/);
   });
 
   it("refuses a machine too small for the minimums, and suggests the minimal profile when it would fit", () => {
     assert.throws(
       () => plan(stackFrom(STREAMING), catalog, budget(3)),
-      (e: unknown) => e instanceof InsufficientMemoryError && e.hint!.includes("--profile minimal") && e.details.needs.length === 5,
+      (e: unknown) =>
+        e instanceof InsufficientMemoryError &&
+        e.hint!.includes("--profile minimal") &&
+        e.details.needs.length === 5,
     );
   });
 
   it("moves host ports that collide, stably, and reports it", () => {
-    const stack = stackFrom(`${header()}    spark-master: {}\n    web: { image: nginx:1.27, ports: ["8080:80"] }\n`);
+    const stack = stackFrom(
+      `${header()}    spark-master: {}\n    web: { image: nginx:1.27, ports: ["8080:80"] }\n`,
+    );
     const p = plan(stack, catalog, budget(16), { takenPorts: new Set([7077]) });
     const master = p.services.find((s) => s.name === "spark-master")!;
     assert.deepEqual(
@@ -97,7 +135,10 @@ describe("plan", () => {
         [8080, 8080, undefined],
       ],
     );
-    assert.deepEqual(p.services.find((s) => s.name === "web")!.ports.map((x) => [x.host, x.movedFrom]), [[8081, 8080]]);
+    assert.deepEqual(
+      p.services.find((s) => s.name === "web")!.ports.map((x) => [x.host, x.movedFrom]),
+      [[8081, 8080]],
+    );
     assert.equal(master.endpoints.find((e) => e.name === "master")!.url, "spark://localhost:7078");
     assert.deepEqual(p.notes, [
       "spark-master: host port 7077 is in use on this machine; using 7078",
@@ -106,20 +147,46 @@ describe("plan", () => {
   });
 
   it("rejects a dependency cycle with its path", () => {
-    const stack = stackFrom(`${header()}    a: { image: x, dependsOn: [b] }\n    b: { image: x, dependsOn: [c] }\n    c: { image: x, dependsOn: [a] }\n`);
-    assert.throws(() => plan(stack, catalog, budget(16)), (e: unknown) => e instanceof CycleError && e.cycle.join(" ") === "a b c a");
+    const stack = stackFrom(
+      `${header()}    a: { image: x, dependsOn: [b] }\n    b: { image: x, dependsOn: [c] }\n    c: { image: x, dependsOn: [a] }\n`,
+    );
+    assert.throws(
+      () => plan(stack, catalog, budget(16)),
+      (e: unknown) => e instanceof CycleError && e.cycle.join(" ") === "a b c a",
+    );
   });
 
   it("derives phases from the strategy", () => {
     const services = "    redis: {}\n    postgres: {}\n    minio: {}\n    kafka: {}\n    spark-worker: {}\n";
-    const seq = plan(stackFrom(`${header("development", "  strategy: sequential\n")}${services}`), catalog, budget(16));
-    assert.deepEqual(seq.phases, [["kafka"], ["minio"], ["postgres"], ["redis"], ["spark-master"], ["spark-worker"]]);
-    const hybrid = plan(stackFrom(`${header("development", "  strategy: hybrid\n  maxParallel: 2\n")}${services}`), catalog, budget(16));
-    assert.deepEqual(hybrid.phases, [["kafka", "minio"], ["postgres", "redis"], ["spark-master"], ["spark-worker"]]);
+    const seq = plan(
+      stackFrom(`${header("development", "  strategy: sequential\n")}${services}`),
+      catalog,
+      budget(16),
+    );
+    assert.deepEqual(seq.phases, [
+      ["kafka"],
+      ["minio"],
+      ["postgres"],
+      ["redis"],
+      ["spark-master"],
+      ["spark-worker"],
+    ]);
+    const hybrid = plan(
+      stackFrom(`${header("development", "  strategy: hybrid\n  maxParallel: 2\n")}${services}`),
+      catalog,
+      budget(16),
+    );
+    assert.deepEqual(hybrid.phases, [
+      ["kafka", "minio"],
+      ["postgres", "redis"],
+      ["spark-master"],
+      ["spark-worker"],
+    ]);
   });
 
   it("keeps the config hash when only replicas change, and changes it with the memory", () => {
-    const hash = (yaml: string, gib = 16) => plan(stackFrom(yaml), catalog, budget(gib)).services.find((s) => s.name === "spark-worker")!.hash;
+    const hash = (yaml: string, gib = 16) =>
+      plan(stackFrom(yaml), catalog, budget(gib)).services.find((s) => s.name === "spark-worker")!.hash;
     const one = hash(`${header()}    spark-worker: { replicas: 1 }\n`);
     assert.equal(one, hash(`${header()}    spark-worker: { replicas: 3 }\n`));
     assert.notEqual(one, hash(`${header()}    spark-worker: { resources: { memory: 1g } }\n`));
@@ -127,7 +194,11 @@ describe("plan", () => {
   });
 
   it("respects a user-fixed memory and a user-set heap", () => {
-    const p = plan(stackFrom(`${header()}    kafka: { resources: { memory: 3g }, env: { KAFKA_HEAP_OPTS: "-Xmx1g" } }\n`), catalog, budget(16));
+    const p = plan(
+      stackFrom(`${header()}    kafka: { resources: { memory: 3g }, env: { KAFKA_HEAP_OPTS: "-Xmx1g" } }\n`),
+      catalog,
+      budget(16),
+    );
     const kafka = p.services[0]!;
     assert.equal(kafka.memoryBytes, 3 * 1024 ** 3);
     assert.equal(kafka.env.KAFKA_HEAP_OPTS, "-Xmx1g");
@@ -135,7 +206,13 @@ describe("plan", () => {
   });
 
   it("plans a custom service built from a Dockerfile with a default size", () => {
-    const p = plan(stackFrom(`${header()}    api: { build: ./api, ports: ["3000:3000"], healthCheck: { command: "true" } }\n`), catalog, budget(16));
+    const p = plan(
+      stackFrom(
+        `${header()}    api: { build: ./api, ports: ["3000:3000"], healthCheck: { command: "true" } }\n`,
+      ),
+      catalog,
+      budget(16),
+    );
     const api = p.services[0]!;
     assert.equal(api.image, "deloc-demo-api:latest");
     assert.deepEqual(api.build, { context: "/project/api", args: {} });

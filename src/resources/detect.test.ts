@@ -19,7 +19,8 @@ function tree(files: Record<string, string>): string {
 
 const meminfo = (gib: number) => `MemTotal:       ${gib * 1024 * 1024} kB\nMemFree:        1000 kB\n`;
 const statfs = () => ({ bsize: 4096, blocks: 1000, bavail: 250 });
-const detect = (root: string, cpus = 8) => detectHost({ root, cpuCount: () => cpus, statfs, dataDir: "/data" });
+const detect = (root: string, cpus = 8) =>
+  detectHost({ root, cpuCount: () => cpus, statfs, dataDir: "/data" });
 
 describe("detectHost", () => {
   it("reads cgroup v2 limits of the process's own cgroup", () => {
@@ -31,10 +32,23 @@ describe("detectHost", () => {
         "sys/fs/cgroup/user.slice/deloc/cpu.max": "200000 100000",
       }),
     );
-    assert.deepEqual(facts.memoryBytes, { value: 6 * GIB, source: "cgroup v2", detail: "/sys/fs/cgroup/user.slice/deloc/memory.max" });
-    assert.deepEqual(facts.cpus, { value: 2, source: "cgroup v2", detail: "/sys/fs/cgroup/user.slice/deloc/cpu.max" });
+    assert.deepEqual(facts.memoryBytes, {
+      value: 6 * GIB,
+      source: "cgroup v2",
+      detail: "/sys/fs/cgroup/user.slice/deloc/memory.max",
+    });
+    assert.deepEqual(facts.cpus, {
+      value: 2,
+      source: "cgroup v2",
+      detail: "/sys/fs/cgroup/user.slice/deloc/cpu.max",
+    });
     assert.equal(facts.physicalMemoryBytes, 32 * GIB);
-    assert.deepEqual(facts.disk, { path: "/data", totalBytes: 4096 * 1000, freeBytes: 4096 * 250, source: "statfs" });
+    assert.deepEqual(facts.disk, {
+      path: "/data",
+      totalBytes: 4096 * 1000,
+      freeBytes: 4096 * 250,
+      source: "statfs",
+    });
   });
 
   it("takes the tightest limit on the way up the cgroup tree, ignoring 'max'", () => {
@@ -71,7 +85,11 @@ describe("detectHost", () => {
         "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712",
       }),
     );
-    assert.deepEqual(unlimited.memoryBytes, { value: 16 * GIB, source: "/proc/meminfo", detail: "/proc/meminfo MemTotal" });
+    assert.deepEqual(unlimited.memoryBytes, {
+      value: 16 * GIB,
+      source: "/proc/meminfo",
+      detail: "/proc/meminfo MemTotal",
+    });
   });
 
   it("falls back to /proc/meminfo and the CPU count without cgroups", () => {
@@ -81,7 +99,14 @@ describe("detectHost", () => {
   });
 
   it("leaves disk unknown when statfs fails", () => {
-    const facts = detectHost({ root: tree({ "proc/meminfo": meminfo(8) }), cpuCount: () => 1, dataDir: "/nope", statfs: () => { throw new Error("ENOENT"); } });
+    const facts = detectHost({
+      root: tree({ "proc/meminfo": meminfo(8) }),
+      cpuCount: () => 1,
+      dataDir: "/nope",
+      statfs: () => {
+        throw new Error("ENOENT");
+      },
+    });
     assert.equal(facts.disk, undefined);
   });
 });
@@ -99,7 +124,10 @@ describe("computeBudget", () => {
   });
 
   it("plans for the capacity given by --memory and --cpus instead of the machine's", () => {
-    const b = computeBudget(facts, { memory: { bytes: 6 * GIB, source: "--memory" }, cpus: { count: 2, source: "--cpus" } });
+    const b = computeBudget(facts, {
+      memory: { bytes: 6 * GIB, source: "--memory" },
+      cpus: { count: 2, source: "--cpus" },
+    });
     assert.equal(b.hostMemoryBytes, 6 * GIB);
     assert.equal(b.memorySource, "--memory");
     assert.equal(b.cpus, 2);

@@ -11,10 +11,15 @@ const GOLDEN_DIR = path.resolve(import.meta.dirname, "../fixtures/golden");
 export function assertGolden(name: string, actual: string): void {
   const file = path.join(GOLDEN_DIR, name);
   if (process.env.UPDATE_GOLDEN === "1" || !fs.existsSync(file)) {
-    if (process.env.CI && !fs.existsSync(file)) assert.fail(`golden file ${name} is missing; run UPDATE_GOLDEN=1 npm test`);
+    if (process.env.CI && !fs.existsSync(file))
+      assert.fail(`golden file ${name} is missing; run UPDATE_GOLDEN=1 npm test`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, actual);
     return;
   }
-  assert.equal(actual, fs.readFileSync(file, "utf8"), `output differs from golden ${name} (UPDATE_GOLDEN=1 to accept)`);
+  assert.equal(
+    actual,
+    fs.readFileSync(file, "utf8"),
+    `output differs from golden ${name} (UPDATE_GOLDEN=1 to accept)`,
+  );
 }

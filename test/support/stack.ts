@@ -4,8 +4,17 @@ import type { Budget, Stack } from "../../src/core/index.js";
 
 /** A stack from YAML text, as if read from /project/deloc.yaml; fails the test on errors. */
 export function stackFrom(yaml: string, env: Record<string, string> = {}): Stack {
-  const result = loadStackText(yaml, { cwd: "/project", env, home: "/home/user", file: "/project/deloc.yaml", display: "deloc.yaml" });
-  if (!result.ok) throw new Error(`fixture stack is invalid:\n${result.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
+  const result = loadStackText(yaml, {
+    cwd: "/project",
+    env,
+    home: "/home/user",
+    file: "/project/deloc.yaml",
+    display: "deloc.yaml",
+  });
+  if (!result.ok)
+    throw new Error(
+      `fixture stack is invalid:\n${result.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`,
+    );
   return result.stack;
 }
 
