@@ -4,15 +4,8 @@
  * secrets and requirements. Reuses the stack file's checks for sizes, durations and ports.
  */
 import { z } from "zod";
-import { checkCpu, checkDuration, checkSize } from "../config/index.js";
+import { checkCpu, checkDuration, checked, checkSize } from "../config/index.js";
 import { CONDITIONS, PROFILES, RESTART_POLICIES } from "../core/index.js";
-
-function checked(check: (value: unknown) => string | undefined) {
-  return z.unknown().superRefine((value, ctx) => {
-    const message = check(value);
-    if (message) ctx.addIssue({ code: "custom", message });
-  });
-}
 
 const name = z
   .string()

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../../catalog/index.js";
+import { dnsSafe } from "../../config/index.js";
 import { closest, FileExistsError, PROFILES, type Profile, UsageError } from "../../core/index.js";
 import type { CommandRun } from "../command-table.js";
 import { loadCatalogFor } from "../project.js";
@@ -21,7 +22,7 @@ export const init: CommandRun = async (ctx, _args, opts) => {
   const profile = (typeof opts.profile === "string" ? opts.profile : "development") as Profile;
   if (!PROFILES.includes(profile))
     throw new UsageError(`--profile must be one of ${PROFILES.join(" | ")} (got "${profile}").`);
-  const name = typeof opts.name === "string" ? opts.name : stackNameFrom(path.basename(ctx.cwd));
+  const name = typeof opts.name === "string" ? opts.name : dnsSafe(path.basename(ctx.cwd));
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40)
     throw new UsageError(
       `--name must be lower-case letters, digits and dashes, at most 40 characters (got "${name}").`,
@@ -46,17 +47,6 @@ export const init: CommandRun = async (ctx, _args, opts) => {
   ctx.out("Next: `deloc plan` shows what would run on this machine.");
   return 0;
 };
-
-function stackNameFrom(folder: string): string {
-  return (
-    folder
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, "-")
-      .replace(/^-+|-+$/g, "")
-      .slice(0, 40)
-      .replace(/-+$/, "") || "stack"
-  );
-}
 
 /** A commented deloc.yaml for a recipe. Exported for tests. */
 export function stackFileText(

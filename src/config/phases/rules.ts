@@ -10,19 +10,25 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const svcPath = (name: string, ...rest: (string | number)[]) => ["spec", "services", name, ...rest];
 
-export function checkStackRules(
-  stack: Stack,
-  locate: Locate,
-): { errors: Diagnostic[]; warnings: Diagnostic[] } {
-  const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
-  const err = (path: (string | number)[], message: string, suggestion?: string, key = false) =>
+/** Pushes a positioned diagnostic; `key` points at the key rather than its value. */
+function reporter(errors: Diagnostic[], locate: Locate) {
+  return (path: (string | number)[], message: string, suggestion?: string, key = false) => {
     errors.push({
       path: path.join("."),
       message,
       position: locate(path, { key }),
       ...(suggestion ? { suggestion } : {}),
     });
+  };
+}
+
+export function checkStackRules(
+  stack: Stack,
+  locate: Locate,
+): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const err = reporter(errors, locate);
 
   if (!DNS_LABEL.test(stack.name) || stack.name.length > 40)
     err(
@@ -84,13 +90,7 @@ export interface CatalogIndex {
 
 export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate: Locate): Diagnostic[] {
   const errors: Diagnostic[] = [];
-  const err = (path: (string | number)[], message: string, suggestion?: string, key = false) =>
-    errors.push({
-      path: path.join("."),
-      message,
-      position: locate(path, { key }),
-      ...(suggestion ? { suggestion } : {}),
-    });
+  const err = reporter(errors, locate);
   const offered = [...catalog.templates, ...Object.keys(catalog.groups)];
   const isOffered = (n: string) => catalog.templates.includes(n) || n in catalog.groups;
 
@@ -157,7 +157,8 @@ export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate:
   return errors;
 }
 
-function dnsSafe(name: string): string {
+/** A name made safe as a DNS label (stack and service names). */
+export function dnsSafe(name: string): string {
   return (
     name
       .toLowerCase()

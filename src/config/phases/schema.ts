@@ -20,7 +20,7 @@ import {
 import type { Locate, PathSegment } from "./parse.js";
 
 /** A value checked by a function returning an error message (or undefined when it is fine). */
-function checked(check: (value: unknown) => string | undefined) {
+export function checked(check: (value: unknown) => string | undefined) {
   return z.unknown().superRefine((value, ctx) => {
     const message = check(value);
     if (message) ctx.addIssue({ code: "custom", message });
