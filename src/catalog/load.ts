@@ -8,7 +8,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { HEALTH_CHECK_DEFAULTS, parseYaml } from "../config/index.js";
-import { ConfigError, Cpu, type Diagnostic, Duration, PROFILES, type Profile, Size } from "../core/index.js";
+import {
+  ConfigError,
+  Cpu,
+  type Diagnostic,
+  Duration,
+  PROFILES,
+  type Profile,
+  Size,
+  sortKeys,
+} from "../core/index.js";
 import {
   type ComponentFile,
   type GroupFile,
@@ -161,7 +170,7 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
     description: d.description,
     category: d.category ?? "other",
     image: d.image,
-    env: sortRecord(d.env ?? {}),
+    env: sortKeys(d.env ?? {}),
     ports: (d.ports ?? []).map((p) => ({ ...p })),
     volumes: (d.volumes ?? []).map(parseTemplateVolume),
     dependsOn: d.dependsOn ?? {},
@@ -232,12 +241,4 @@ function issuesToDiagnostics(
         : issue.message;
     return { path: path.join("."), message, position: locate(path) };
   });
-}
-
-function sortRecord(r: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(r)
-      .sort()
-      .map((k) => [k, r[k]!]),
-  );
 }

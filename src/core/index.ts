@@ -6,6 +6,8 @@ export * from "./errors.js";
 export * from "./labels.js";
 /** The Plan every target projects. */
 export * from "./plan.js";
+/** Deterministic key order. */
+export { sortKeys } from "./sort-keys.js";
 /** The validated stack. */
 export * from "./stack.js";
 /** "Did you mean" suggestions. */

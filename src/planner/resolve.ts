@@ -15,6 +15,7 @@ import {
   type RestartPolicy,
   type ServiceSpec,
   type Stack,
+  sortKeys,
   UnknownServiceError,
   type VolumeSpec,
 } from "../core/index.js";
@@ -223,12 +224,4 @@ function customEndpoints(ports: readonly PortSpec[]) {
       name: p.name ?? `port-${p.container}`,
       url: `localhost:{{port.${p.name ?? p.container}}}`,
     }));
-}
-
-function sortKeys<T>(r: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(
-    Object.keys(r)
-      .sort()
-      .map((k) => [k, r[k]!]),
-  );
 }
