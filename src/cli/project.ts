@@ -3,7 +3,13 @@
  * and turns every problem into one ConfigError listing all of them.
  */
 import { type Catalog, catalogIndex, loadCatalog } from "../catalog/index.js";
-import { type CapacityOverride, checkAgainstCatalog, type LayerFlags, loadStack } from "../config/index.js";
+import {
+  type CapacityOverride,
+  catalogPathsFromEnv,
+  checkAgainstCatalog,
+  type LayerFlags,
+  loadStack,
+} from "../config/index.js";
 import { ConfigError, formatDiagnostic, type Stack } from "../core/index.js";
 import type { CommandContext } from "./context.js";
 
@@ -34,6 +40,5 @@ export function loadProject(ctx: CommandContext, opts: Record<string, unknown>):
 
 /** The catalog alone (no stack file needed), with `DELOC_CATALOG_PATH` folders. */
 export function loadCatalogFor(ctx: CommandContext): Catalog {
-  const paths = (ctx.env.DELOC_CATALOG_PATH ?? "").split(":").filter(Boolean);
-  return loadCatalog({ paths });
+  return loadCatalog({ paths: catalogPathsFromEnv(ctx.env, ctx.cwd) });
 }

@@ -10,7 +10,7 @@ export {
 /** Defaults of the stack file. */
 export { HEALTH_CHECK_DEFAULTS, STACK_DEFAULTS } from "./phases/defaults.js";
 /** Capacity overrides from flags and environment. */
-export { type CapacityOverride, type LayerFlags, readCapacity } from "./phases/layer.js";
+export { type CapacityOverride, catalogPathsFromEnv, type LayerFlags, readCapacity } from "./phases/layer.js";
 export { normalizeArgv, normalizeEnv, normalizePort, normalizeVolume } from "./phases/normalize.js";
 export type { Locate } from "./phases/parse.js";
 export { parse as parseYaml } from "./phases/parse.js";

@@ -156,6 +156,19 @@ describe("deloc (built CLI)", () => {
     assert.match(unknown.stderr, /did you mean "postgres"\?/);
   });
 
+  it("lists templates from the folders in DELOC_CATALOG_PATH, relative to the working folder", () => {
+    const dir = scratch();
+    fs.mkdirSync(path.join(dir, "templates"));
+    const sizes = "{ memory: { min: 64Mi, preferred: 128Mi }, cpu: 250m }";
+    fs.writeFileSync(
+      path.join(dir, "templates", "mailpit.yaml"),
+      `name: mailpit\ndescription: SMTP test server\nimage: axllent/mailpit:v1.27\nresources:\n  minimal: ${sizes}\n  development: ${sizes}\n  production: ${sizes}\n`,
+    );
+    const r = deloc(dir, ["catalog"], { DELOC_CATALOG_PATH: "templates" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^mailpit +other +axllent\/mailpit:v1\.27/m);
+  });
+
   it("shows resources with their sources", () => {
     const r = deloc(scratch(), ["resources", "--json", "--memory", "8g"]);
     assert.equal(r.code, 0, r.stderr);

@@ -64,15 +64,17 @@ export function layer(
     profile: pick("profile", "DELOC_PROFILE", PROFILES, stack.profile),
     target: pick("target", "DELOC_TARGET", TARGETS, stack.target),
     strategy: pick("strategy", "DELOC_STRATEGY", STRATEGIES, stack.strategy),
-    catalogPaths: [
-      ...stack.catalogPaths,
-      ...(env.DELOC_CATALOG_PATH ?? "")
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((p) => path.resolve(cwd, p)),
-    ],
+    catalogPaths: [...stack.catalogPaths, ...catalogPathsFromEnv(env, cwd)],
   };
   return { stack: layered, capacity: readCapacity(env, flags, errors), errors };
+}
+
+/** The template folders of `DELOC_CATALOG_PATH` (separated like PATH), resolved against `cwd`. */
+export function catalogPathsFromEnv(env: Env, cwd: string): string[] {
+  return (env.DELOC_CATALOG_PATH ?? "")
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((p) => path.resolve(cwd, p));
 }
 
 /** Reads `--memory`/`DELOC_MEMORY` and `--cpus`/`DELOC_CPUS`; usable without a stack file. */
