@@ -4,12 +4,10 @@
  * secrets and requirements. Reuses the stack file's checks for sizes, durations and ports.
  */
 import { z } from "zod";
-import { checkCpu, checkDuration, checked, checkSize } from "../config/index.js";
+import { checkCpu, checkDuration, checked, checkSize, DNS_LABEL } from "../config/index.js";
 import { CONDITIONS, PROFILES, RESTART_POLICIES } from "../core/index.js";
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lower-case letters, digits and dashes");
+const name = z.string().regex(DNS_LABEL, "must be lower-case letters, digits and dashes");
 const argv = z.array(z.string()).min(1);
 const env = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 

@@ -15,6 +15,13 @@ export { normalizeArgv, normalizeEnv, normalizePort, normalizeVolume } from "./p
 export type { Locate } from "./phases/parse.js";
 export { parse as parseYaml } from "./phases/parse.js";
 /** Rules that need the catalog's names. */
-export { type CatalogIndex, checkAgainstCatalog, dnsSafe } from "./phases/rules.js";
+export {
+  type CatalogIndex,
+  checkAgainstCatalog,
+  DNS_LABEL,
+  dnsSafe,
+  isStackName,
+  STACK_NAME_RULE,
+} from "./phases/rules.js";
 /** Schema parts the catalog reuses. */
 export { checkCpu, checkDuration, checked, checkSize } from "./phases/schema.js";

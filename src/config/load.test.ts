@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { assertGolden } from "../../test/support/golden.js";
 import { catalogIndex, loadCatalog } from "../catalog/index.js";
 import { formatDiagnostic } from "../core/index.js";
-import { checkAgainstCatalog, type LoadOptions, loadStackText } from "./index.js";
+import { checkAgainstCatalog, dnsSafe, isStackName, type LoadOptions, loadStackText } from "./index.js";
 
 const base: LoadOptions & { file: string; display: string } = {
   cwd: "/project",
@@ -237,5 +237,15 @@ describe("checkAgainstCatalog", () => {
       check("    airflow: {}\n    api: { image: x, dependsOn: { airflow-api-server: healthy } }\n"),
       [],
     );
+  });
+});
+
+describe("dnsSafe", () => {
+  it("turns any folder name into a valid stack name, even when the cut lands on a dash", () => {
+    assert.equal(dnsSafe("My Project_2"), "my-project-2");
+    assert.equal(dnsSafe("___"), "stack");
+    const long = `${"a".repeat(39)}-bbbb`;
+    assert.equal(dnsSafe(long), "a".repeat(39));
+    assert.ok(isStackName(dnsSafe(long)));
   });
 });

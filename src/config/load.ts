@@ -116,12 +116,11 @@ export function loadStackText(
   };
 
   // 6. rules
-  const rules = checkStackRules(stack, locate);
-  warnings.push(...rules.warnings);
+  const ruleErrors = checkStackRules(stack, locate);
 
   // 7. layer
   const layered = layer(stack, opts.env, opts.flags ?? {}, opts.cwd);
-  const errors = [...rules.errors, ...layered.errors];
+  const errors = [...ruleErrors, ...layered.errors];
   if (errors.length) return fail(errors);
   return { ok: true, file: display, stack: layered.stack, capacity: layered.capacity, warnings, locate };
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../../catalog/index.js";
-import { dnsSafe } from "../../config/index.js";
+import { dnsSafe, isStackName, STACK_NAME_RULE } from "../../config/index.js";
 import { closest, FileExistsError, PROFILES, type Profile, UsageError } from "../../core/index.js";
 import type { CommandRun } from "../command-table.js";
 import { loadCatalogFor } from "../project.js";
@@ -23,10 +23,7 @@ export const init: CommandRun = async (ctx, _args, opts) => {
   if (!PROFILES.includes(profile))
     throw new UsageError(`--profile must be one of ${PROFILES.join(" | ")} (got "${profile}").`);
   const name = typeof opts.name === "string" ? opts.name : dnsSafe(path.basename(ctx.cwd));
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40)
-    throw new UsageError(
-      `--name must be lower-case letters, digits and dashes, at most 40 characters (got "${name}").`,
-    );
+  if (!isStackName(name)) throw new UsageError(`--name must be ${STACK_NAME_RULE} (got "${name}").`);
 
   const file = path.resolve(ctx.cwd, typeof opts.file === "string" ? opts.file : "deloc.yaml");
   const shown = path.relative(ctx.cwd, file) || file;

@@ -6,7 +6,17 @@
 import { closest, type Diagnostic, type Stack } from "../../core/index.js";
 import type { Locate } from "./parse.js";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Lower-case letters, digits and inner dashes: what Docker and Kubernetes accept as a name. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const STACK_NAME_MAX = 40;
+
+/** Whether a stack name can name containers, volumes and a Kubernetes release. */
+export function isStackName(name: string): boolean {
+  return DNS_LABEL.test(name) && name.length <= STACK_NAME_MAX;
+}
+
+/** What a stack name must look like, for messages. */
+export const STACK_NAME_RULE = `lower-case letters, digits and dashes, at most ${STACK_NAME_MAX} characters`;
 
 const svcPath = (name: string, ...rest: (string | number)[]) => ["spec", "services", name, ...rest];
 
@@ -22,18 +32,14 @@ function reporter(errors: Diagnostic[], locate: Locate) {
   };
 }
 
-export function checkStackRules(
-  stack: Stack,
-  locate: Locate,
-): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+export function checkStackRules(stack: Stack, locate: Locate): Diagnostic[] {
   const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
   const err = reporter(errors, locate);
 
-  if (!DNS_LABEL.test(stack.name) || stack.name.length > 40)
+  if (!isStackName(stack.name))
     err(
       ["metadata", "name"],
-      `must be lower-case letters, digits and dashes, at most 40 characters (got "${stack.name}")`,
+      `must be ${STACK_NAME_RULE} (got "${stack.name}")`,
       `try "${dnsSafe(stack.name)}"`,
     );
   if (stack.services.length === 0)
@@ -75,7 +81,7 @@ export function checkStackRules(
         );
     });
   }
-  return { errors, warnings };
+  return errors;
 }
 
 /** What the catalog offers, as plain data. */
@@ -164,6 +170,7 @@ export function dnsSafe(name: string): string {
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, "-")
       .replace(/^-+|-+$/g, "")
-      .slice(0, 40) || "stack"
+      .slice(0, STACK_NAME_MAX)
+      .replace(/-+$/, "") || "stack"
   );
 }
