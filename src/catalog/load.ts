@@ -7,12 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import { HEALTH_CHECK_DEFAULTS, parseYaml } from "../config/index.js";
+import { HEALTH_CHECK_DEFAULTS, normalizeHealthCheck, parseYaml } from "../config/index.js";
 import {
   ConfigError,
   Cpu,
   type Diagnostic,
-  Duration,
+  type HealthCheckSpec,
   PROFILES,
   type Profile,
   Size,
@@ -150,7 +150,6 @@ function mergeComponent(group: GroupFile, name: string, c: ComponentFile) {
 type ServiceData = z.infer<typeof serviceFileSchema>;
 
 function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemplate {
-  const ms = (v: unknown) => Duration.parse(v as string)!.ms;
   const resources = Object.fromEntries(
     PROFILES.map((p): [Profile, ProfileResources] => {
       const r = d.resources[p];
@@ -192,18 +191,8 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
   if (d.jvm) t.jvm = d.jvm;
   if (d.docs) t.docs = d.docs;
   if (group) t.group = group;
-  if (d.healthCheck) {
-    const h = d.healthCheck;
-    t.healthCheck = {
-      ...HEALTH_CHECK_DEFAULTS,
-      command: h.command,
-      intervalMs: ms(h.interval),
-      timeoutMs: ms(h.timeout),
-      retries: h.retries,
-      startPeriodMs: ms(h.startPeriod),
-      startIntervalMs: ms(h.startInterval),
-    };
-  }
+  if (d.healthCheck)
+    t.healthCheck = { ...HEALTH_CHECK_DEFAULTS, ...normalizeHealthCheck(d.healthCheck) } as HealthCheckSpec;
   for (const [p, r] of Object.entries(resources))
     if (r.memoryMinBytes > r.memoryPreferredBytes)
       throw new ConfigError(

@@ -19,13 +19,14 @@ const port = z.strictObject({
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
 });
 
+/** Timings left out take `HEALTH_CHECK_DEFAULTS`, as in the stack file. */
 const healthCheck = z.strictObject({
   command: argv,
-  interval: checked(checkDuration).default("5s"),
-  timeout: checked(checkDuration).default("3s"),
-  retries: z.int().min(0).default(30),
-  startPeriod: checked(checkDuration).default("0s"),
-  startInterval: checked(checkDuration).default("250ms"),
+  interval: checked(checkDuration).optional(),
+  timeout: checked(checkDuration).optional(),
+  retries: z.int().min(0).optional(),
+  startPeriod: checked(checkDuration).optional(),
+  startInterval: checked(checkDuration).optional(),
 });
 
 const profileResources = z.strictObject({

@@ -11,7 +11,13 @@ export {
 export { HEALTH_CHECK_DEFAULTS, STACK_DEFAULTS } from "./phases/defaults.js";
 /** Capacity overrides from flags and environment. */
 export { type CapacityOverride, catalogPathsFromEnv, type LayerFlags, readCapacity } from "./phases/layer.js";
-export { normalizeArgv, normalizeEnv, normalizePort, normalizeVolume } from "./phases/normalize.js";
+export {
+  normalizeArgv,
+  normalizeEnv,
+  normalizeHealthCheck,
+  normalizePort,
+  normalizeVolume,
+} from "./phases/normalize.js";
 export type { Locate } from "./phases/parse.js";
 export { parse as parseYaml } from "./phases/parse.js";
 /** Rules that need the catalog's names. */

@@ -140,9 +140,10 @@ function normalizeDependsOn(v: unknown): Record<string, DependencyCondition> {
   return out;
 }
 
-type HealthCheckEntry = NonNullable<ServiceEntry["healthCheck"]>;
+type HealthCheckEntry = Omit<NonNullable<ServiceEntry["healthCheck"]>, "disable"> & { disable?: boolean };
 
-function normalizeHealthCheck(v: HealthCheckEntry | null): Partial<HealthCheckSpec> | null {
+/** Health-check short forms (durations, a shell string) → the fields of `HealthCheckSpec` given. */
+export function normalizeHealthCheck(v: HealthCheckEntry | null): Partial<HealthCheckSpec> | null {
   if (v === null || v.disable) return null;
   const ms = (x: unknown) => Duration.parse(x as string | number)!.ms;
   const out: Partial<HealthCheckSpec> = {};
