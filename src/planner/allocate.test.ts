@@ -17,7 +17,8 @@ const req = (
   preferredBytes: preferred * MIB,
   ...(minimal ? { minimalProfileMinBytes: minimal * MIB } : {}),
 });
-const ctx = { stack: "demo", profile: "development" as const, reserveRatio: 0.2 };
+// A budget that is 80% (OS reserve) × 90% (margin) of the host.
+const ctx = { stack: "demo", profile: "development" as const, hostBytesPerBudgetByte: 1 / (0.8 * 0.9) };
 const mib = (m: Map<string, number>) => Object.fromEntries([...m].map(([k, v]) => [k, v / MIB]));
 
 describe("allocateMemory", () => {

@@ -16,6 +16,13 @@ export interface MemoryRequest {
   minimalProfileMinBytes?: number;
 }
 
+export interface AllocationContext {
+  stack: string;
+  profile: Profile;
+  /** Host memory per byte of budget (host / budget): turns a need into the machine size it takes. */
+  hostBytesPerBudgetByte: number;
+}
+
 export interface Allocation {
   /** Per replica, whole MiB. */
   bytes: Map<string, number>;
@@ -26,7 +33,7 @@ export interface Allocation {
 export function allocateMemory(
   requests: readonly MemoryRequest[],
   budgetBytes: number,
-  context: { stack: string; profile: Profile; reserveRatio: number },
+  context: AllocationContext,
 ): Allocation {
   const total = (f: (r: MemoryRequest) => number) => requests.reduce((sum, r) => sum + f(r) * r.replicas, 0);
   const preferred = total((r) => r.preferredBytes);
@@ -52,7 +59,7 @@ function refuse(
   requests: readonly MemoryRequest[],
   budget: number,
   minimum: number,
-  context: { stack: string; profile: Profile; reserveRatio: number },
+  context: AllocationContext,
 ): InsufficientMemoryError {
   const shortfall = minimum - budget;
   const needs: MemoryNeed[] = requests
@@ -92,8 +99,7 @@ function refuse(
     if (freed >= shortfall)
       remedies.push(`drop ${drop.join(", ")} from spec.services (frees ${formatBytes(freed)})`);
   }
-  // The budget is host × (1 - reserve) × (1 - margin); invert it for the memory the host would need.
-  const hostNeeded = Math.ceil(minimum / ((1 - context.reserveRatio) * 0.9) / (256 * MIB)) * 256 * MIB;
+  const hostNeeded = Math.ceil((minimum * context.hostBytesPerBudgetByte) / (256 * MIB)) * 256 * MIB;
   remedies.push(`give the machine (or the Docker VM) at least ${formatBytes(hostNeeded)} of memory`);
 
   return new InsufficientMemoryError(

@@ -1,7 +1,7 @@
 /** Stack + catalog + budget → Plan. */
 
 /** Memory allocation and host ports. */
-export { allocateMemory, type MemoryRequest } from "./allocate.js";
+export { type AllocationContext, allocateMemory, type MemoryRequest } from "./allocate.js";
 /** The dependency graph. */
 export { assertAcyclic, buildGraph, findCycle, type Graph, levels, topologicalOrder } from "./graph.js";
 export { canonicalJson, stableHash } from "./hash.js";

@@ -25,8 +25,6 @@ import { type ResolvedService, resolveServices } from "./resolve.js";
 export interface PlanOptions {
   /** Host ports already in use on the machine; planned ports move off them. */
   takenPorts?: ReadonlySet<number>;
-  /** Share of host memory kept for the OS (used to phrase "give the machine N GiB"). @default 0.2 */
-  reserveRatio?: number;
 }
 
 export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanOptions = {}): Plan {
@@ -61,7 +59,11 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
         : {}),
     })),
     budget.memoryBytes,
-    { stack: stack.name, profile: stack.profile, reserveRatio: opts.reserveRatio ?? 0.2 },
+    {
+      stack: stack.name,
+      profile: stack.profile,
+      hostBytesPerBudgetByte: budget.memoryBytes > 0 ? budget.hostMemoryBytes / budget.memoryBytes : 1,
+    },
   );
   if (allocation.fraction < 1) {
     const shrunk = resolved
