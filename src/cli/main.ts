@@ -29,52 +29,52 @@ export async function main(
 
   let exitCode = 0;
   let json = argv.includes("--json");
-  const program = new Command("deloc")
-    .description("Bring up a data-engineering stack on this machine, sized to fit it.")
-    .version(version, "-V, --version")
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 ok, 2 bad input (stack file, flags), 3 not enough memory, 70 a bug in DELoc.\nDocs: README.md",
-    );
-  program
-    .command("help [command]", { hidden: false })
-    .description("Show help for a command")
-    .action((name?: string) => {
-      const target = name ? program.commands.find((c) => c.name() === name) : undefined;
-      (target ?? program).outputHelp();
-    });
-
-  const attach = (parent: Command, def: CommandDef) => {
-    const cmd = parent.command(def.args ? `${def.name} ${def.args}` : def.name, {
-      hidden: def.hidden ?? false,
-    });
-    cmd.description(def.summary);
-    for (const o of def.options) cmd.option(o.flags, o.description);
-    if (def.json) cmd.option("--json", "print JSON");
-    for (const sub of def.subcommands ?? []) attach(cmd, sub);
-    const load = def.load;
-    if (load)
-      cmd.action(async (...params: unknown[]) => {
-        const command = params.at(-1) as Command;
-        // Options given after a subcommand may belong to its parent (`catalog show x --json`).
-        const opts = command.optsWithGlobals();
-        json = opts.json === true;
-        const args = command.args.slice(0, def.args ? undefined : 0);
-        const run = await load();
-        exitCode = await run(ctx, args.flat() as string[], opts);
-      });
-  };
-  for (const def of COMMANDS) attach(program, def);
-
   try {
     // Completion hands over raw words, options included: no parsing.
     if (argv[0] === "__complete") {
       const { complete } = await import("./commands/completion.js");
       return await complete(ctx, argv.slice(1), {});
     }
+    const program = new Command("deloc")
+      .description("Bring up a data-engineering stack on this machine, sized to fit it.")
+      .version(version, "-V, --version")
+      .showSuggestionAfterError(true)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
+      .addHelpText(
+        "after",
+        "\nExit codes: 0 ok, 2 bad input (stack file, flags), 3 not enough memory, 70 a bug in DELoc.\nDocs: README.md",
+      );
+    program
+      .command("help [command]", { hidden: false })
+      .description("Show help for a command")
+      .action((name?: string) => {
+        const target = name ? program.commands.find((c) => c.name() === name) : undefined;
+        (target ?? program).outputHelp();
+      });
+
+    const attach = (parent: Command, def: CommandDef) => {
+      const cmd = parent.command(def.args ? `${def.name} ${def.args}` : def.name, {
+        hidden: def.hidden ?? false,
+      });
+      cmd.description(def.summary);
+      for (const o of def.options) cmd.option(o.flags, o.description);
+      if (def.json) cmd.option("--json", "print JSON");
+      for (const sub of def.subcommands ?? []) attach(cmd, sub);
+      const load = def.load;
+      if (load)
+        cmd.action(async (...params: unknown[]) => {
+          const command = params.at(-1) as Command;
+          // Options given after a subcommand may belong to its parent (`catalog show x --json`).
+          const opts = command.optsWithGlobals();
+          json = opts.json === true;
+          const args = command.args.slice(0, def.args ? undefined : 0);
+          const run = await load();
+          exitCode = await run(ctx, args.flat() as string[], opts);
+        });
+    };
+    for (const def of COMMANDS) attach(program, def);
+
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
