@@ -5,6 +5,7 @@ export { catalogIndex } from "./catalog-index.js";
 /** Read the built-in catalog and user template folders. */
 export { builtinCatalogDir, loadCatalog, readTemplateFile } from "./load.js";
 export type {
+  BackupCommands,
   Catalog,
   EndpointTemplate,
   JvmSettings,

@@ -189,6 +189,7 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
   if (d.command) t.command = d.command;
   if (d.entrypoint) t.entrypoint = d.entrypoint;
   if (d.jvm) t.jvm = d.jvm;
+  if (d.backup) t.backup = d.backup;
   if (d.docs) t.docs = d.docs;
   if (group) t.group = group;
   if (d.healthCheck)

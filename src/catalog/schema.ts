@@ -80,6 +80,10 @@ const serviceFields = {
     .optional(),
   scalable: z.boolean().optional(),
   stateful: z.boolean().optional(),
+  // A consistent logical backup: `dump` writes to stdout, `restore` reads that from stdin.
+  backup: z
+    .strictObject({ dump: z.array(z.string()).min(1), restore: z.array(z.string()).min(1) })
+    .optional(),
   oneShot: z.boolean().optional(),
   restart: z.enum(RESTART_POLICIES).optional(),
   secrets: z.record(z.string(), z.enum(["password", "fernet", "token"])).optional(),

@@ -17,6 +17,11 @@ export type { SecretKind } from "../core/index.js";
 
 import type { SecretKind } from "../core/index.js";
 
+export interface BackupCommands {
+  dump: string[];
+  restore: string[];
+}
+
 export interface ProfileResources {
   memoryMinBytes: number;
   memoryPreferredBytes: number;
@@ -67,6 +72,8 @@ export interface ServiceTemplate {
   endpoints: EndpointTemplate[];
   resources: Record<Profile, ProfileResources>;
   jvm?: JvmSettings;
+  /** argv that dump the service's data consistently to stdout, and restore it from stdin. */
+  backup?: BackupCommands;
   scalable: boolean;
   stateful: boolean;
   oneShot: boolean;

@@ -13,9 +13,20 @@ export type ErrorCode =
   | "E_UNKNOWN_SERVICE"
   | "E_CYCLE"
   | "E_INSUFFICIENT_MEMORY"
+  | "E_ENGINE_UNREACHABLE"
+  | "E_IMAGE_UNAVAILABLE"
+  | "E_DEPLOY_FAILED"
+  | "E_LOCKED"
+  | "E_NOT_DEPLOYED"
+  | "E_NOT_SCALABLE"
+  | "E_BACKUP"
   | "E_INTERNAL";
 
-/** Exit code of each error code: 2 for bad input, 3 for a stack that does not fit, 70 for a bug. */
+/**
+ * Exit code of each error code: 2 bad input, 3 the stack does not fit, 4 no engine answers, 5 the
+ * deploy failed (an image, a build, a health check), 6 another deloc holds the stack, 7 nothing of
+ * the stack runs, 8 a backup or restore failed, 70 a bug.
+ */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_USAGE: 2,
   E_CONFIG: 2,
@@ -25,6 +36,13 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_UNKNOWN_SERVICE: 2,
   E_CYCLE: 2,
   E_INSUFFICIENT_MEMORY: 3,
+  E_ENGINE_UNREACHABLE: 4,
+  E_IMAGE_UNAVAILABLE: 5,
+  E_DEPLOY_FAILED: 5,
+  E_LOCKED: 6,
+  E_NOT_DEPLOYED: 7,
+  E_NOT_SCALABLE: 2,
+  E_BACKUP: 8,
   E_INTERNAL: 70,
 };
 
@@ -153,6 +171,100 @@ export class InsufficientMemoryError extends DelocError {
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), ...this.details };
   }
+}
+
+/** No container engine answered; `tried` says what discovery looked at and why each was skipped. */
+export class EngineUnreachableError extends DelocError {
+  readonly code = "E_ENGINE_UNREACHABLE";
+  constructor(
+    message: string,
+    readonly tried: readonly string[],
+  ) {
+    super(
+      `${message}\n${tried.map((t) => `  ${t}`).join("\n")}`,
+      "Start Docker (`sudo dockerd &`, or Docker Desktop), or point DOCKER_HOST at a running engine.",
+    );
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), tried: this.tried };
+  }
+}
+
+export class ImageUnavailableError extends DelocError {
+  readonly code = "E_IMAGE_UNAVAILABLE";
+  constructor(
+    readonly image: string,
+    readonly service: string,
+    reason: string,
+    hint: string,
+  ) {
+    super(`Image ${image} (service ${service}) is not on this engine and could not be ${reason}`, hint);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), image: this.image, service: this.service };
+  }
+}
+
+/** Why a service failed to come up: what the health check said, the exit, the last log lines. */
+export interface ServiceFailure {
+  service: string;
+  reason: "unhealthy" | "exited" | "oom-killed" | "restart-loop" | "create-failed" | "build-failed";
+  message: string;
+  exitCode?: number;
+  memoryLimitBytes?: number;
+  suggestedMemoryBytes?: number;
+  healthOutput?: string;
+  logTail: string[];
+}
+
+export class DeployFailedError extends DelocError {
+  readonly code = "E_DEPLOY_FAILED";
+  constructor(
+    readonly failures: readonly ServiceFailure[],
+    readonly rolledBack: readonly string[],
+    hint: string,
+  ) {
+    super(
+      failures
+        .map((f) => {
+          const lines = [`${f.service}: ${f.message}`];
+          if (f.healthOutput)
+            lines.push(`  health check said: ${f.healthOutput.trim().split("\n").slice(-3).join(" | ")}`);
+          if (f.logTail.length) lines.push("  last log lines:", ...f.logTail.map((l) => `    ${l}`));
+          return lines.join("\n");
+        })
+        .join("\n"),
+      hint,
+    );
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), failures: this.failures, rolledBack: this.rolledBack };
+  }
+}
+
+export class LockedError extends DelocError {
+  readonly code = "E_LOCKED";
+  constructor(
+    readonly stackName: string,
+    readonly holder: { pid: number; command: string; since: string },
+  ) {
+    super(
+      `Another deloc (pid ${holder.pid}, \`${holder.command}\`, since ${holder.since}) is working on stack ${stackName}.`,
+      "Wait for it to finish, or stop it. A lock left by a process that is gone is taken over by itself.",
+    );
+  }
+}
+
+export class NotDeployedError extends DelocError {
+  readonly code = "E_NOT_DEPLOYED";
+}
+
+export class NotScalableError extends DelocError {
+  readonly code = "E_NOT_SCALABLE";
+}
+
+export class BackupError extends DelocError {
+  readonly code = "E_BACKUP";
 }
 
 /** A bug in DELoc, not something the user did. */

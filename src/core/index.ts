@@ -4,6 +4,12 @@
 export * from "./errors.js";
 /** Label keys on engine resources. */
 export * from "./labels.js";
+/** Lifecycle states and their transition table. */
+export * from "./lifecycle.js";
+/** What an engine reports of a stack. */
+export * from "./observed.js";
+/** Operations the engine asks an adapter to carry out. */
+export * from "./operation.js";
 /** The Plan every target projects. */
 export * from "./plan.js";
 /** Deterministic key order. */

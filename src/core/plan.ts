@@ -102,6 +102,8 @@ export interface PlannedService {
   jvmHeapBytes: number | null;
   jvmHeapEnv?: string;
   endpoints: PlannedEndpoint[];
+  /** A consistent logical backup (e.g. pg_dumpall): `dump` prints to stdout, `restore` reads stdin. */
+  backup?: { dump: string[]; restore: string[] };
   /** Secrets (names) this service's env refers to. */
   secrets: string[];
   /** Hash of the runtime-relevant configuration; a change means the container must be recreated. */

@@ -58,6 +58,7 @@ export function planToJson(plan: Plan) {
       volumes: s.volumes,
       endpoints: s.endpoints,
       secrets: s.secrets,
+      backup: s.backup ?? null,
       hash: s.hash,
     })),
     volumes: plan.volumes,

@@ -202,6 +202,7 @@ function finish(s: ResolvedService, f: FinishInput): PlannedService {
   if (s.command) planned.command = s.command.map(text2);
   if (s.entrypoint) planned.entrypoint = s.entrypoint.map(text2);
   if (s.jvm) planned.jvmHeapEnv = s.jvm.env;
+  if (s.backup) planned.backup = { dump: s.backup.dump.map(text2), restore: s.backup.restore.map(text2) };
   if (s.healthCheck) planned.healthCheck = { ...s.healthCheck, command: s.healthCheck.command.map(text2) };
   planned.secrets = [
     ...new Set([...Object.values(planned.env), ...planned.endpoints.map((e) => e.url)].flatMap(secretsIn)),

@@ -4,7 +4,7 @@
  * Placeholders are still unresolved here; ports are still the wanted ones.
  */
 import path from "node:path";
-import type { Catalog, JvmSettings, ServiceTemplate } from "../catalog/index.js";
+import type { BackupCommands, Catalog, JvmSettings, ServiceTemplate } from "../catalog/index.js";
 import {
   closest,
   type DependencyCondition,
@@ -49,6 +49,7 @@ export interface ResolvedService {
   memoryFixed: boolean;
   cpuMillis: number;
   jvm?: JvmSettings;
+  backup?: BackupCommands;
   scalable: boolean;
   stateful: boolean;
   oneShot: boolean;
@@ -183,6 +184,7 @@ function resolveOne(s: ServiceSpec, t: ServiceTemplate | undefined, stack: Stack
   const entrypoint = s.entrypoint ?? t?.entrypoint;
   if (entrypoint) r.entrypoint = entrypoint;
   if (t?.jvm) r.jvm = t.jvm;
+  if (t?.backup) r.backup = t.backup;
   if (s.healthCheck !== null) {
     const merged = { ...HEALTH_CHECK_DEFAULTS, ...t?.healthCheck, ...s.healthCheck };
     if (merged.command) r.healthCheck = merged as HealthCheckSpec;

@@ -1,0 +1,80 @@
+/**
+ * The adapter interface, in DELoc's words. The engine talks to Docker, Podman or the dry-run twin
+ * only through this; no engine library's types appear outside an adapter's own folder.
+ */
+import type { Readable, Writable } from "node:stream";
+import type {
+  ContainerRequest,
+  ContainerStats,
+  EngineCapabilities,
+  EngineInfo,
+  ObservedContainer,
+  ObservedStack,
+} from "../core/index.js";
+
+export interface ExecResult {
+  exitCode: number;
+  /** stdout and stderr together, as a user would see them. */
+  output: string;
+}
+
+export interface LogOptions {
+  tail?: number;
+  follow?: boolean;
+  /** Stops a follow. */
+  signal?: AbortSignal;
+}
+
+/** Progress of a long operation (a pull, a build), one line at a time. */
+export type ProgressSink = (line: string) => void;
+
+export interface Adapter {
+  readonly name: string;
+  info(): Promise<EngineInfo>;
+  capabilities(): Promise<EngineCapabilities>;
+  /** One snapshot of everything labelled with the stack; `images` lists the tags asked about. */
+  observe(stack: string, images?: readonly string[]): Promise<ObservedStack>;
+
+  ensureNetwork(stack: string, name: string): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  ensureVolume(stack: string, name: string): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Image id when present, else null. */
+  imageId(image: string): Promise<string | null>;
+  pullImage(image: string, progress: ProgressSink): Promise<void>;
+  buildImage(
+    image: string,
+    build: { context: string; dockerfile?: string; target?: string; args: Record<string, string> },
+    labels: Record<string, string>,
+    progress: ProgressSink,
+  ): Promise<void>;
+
+  /** Create and start a container; returns its id. */
+  createContainer(req: ContainerRequest): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  inspectContainer(id: string): Promise<ObservedContainer | null>;
+
+  /** Runs argv in a running container (no shell); `stdin` is fed when given. */
+  exec(
+    id: string,
+    argv: readonly string[],
+    opts?: { stdin?: Readable; stdout?: Writable; timeoutMs?: number },
+  ): Promise<ExecResult>;
+  /** The container's own health-check result, as the engine last recorded it. */
+  lastHealthOutput(id: string): Promise<string | null>;
+  logs(id: string, opts: LogOptions): AsyncIterable<string>;
+  stats(id: string): Promise<ContainerStats>;
+
+  /**
+   * Writes a tar of a named volume's contents to `out`, through a helper container made from
+   * `image` that never starts. Stop writers first for a consistent copy.
+   */
+  archiveVolume(volume: string, image: string, out: Writable): Promise<void>;
+  /** Replaces a named volume's contents with the tar read from `tar` (made by `archiveVolume`). */
+  restoreVolume(volume: string, image: string, tar: Readable): Promise<void>;
+}
+
+export type AdapterName = "docker" | "dry-run";

@@ -1,0 +1,526 @@
+/**
+ * The Docker adapter: DELoc's adapter interface over the Docker Engine API (dockerode). Podman's
+ * Docker-compatible socket works through the same code. No other module sees dockerode's types.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import Docker from "dockerode";
+import {
+  type ContainerRequest,
+  type ContainerState,
+  type ContainerStats,
+  type EngineCapabilities,
+  type EngineInfo,
+  EngineUnreachableError,
+  type HealthState,
+  LABEL_HASH,
+  LABEL_SERVICE,
+  LABEL_STACK,
+  type ObservedContainer,
+  type ObservedStack,
+} from "../../core/index.js";
+import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+import { containerConfig, LABEL_REPLICA } from "./container-config.js";
+import { type Candidate, engineCandidates } from "./discover.js";
+
+const PING_TIMEOUT_MS = 1_500;
+const VOLUME_MOUNT = "/deloc-volume";
+
+export interface DockerConnection {
+  docker: Docker;
+  endpoint: string;
+  skipped: string[];
+}
+
+/** Tries each discovery strategy in order; the first engine that answers a ping is used. */
+export async function connectDocker(input: {
+  env: Readonly<Record<string, string | undefined>>;
+  home: string;
+  uid: number;
+}): Promise<DockerConnection> {
+  const skipped: string[] = [];
+  for (const c of engineCandidates(input)) {
+    const label = `${c.strategy}${c.endpoint ? ` (${c.endpoint})` : ""}`;
+    if (c.skip) {
+      skipped.push(`${label}: ${c.skip}`);
+      continue;
+    }
+    const docker = clientFor(c);
+    try {
+      await withTimeout(docker.ping(), PING_TIMEOUT_MS, "no answer to ping");
+      return { docker, endpoint: label, skipped };
+    } catch (e) {
+      skipped.push(`${label}: ${reason(e)}`);
+    }
+  }
+  throw new EngineUnreachableError("No container engine answered. Tried, in order:", skipped);
+}
+
+function clientFor(c: Candidate): Docker {
+  if (c.strategy === "DOCKER_HOST") return new Docker(); // docker-modem reads DOCKER_HOST and its TLS vars
+  if (c.endpoint.startsWith("unix://")) return new Docker({ socketPath: c.endpoint.slice("unix://".length) });
+  const url = new URL(c.endpoint);
+  return new Docker({ host: url.hostname, port: Number(url.port) || 2375, protocol: "http" });
+}
+
+export class DockerAdapter implements Adapter {
+  readonly name = "docker";
+  private apiVersion: string | null = null;
+
+  constructor(private readonly conn: DockerConnection) {}
+
+  private get docker(): Docker {
+    return this.conn.docker;
+  }
+
+  async info(): Promise<EngineInfo> {
+    const [info, version] = await Promise.all([this.engine(() => this.docker.info()), this.version()]);
+    return {
+      name:
+        info.Name?.includes("podman") || version.components?.some((c) => /podman/i.test(c.Name))
+          ? "podman"
+          : "docker",
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      memoryBytes: info.MemTotal,
+      cpus: info.NCPU,
+      endpoint: this.conn.endpoint,
+      skipped: this.conn.skipped,
+    };
+  }
+
+  async capabilities(): Promise<EngineCapabilities> {
+    const v = await this.version();
+    return { healthStartInterval: apiAtLeast(v.ApiVersion, 1, 44), build: true, volumeBackup: true };
+  }
+
+  private cachedVersion: Docker.DockerVersion | null = null;
+  private async version(): Promise<Docker.DockerVersion & { components?: { Name: string }[] }> {
+    this.cachedVersion ??= await this.engine(() => this.docker.version());
+    this.apiVersion = this.cachedVersion.ApiVersion;
+    return this.cachedVersion;
+  }
+
+  async observe(stack: string, images: readonly string[] = []): Promise<ObservedStack> {
+    const filters = { label: [`${LABEL_STACK}=${stack}`] };
+    const [list, volumes, networks, imageIds] = await Promise.all([
+      this.engine(() => this.docker.listContainers({ all: true, filters })),
+      this.engine(() => this.docker.listVolumes({ filters })),
+      this.engine(() => this.docker.listNetworks({ filters })),
+      Promise.all(images.map(async (i) => [i, await this.imageId(i)] as const)),
+    ]);
+    const containers = (await Promise.all(list.map((c) => this.inspectContainer(c.Id)))).filter(
+      (c): c is ObservedContainer => c !== null,
+    );
+    containers.sort((a, b) => a.service.localeCompare(b.service) || a.replica - b.replica);
+    return {
+      stack,
+      containers,
+      volumes: (volumes.Volumes ?? []).map((v) => v.Name).sort(),
+      networks: networks.map((n) => n.Name).sort(),
+      images: Object.fromEntries(imageIds.filter((e): e is readonly [string, string] => e[1] !== null)),
+    };
+  }
+
+  async ensureNetwork(stack: string, name: string): Promise<void> {
+    const existing = await this.engine(() => this.docker.listNetworks({ filters: { name: [name] } }));
+    if (existing.some((n) => n.Name === name)) return;
+    await this.engine(() =>
+      this.docker.createNetwork({
+        Name: name,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: { [LABEL_STACK]: stack },
+      }),
+    );
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await ignoreMissing(() => this.docker.getNetwork(name).remove());
+  }
+
+  async ensureVolume(stack: string, name: string): Promise<void> {
+    await this.engine(() => this.docker.createVolume({ Name: name, Labels: { [LABEL_STACK]: stack } }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await ignoreMissing(() => this.docker.getVolume(name).remove());
+  }
+
+  async imageId(image: string): Promise<string | null> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw this.wrap(e);
+    }
+  }
+
+  async pullImage(image: string, progress: ProgressSink): Promise<void> {
+    const stream = await this.engine(() => this.docker.pull(image) as Promise<NodeJS.ReadableStream>);
+    await followProgress(this.docker, stream, (e) => {
+      const line = [e.id, e.status, e.progress].filter(Boolean).join(" ");
+      if (line) progress(line);
+    });
+  }
+
+  async buildImage(
+    image: string,
+    build: { context: string; dockerfile?: string; target?: string; args: Record<string, string> },
+    labels: Record<string, string>,
+    progress: ProgressSink,
+  ): Promise<void> {
+    const src = listFiles(build.context);
+    const stream = await this.engine(() =>
+      this.docker.buildImage(
+        { context: build.context, src },
+        {
+          t: image,
+          labels,
+          buildargs: build.args,
+          rm: true,
+          forcerm: true,
+          ...(build.dockerfile ? { dockerfile: build.dockerfile } : {}),
+          ...(build.target ? { target: build.target } : {}),
+        },
+      ),
+    );
+    const tail: string[] = [];
+    await followProgress(this.docker, stream, (e) => {
+      for (const line of (e.stream ?? "").split("\n").filter((l) => l.trim())) {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        progress(line);
+      }
+    }).catch((e: unknown) => {
+      throw new Error(`${reason(e)}${tail.length ? `\n${tail.join("\n")}` : ""}`);
+    });
+  }
+
+  async createContainer(req: ContainerRequest): Promise<string> {
+    for (const v of req.service.volumes)
+      if (v.type === "bind" && !fs.existsSync(v.source)) fs.mkdirSync(v.source, { recursive: true });
+    const caps = await this.capabilities();
+    const c = await this.engine(() =>
+      this.docker.createContainer(containerConfig(req, { healthStartInterval: caps.healthStartInterval })),
+    );
+    return c.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.engine(() => this.docker.getContainer(id).start());
+  }
+
+  async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 304 || status === 404) return; // already stopped, or gone
+      throw this.wrap(e);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await ignoreMissing(() => this.docker.getContainer(id).remove({ force: true, v: false }));
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.engine(() => this.docker.getContainer(id).rename({ name }));
+  }
+
+  async inspectContainer(id: string): Promise<ObservedContainer | null> {
+    let c: Docker.ContainerInspectInfo;
+    try {
+      c = await this.docker.getContainer(id).inspect();
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw this.wrap(e);
+    }
+    const labels = c.Config.Labels ?? {};
+    const ports = Object.values(c.HostConfig.PortBindings ?? {}) as { HostPort: string }[][];
+    const state = c.State as Docker.ContainerInspectInfo["State"] & { Health?: { Status: string } };
+    return {
+      id: c.Id,
+      name: c.Name.replace(/^\//, ""),
+      service: labels[LABEL_SERVICE] ?? "",
+      replica: Number(labels[LABEL_REPLICA] ?? "1"),
+      hash: labels[LABEL_HASH] ?? "",
+      image: c.Config.Image,
+      imageId: c.Image,
+      state: state.Status as ContainerState,
+      health: (state.Health?.Status as HealthState | undefined) ?? "none",
+      exitCode: state.Status === "exited" || state.Status === "dead" ? state.ExitCode : null,
+      oomKilled: state.OOMKilled,
+      restartCount: c.RestartCount,
+      startedAt: state.StartedAt && !state.StartedAt.startsWith("0001") ? state.StartedAt : null,
+      memoryLimitBytes: c.HostConfig.Memory ?? 0,
+      hostPorts: ports
+        .flat()
+        .map((b) => Number(b.HostPort))
+        .filter((p) => p > 0),
+    };
+  }
+
+  async exec(
+    id: string,
+    argv: readonly string[],
+    opts: { stdin?: Readable; stdout?: Writable; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const exec = await this.engine(() =>
+      this.docker.getContainer(id).exec({
+        Cmd: [...argv],
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: opts.stdin !== undefined,
+      }),
+    );
+    const stream = (await exec.start({
+      hijack: true,
+      stdin: opts.stdin !== undefined,
+    })) as NodeJS.ReadWriteStream;
+    const chunks: Buffer[] = [];
+    const collect = new PassThrough();
+    collect.on("data", (b: Buffer) => chunks.push(b));
+    this.docker.modem.demuxStream(stream, opts.stdout ?? collect, collect);
+    if (opts.stdin) {
+      opts.stdin.pipe(stream as unknown as Writable, { end: false });
+      opts.stdin.on("end", () => (stream as unknown as { end: () => void }).end());
+    }
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", reject);
+    });
+    if (opts.timeoutMs) {
+      const timedOut = await Promise.race([
+        done.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), opts.timeoutMs).unref()),
+      ]);
+      if (timedOut) {
+        (stream as unknown as { destroy: () => void }).destroy();
+        return { exitCode: -1, output: `timed out after ${opts.timeoutMs} ms` };
+      }
+    } else await done;
+    // The exec's exit code is set a moment after its output ends.
+    let info = await exec.inspect();
+    for (let i = 0; info.Running && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      info = await exec.inspect();
+    }
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  async lastHealthOutput(id: string): Promise<string | null> {
+    try {
+      const c = await this.docker.getContainer(id).inspect();
+      const log = (c.State as { Health?: { Log?: { Output: string }[] } }).Health?.Log;
+      return log?.at(-1)?.Output ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  async *logs(id: string, opts: LogOptions): AsyncIterable<string> {
+    const container = this.docker.getContainer(id);
+    const common = {
+      stdout: true,
+      stderr: true,
+      timestamps: false,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+    };
+    if (!opts.follow) {
+      const buf = (await this.engine(() =>
+        container.logs({ ...common, follow: false as const }),
+      )) as unknown as Buffer;
+      yield* demuxBuffer(buf)
+        .split("\n")
+        .filter((l, i, all) => l !== "" || i < all.length - 1);
+      return;
+    }
+    const stream = (await this.engine(() =>
+      container.logs({ ...common, follow: true as const }),
+    )) as NodeJS.ReadableStream;
+    const out = new PassThrough();
+    this.docker.modem.demuxStream(stream, out, out);
+    stream.on("end", () => out.end());
+    opts.signal?.addEventListener("abort", () => {
+      (stream as unknown as { destroy: () => void }).destroy();
+      out.end();
+    });
+    for await (const line of createInterface({ input: out, crlfDelay: Number.POSITIVE_INFINITY })) yield line;
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const s = (await this.engine(() =>
+      this.docker.getContainer(id).stats({ stream: false }),
+    )) as Docker.ContainerStats;
+    const mem = s.memory_stats;
+    const stats = mem.stats as Record<string, number> | undefined;
+    // What `docker stats` shows: usage less the page cache (cgroup v1 `cache`, v2 `inactive_file`).
+    const cache = stats?.total_inactive_file ?? stats?.inactive_file ?? stats?.cache ?? 0;
+    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - s.precpu_stats.cpu_usage.total_usage;
+    const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus ?? 1;
+    return {
+      memoryBytes: Math.max(0, (mem.usage ?? 0) - cache),
+      memoryLimitBytes: mem.limit ?? 0,
+      cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
+    };
+  }
+
+  async archiveVolume(volume: string, image: string, out: Writable): Promise<void> {
+    await this.withVolumeHelper(volume, image, undefined, async (helper) => {
+      const tar = (await helper.getArchive({ path: `${VOLUME_MOUNT}/.` })) as NodeJS.ReadableStream;
+      await pipeline(tar, out);
+    });
+  }
+
+  async restoreVolume(volume: string, image: string, tar: Readable): Promise<void> {
+    // First empty the volume (a helper runs `find … -delete`, no shell), then unpack into it.
+    await this.withVolumeHelper(
+      volume,
+      image,
+      ["find", VOLUME_MOUNT, "-mindepth", "1", "-delete"],
+      async (helper) => {
+        await helper.start();
+        const result = (await helper.wait()) as { StatusCode: number };
+        if (result.StatusCode !== 0)
+          throw new Error(`could not empty volume ${volume} (exit ${result.StatusCode})`);
+        await helper.putArchive(tar, { path: VOLUME_MOUNT });
+      },
+    );
+  }
+
+  private async withVolumeHelper(
+    volume: string,
+    image: string,
+    cmd: string[] | undefined,
+    use: (c: Docker.Container) => Promise<void>,
+  ): Promise<void> {
+    const helper = await this.engine(() =>
+      this.docker.createContainer({
+        Image: image,
+        ...(cmd ? { Entrypoint: [cmd[0]!], Cmd: cmd.slice(1) } : { Entrypoint: ["true"] }),
+        User: "0",
+        NetworkDisabled: true,
+        HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: VOLUME_MOUNT }] },
+        Labels: { "dev.deloc.helper": "volume" },
+      }),
+    );
+    try {
+      await use(helper);
+    } finally {
+      await ignoreMissing(() => helper.remove({ force: true }));
+    }
+  }
+
+  /** Runs an engine call; a connection failure becomes the one "engine unreachable" error. */
+  private async engine<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  private wrap(e: unknown): unknown {
+    const code = (e as { code?: string }).code;
+    if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EPIPE" || code === "ECONNRESET")
+      return new EngineUnreachableError(
+        `The container engine at ${this.conn.endpoint} stopped answering (${code}).`,
+        [],
+      );
+    return e;
+  }
+}
+
+function apiAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split(".").map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+function reason(e: unknown): string {
+  const err = e as { json?: { message?: string }; message?: string; code?: string };
+  return err.json?.message ?? err.message ?? err.code ?? String(e);
+}
+
+async function ignoreMissing(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (e) {
+    if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]);
+}
+
+interface ProgressEvent {
+  id?: string;
+  status?: string;
+  progress?: string;
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onEvent: (e: ProgressEvent) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, events: ProgressEvent[]) => {
+        const failed = err ?? events.find((e) => e.error);
+        if (!failed) return resolve();
+        reject(
+          new Error(failed instanceof Error ? failed.message : (failed.errorDetail?.message ?? failed.error)),
+        );
+      },
+      onEvent,
+    );
+  });
+}
+
+/** The Engine API frames non-TTY output: 8-byte headers (stream, size) before each chunk. */
+function demuxBuffer(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+/** Every file of a build context, relative, for dockerode to filter by `.dockerignore` and pack. */
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = dir ? `${dir}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(rel);
+      else out.push(rel);
+    }
+  };
+  walk("");
+  return out;
+}
