@@ -1,4 +1,7 @@
 import net from "node:net";
+import type { Catalog } from "../catalog/index.js";
+import type { Budget, Plan, Stack } from "../core/index.js";
+import { plan as makePlan } from "../planner/index.js";
 
 /**
  * Which of these host ports something on this machine already listens on. Binding is the only
@@ -23,4 +26,26 @@ export async function probeTakenPorts(
     ),
   );
   return taken;
+}
+
+/**
+ * Plans, looks at which planned host ports are taken on this machine, and plans again around them.
+ * Ports the stack's own containers hold (`own`) are not "taken": they are the stack's already.
+ */
+export async function planAroundTakenPorts(
+  stack: Stack,
+  catalog: Catalog,
+  budget: Budget,
+  own: ReadonlySet<number> = new Set(),
+): Promise<Plan> {
+  let taken = new Set<number>();
+  let plan = makePlan(stack, catalog, budget, { takenPorts: taken });
+  for (let round = 0; round < 5; round++) {
+    const wanted = plan.services.flatMap((s) => s.ports.map((p) => ({ port: p.host, hostIp: p.hostIp })));
+    const busy = await probeTakenPorts(wanted.filter((p) => !taken.has(p.port) && !own.has(p.port)));
+    if (busy.size === 0) break;
+    taken = new Set([...taken, ...busy]);
+    plan = makePlan(stack, catalog, budget, { takenPorts: taken });
+  }
+  return plan;
 }

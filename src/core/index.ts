@@ -19,3 +19,5 @@ export * from "./stack.js";
 /** "Did you mean" suggestions. */
 export { closest } from "./suggest.js";
 export * from "./units.js";
+/** Engine-side names of networks, volumes and containers. */
+export * from "./names.js";

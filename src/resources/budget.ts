@@ -29,3 +29,16 @@ export function computeBudget(facts: HostFacts, override: CapacityOverrideInput 
     cpuSource: override.cpus?.source ?? facts.cpus.source,
   };
 }
+
+/**
+ * The engine's own memory and CPUs win when they are smaller than the host's: Docker Desktop,
+ * Colima and Podman machines run containers in a VM of their own size.
+ */
+export function capToEngine(facts: HostFacts, engine: { memoryBytes: number; cpus: number }): HostFacts {
+  const out = { ...facts };
+  if (engine.memoryBytes > 0 && engine.memoryBytes < facts.memoryBytes.value)
+    out.memoryBytes = { value: engine.memoryBytes, source: "docker engine", detail: "the engine's /info MemTotal" };
+  if (engine.cpus > 0 && engine.cpus < facts.cpus.value)
+    out.cpus = { value: engine.cpus, source: "docker engine", detail: "the engine's /info NCPU" };
+  return out;
+}

@@ -3,6 +3,7 @@
 /** The budget after the OS reserve and the safety margin. */
 export {
   type CapacityOverrideInput,
+  capToEngine,
   computeBudget,
   OS_RESERVE_RATIO,
   SAFETY_MARGIN_RATIO,

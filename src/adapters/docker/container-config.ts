@@ -3,7 +3,7 @@
  * limits, health check, ports, mounts and labels is tested without an engine.
  */
 import type Docker from "dockerode";
-import type { ContainerRequest, RestartPolicy } from "../../core/index.js";
+import { type ContainerRequest, containerName, type RestartPolicy } from "../../core/index.js";
 import { LABEL_HASH, LABEL_SERVICE, LABEL_STACK, LABEL_VERSION } from "../../core/index.js";
 
 export const LABEL_REPLICA = "dev.deloc.replica";
@@ -13,10 +13,6 @@ export const LABEL_ONE_SHOT = "dev.deloc.one-shot";
 export const RESTART_LIMIT = 5;
 
 const NS_PER_MS = 1_000_000;
-
-export function containerName(stack: string, service: string, replica: number): string {
-  return `${stack}-${service}-${replica}`;
-}
 
 export function containerConfig(
   req: ContainerRequest,

@@ -1,0 +1,213 @@
+/**
+ * The dry-run twin: an engine held in memory. `deloc up --dry-run` seeds it with what the real
+ * engine runs and lets the engine "deploy" into it, so the user sees the operations without any
+ * taking effect; unit tests drive the engine with it. Services become healthy at once unless a
+ * behaviour says otherwise.
+ */
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import type {
+  ContainerRequest,
+  ContainerStats,
+  EngineCapabilities,
+  EngineInfo,
+  ObservedContainer,
+  ObservedStack,
+} from "../../core/index.js";
+import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+
+/** How a service behaves in the twin. */
+export interface ServiceBehaviour {
+  /** Health checks fail this many times before passing; Infinity never passes. */
+  failHealthChecks?: number;
+  /** The container exits with this code right after it starts. */
+  exitCode?: number;
+  oomKilled?: boolean;
+}
+
+export interface DryRunOptions {
+  seed?: ObservedStack;
+  behaviour?: Record<string, ServiceBehaviour>;
+  memoryBytes?: number;
+  cpus?: number;
+  /** Images present on the engine; others are "pulled". */
+  images?: string[];
+}
+
+export class DryRunAdapter implements Adapter {
+  readonly name = "dry-run";
+  /** Every change, in order, as a user would read it. */
+  readonly journal: string[] = [];
+  private readonly containers = new Map<string, ObservedContainer & { stack: string; env: Record<string, string> }>();
+  private readonly volumes = new Map<string, string>();
+  private readonly networks = new Map<string, string>();
+  private readonly images: Map<string, string>;
+  private readonly healthCalls = new Map<string, number>();
+  private nextId = 1;
+
+  constructor(private readonly opts: DryRunOptions = {}) {
+    this.images = new Map((opts.images ?? []).map((i) => [i, `sha256:${i}`]));
+    const seed = opts.seed;
+    if (seed) {
+      for (const c of seed.containers) this.containers.set(c.id, { ...c, stack: seed.stack, env: {} });
+      for (const v of seed.volumes) this.volumes.set(v, seed.stack);
+      for (const n of seed.networks) this.networks.set(n, seed.stack);
+      for (const [tag, id] of Object.entries(seed.images)) this.images.set(tag, id);
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    return {
+      name: "dry-run",
+      version: "0",
+      apiVersion: "0",
+      memoryBytes: this.opts.memoryBytes ?? Number.MAX_SAFE_INTEGER,
+      cpus: this.opts.cpus ?? 64,
+      endpoint: "memory",
+      skipped: [],
+    };
+  }
+
+  async capabilities(): Promise<EngineCapabilities> {
+    return { healthStartInterval: true, build: true, volumeBackup: true };
+  }
+
+  async observe(stack: string, images: readonly string[] = []): Promise<ObservedStack> {
+    const containers = [...this.containers.values()]
+      .filter((c) => c.stack === stack)
+      .map(({ stack: _s, env: _e, ...c }) => ({ ...c }))
+      .sort((a, b) => a.service.localeCompare(b.service) || a.replica - b.replica);
+    const owned = (m: Map<string, string>) => [...m].filter(([, s]) => s === stack).map(([n]) => n).sort();
+    return {
+      stack,
+      containers,
+      volumes: owned(this.volumes),
+      networks: owned(this.networks),
+      images: Object.fromEntries(images.flatMap((i) => (this.images.has(i) ? [[i, this.images.get(i)!]] : []))),
+    };
+  }
+
+  async ensureNetwork(stack: string, name: string): Promise<void> {
+    if (this.networks.has(name)) return;
+    this.networks.set(name, stack);
+    this.journal.push(`create network ${name}`);
+  }
+  async removeNetwork(name: string): Promise<void> {
+    if (this.networks.delete(name)) this.journal.push(`remove network ${name}`);
+  }
+  async ensureVolume(stack: string, name: string): Promise<void> {
+    if (this.volumes.has(name)) return;
+    this.volumes.set(name, stack);
+    this.journal.push(`create volume ${name}`);
+  }
+  async removeVolume(name: string): Promise<void> {
+    if (this.volumes.delete(name)) this.journal.push(`remove volume ${name}`);
+  }
+  async imageId(image: string): Promise<string | null> {
+    return this.images.get(image) ?? null;
+  }
+  async pullImage(image: string, progress: ProgressSink): Promise<void> {
+    this.images.set(image, `sha256:${image}`);
+    this.journal.push(`pull ${image}`);
+    progress(`pulled ${image}`);
+  }
+  async buildImage(image: string, build: { context: string }, _l: Record<string, string>, progress: ProgressSink) {
+    this.images.set(image, `sha256:${image}:${this.nextId++}`);
+    this.journal.push(`build ${image} from ${build.context}`);
+    progress(`built ${image}`);
+  }
+
+  async createContainer(req: ContainerRequest): Promise<string> {
+    const id = `c${this.nextId++}`;
+    const name = `${req.stack}-${req.service.name}-${req.replica}`;
+    this.containers.set(id, {
+      id,
+      name,
+      service: req.service.name,
+      replica: req.replica,
+      hash: req.service.hash,
+      image: req.service.image,
+      imageId: this.images.get(req.service.image) ?? "",
+      state: "created",
+      health: "none",
+      exitCode: null,
+      oomKilled: false,
+      restartCount: 0,
+      startedAt: null,
+      memoryLimitBytes: req.service.memoryBytes,
+      hostPorts: req.publishPorts ? req.service.ports.map((p) => p.host) : [],
+      stack: req.stack,
+      env: req.env,
+    });
+    this.journal.push(`create ${name}`);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const c = this.must(id);
+    const b = this.opts.behaviour?.[c.service] ?? {};
+    c.startedAt = new Date().toISOString();
+    if (b.exitCode !== undefined) {
+      Object.assign(c, { state: "exited", exitCode: b.exitCode, oomKilled: b.oomKilled ?? false });
+    } else {
+      Object.assign(c, { state: "running", exitCode: null });
+    }
+    this.journal.push(`start ${c.name}`);
+  }
+  async stopContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c || c.state !== "running") return;
+    Object.assign(c, { state: "exited", exitCode: 0 });
+    this.journal.push(`stop ${c.name}`);
+  }
+  async removeContainer(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    this.containers.delete(id);
+    this.journal.push(`remove ${c.name}`);
+  }
+  async renameContainer(id: string, name: string): Promise<void> {
+    const c = this.must(id);
+    this.journal.push(`rename ${c.name} to ${name}`);
+    c.name = name;
+  }
+  async inspectContainer(id: string): Promise<ObservedContainer | null> {
+    const c = this.containers.get(id);
+    if (!c) return null;
+    const { stack: _s, env: _e, ...rest } = c;
+    return { ...rest };
+  }
+
+  async exec(id: string, _argv: readonly string[]): Promise<ExecResult> {
+    const c = this.must(id);
+    const calls = (this.healthCalls.get(id) ?? 0) + 1;
+    this.healthCalls.set(id, calls);
+    const fails = this.opts.behaviour?.[c.service]?.failHealthChecks ?? 0;
+    if (calls <= fails) return { exitCode: 1, output: `${c.service} is not ready (check ${calls})` };
+    c.health = "healthy";
+    return { exitCode: 0, output: "ok" };
+  }
+  async lastHealthOutput(): Promise<string | null> {
+    return null;
+  }
+  async *logs(id: string, _opts: LogOptions): AsyncIterable<string> {
+    yield `${this.must(id).name} started`;
+  }
+  async stats(id: string): Promise<ContainerStats> {
+    const c = this.must(id);
+    return { memoryBytes: 0, memoryLimitBytes: c.memoryLimitBytes, cpuPercent: 0 };
+  }
+  async archiveVolume(volume: string, _image: string, out: Writable): Promise<void> {
+    this.journal.push(`archive volume ${volume}`);
+    out.end();
+  }
+  async restoreVolume(volume: string, _image: string, tar: Readable): Promise<void> {
+    tar.pipe(new PassThrough()).resume();
+    this.journal.push(`restore volume ${volume}`);
+  }
+
+  private must(id: string) {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`no container ${id}`);
+    return c;
+  }
+}

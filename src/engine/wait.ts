@@ -1,0 +1,128 @@
+/**
+ * Waiting for a container to be ready: healthy (its health check passes), started (running), or
+ * completed (a one-shot task exited 0). The engine runs the health command itself at the start
+ * interval (never slower than every 250 ms) instead of waiting out the engine's own interval, and
+ * watches the container so an exit, an OOM kill or a restart loop fails fast. Every wait has a
+ * deadline.
+ */
+import type { PlannedService, ServiceFailure } from "../core/index.js";
+import type { Adapter } from "../adapters/adapter.js";
+import type { Clock } from "./clock.js";
+
+/** The slowest DELoc polls while waiting, whatever a health check's start interval says. */
+export const MAX_POLL_MS = 250;
+/** Restarts seen while waiting before the circuit breaker stops the container. */
+export const RESTART_BREAKER = 3;
+const LOG_TAIL = 15;
+
+export type Readiness = "healthy" | "started" | "completed";
+
+export function readinessOf(s: PlannedService): Readiness {
+  if (s.oneShot) return "completed";
+  return s.healthCheck ? "healthy" : "started";
+}
+
+/** How long a service may take: its health check's start period plus interval × retries. */
+export function deadlineMs(s: PlannedService, override?: number): number {
+  if (override !== undefined) return override;
+  const hc = s.healthCheck;
+  if (s.oneShot) return 10 * 60_000;
+  if (!hc) return 60_000;
+  return hc.startPeriodMs + hc.intervalMs * hc.retries + hc.timeoutMs;
+}
+
+export interface WaitInput {
+  adapter: Adapter;
+  containerId: string;
+  service: PlannedService;
+  clock: Clock;
+  deadlineMs: number;
+  signal?: AbortSignal;
+  /** Resolves `{{secret.X}}` in the health command. */
+  resolve: (text: string) => string;
+  mask: (text: string) => string;
+}
+
+/** null when ready; otherwise why not, with the last log lines. */
+export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | null> {
+  const s = w.service;
+  const want = readinessOf(s);
+  const start = w.clock.now();
+  const poll = Math.min(s.healthCheck?.startIntervalMs ?? MAX_POLL_MS, MAX_POLL_MS);
+  const command = s.healthCheck?.command.map(w.resolve);
+  let lastOutput: string | undefined;
+  let firstRestarts: number | null = null;
+
+  const fail = async (reason: ServiceFailure["reason"], message: string, extra: Partial<ServiceFailure> = {}) => ({
+    service: s.name,
+    reason,
+    message,
+    ...(lastOutput ? { healthOutput: w.mask(lastOutput) } : {}),
+    ...extra,
+    logTail: await logTail(w),
+  });
+
+  while (!w.signal?.aborted) {
+    const tick = w.clock.now();
+    const c = await w.adapter.inspectContainer(w.containerId);
+    if (!c) return fail("exited", "its container disappeared");
+    firstRestarts ??= c.restartCount;
+    if (c.oomKilled || (c.exitCode === 137 && c.state === "exited")) {
+      const limit = c.memoryLimitBytes || s.memoryBytes;
+      return fail("oom-killed", `killed for running out of memory (limit ${mib(limit)})`, {
+        exitCode: 137,
+        memoryLimitBytes: limit,
+        suggestedMemoryBytes: suggestMemory(limit),
+      });
+    }
+    if (c.restartCount - firstRestarts >= RESTART_BREAKER) {
+      // The circuit breaker: a service that keeps dying is stopped, not restarted for ever.
+      await w.adapter.stopContainer(w.containerId, 2).catch(() => undefined);
+      return fail("restart-loop", `restarted ${c.restartCount - firstRestarts} times while starting (last exit code ${c.exitCode ?? "unknown"}); stopped it so it does not loop`, c.exitCode === null ? {} : { exitCode: c.exitCode });
+    }
+    if (c.state === "exited" || c.state === "dead") {
+      if (want === "completed" && c.exitCode === 0) return null;
+      const restarts = s.restart === "always" || s.restart === "unless-stopped" || (s.restart === "on-failure" && c.exitCode !== 0);
+      if (!restarts || want === "completed")
+        return fail("exited", `exited with code ${c.exitCode}${want === "completed" ? " (a one-shot task must exit 0)" : ""}`, c.exitCode === null ? {} : { exitCode: c.exitCode });
+    } else if (c.state === "running") {
+      if (want === "started") return null;
+      if (want === "healthy") {
+        if (c.health === "healthy") return null;
+        if (command) {
+          const r = await w.adapter
+            .exec(w.containerId, command, { timeoutMs: s.healthCheck!.timeoutMs })
+            .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
+          if (r.exitCode === 0) return null;
+          lastOutput = r.output || `exit code ${r.exitCode}`;
+        }
+      }
+    }
+    if (w.clock.now() - start > w.deadlineMs) {
+      const what = want === "completed" ? "did not finish" : want === "healthy" ? "did not become healthy" : "did not start";
+      return fail("unhealthy", `${what} within ${Math.round(w.deadlineMs / 1000)} s`);
+    }
+    await w.clock.sleep(Math.max(0, poll - (w.clock.now() - tick)), w.signal);
+  }
+  return fail("unhealthy", "the deploy was cancelled");
+}
+
+async function logTail(w: WaitInput): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const line of w.adapter.logs(w.containerId, { tail: LOG_TAIL })) lines.push(w.mask(line));
+  } catch {
+    // a container that is gone has no logs; the failure message says enough
+  }
+  return lines.slice(-LOG_TAIL);
+}
+
+/** Half as much again as the limit that was too small, rounded up to 64 MiB. */
+export function suggestMemory(limitBytes: number): number {
+  const step = 64 * 1024 * 1024;
+  return Math.ceil((limitBytes * 1.5) / step) * step;
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
