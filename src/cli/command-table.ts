@@ -29,6 +29,7 @@ export interface CommandDef {
   /** Read commands print JSON with `--json`. */
   json?: boolean;
   hidden?: boolean;
+  aliases?: string[];
   subcommands?: CommandDef[];
   load?: () => Promise<CommandRun>;
 }
@@ -109,6 +110,25 @@ export const COMMANDS: CommandDef[] = [
     ],
     json: true,
     load: () => import("./commands/resources.js").then((m) => m.resources),
+  },
+  {
+    name: "up",
+    summary: "Deploy the stack: parallel phases, each service started when what it needs is ready",
+    options: [
+      file,
+      profile,
+      { flags: "--memory <size>", description: "size the stack as if the machine had this much memory" },
+      { flags: "--cpus <n>", description: "size the stack as if the machine had this many CPUs" },
+      { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
+      { flags: "--build", description: "rebuild images of services with a build context" },
+      { flags: "--no-rollback", description: "on failure, leave what this run started for inspection" },
+      { flags: "--wait-timeout <duration>", description: "how long each service may take to be ready (default: from its health check)" },
+      { flags: "--dry-run", description: "show the operations without changing anything" },
+      { flags: "--show-secrets", description: "print passwords in the endpoints table" },
+    ],
+    json: true,
+    aliases: ["deploy"],
+    load: () => import("./commands/up.js").then((m) => m.up),
   },
   {
     name: "completion",

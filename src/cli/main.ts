@@ -58,6 +58,7 @@ export async function main(
         hidden: def.hidden ?? false,
       });
       cmd.description(def.summary);
+      for (const alias of def.aliases ?? []) cmd.alias(alias);
       for (const o of def.options) cmd.option(o.flags, o.description);
       if (def.json) cmd.option("--json", "print JSON");
       for (const sub of def.subcommands ?? []) attach(cmd, sub);

@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import pc from "picocolors";
+import { DeployFailedError, Duration, describeOperation, UsageError } from "../../core/index.js";
+import { deploy } from "../../engine/deploy.js";
+import { ensureSecrets } from "../../engine/secrets.js";
+import type { CommandRun } from "../command-table.js";
+import { openSession, planForEngine, scaleOverrides } from "../engine-session.js";
+import { formatEndpoints } from "../render/endpoints.js";
+import { progressView } from "../render/progress.js";
+
+export const up: CommandRun = async (ctx, _args, opts) => {
+  const dryRun = opts.dryRun === true;
+  const session = await openSession(ctx, opts, "up", { lock: !dryRun });
+  const { store } = session;
+  try {
+    let adapter = session.adapter;
+    const info = await adapter.info();
+    const observed = await adapter.observe(session.project.stack.name);
+    const plan = await planForEngine(session, info, observed);
+    const waitTimeoutMs = opts.waitTimeout === undefined ? undefined : parseWait(String(opts.waitTimeout));
+    const replicas = scaleOverrides(session, plan);
+
+    if (dryRun) {
+      // The twin starts from what the engine runs, so the operations listed are the real ones.
+      const { openDryRun } = await import("../../adapters/registry.js");
+      const images = await adapter.observe(plan.stack, [...new Set(plan.services.map((s) => s.image))]);
+      adapter = await openDryRun({ seed: images, memoryBytes: info.memoryBytes, cpus: info.cpus });
+      const secrets = Object.fromEntries(plan.secrets.map((s) => [s.name, "dry-run"]));
+      const result = await deploy({ plan, adapter, secrets, replicas, rollback: true, deployedBy: ctx.version, runId: "dryrun", build: opts.build === true });
+      const ops = result.operations.map(describeOperation);
+      if (opts.json) ctx.out(JSON.stringify({ dryRun: true, operations: ops }, null, 2));
+      else ctx.out([`Dry run on ${info.endpoint}: nothing was changed. Operations:`, ...ops.map((o) => `  ${o}`)].join("\n"));
+      return 0;
+    }
+
+    const secrets = ensureSecrets(session.project.stack.dir, plan.secrets);
+    const state = store.read() ?? store.fresh();
+    store.move(state, "deploying", `up on ${info.endpoint}`);
+    store.write(state);
+    ctx.err(`Deploying ${plan.stack} on ${info.name} ${info.version} (${info.endpoint}), strategy ${plan.strategy}`);
+    for (const note of plan.notes) ctx.err(`note: ${note}`);
+
+    const view = await progressView(ctx, plan.services.map((s) => s.name));
+    try {
+      const result = await deploy({
+        plan,
+        adapter,
+        secrets,
+        replicas,
+        build: opts.build === true,
+        rollback: opts.rollback !== false,
+        deployedBy: ctx.version,
+        runId: randomBytes(3).toString("hex"),
+        ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
+        onEvent: (e) => {
+          view.onEvent(e);
+          if (e.status === "ready") store.move(state, "running", "ready", e.service);
+          else if (e.status === "starting" && state.services[e.service]?.state !== "deploying")
+            store.move(state, "deploying", e.detail ?? "starting", e.service);
+        },
+      });
+      view.stop();
+      const fresh = await adapter.observe(plan.stack);
+      for (const s of plan.services) {
+        const rec = (state.services[s.name] ??= { state: "stopped", hash: s.hash, containers: [] });
+        if (rec.state !== "running") store.move(state, "running", "ready", s.name);
+        rec.hash = s.hash;
+        rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);
+      }
+      for (const gone of Object.keys(state.services)) if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
+      store.move(state, "running", result.changed.length ? `changed: ${result.changed.join(", ")}` : "nothing to change");
+      store.write(state);
+
+      const summary = result.changed.length
+        ? `${plan.stack} is up in ${(result.durationMs / 1000).toFixed(1)} s (changed: ${result.changed.join(", ")}${result.removed.length ? `; removed: ${result.removed.join(", ")}` : ""}).`
+        : `${plan.stack} is up to date: nothing to change (${(result.durationMs / 1000).toFixed(1)} s).`;
+      if (opts.json)
+        ctx.out(JSON.stringify({ stack: plan.stack, changed: result.changed, removed: result.removed, durationMs: result.durationMs, readyAtMs: result.readyAtMs, operations: result.operations.map(describeOperation) }, null, 2));
+      else {
+        ctx.err(summary);
+        ctx.out(formatEndpoints(plan, secrets, { showSecrets: opts.showSecrets === true, ...(ctx.color ? { bold: pc.bold } : {}) }));
+      }
+      return 0;
+    } catch (e) {
+      view.stop();
+      if (e instanceof DeployFailedError) {
+        for (const f of e.failures) if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
+        const reason = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
+        if (opts.rollback === false) store.move(state, "failed", reason);
+        else {
+          // Rolled back: the stack is what it was before this run.
+          const running = (await adapter.observe(plan.stack)).containers.some((c) => c.state === "running");
+          store.move(state, running ? "running" : "stopped", `rolled back after: ${reason}`);
+        }
+        store.write(state);
+      }
+      throw e;
+    }
+  } finally {
+    store.unlock();
+  }
+};
+
+function parseWait(text: string): number {
+  const d = Duration.parse(text);
+  if (!d) throw new UsageError(`--wait-timeout: "${text}" is not a duration.`, "Use e.g. 90s or 5m.");
+  return d.ms;
+}

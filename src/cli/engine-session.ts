@@ -1,0 +1,67 @@
+/**
+ * What the commands that talk to an engine share: the project, the adapter (found by discovery),
+ * the stack's state folder with its lock, and a plan sized to the engine and around taken ports.
+ */
+import type { Adapter } from "../adapters/adapter.js";
+import { openAdapter } from "../adapters/registry.js";
+import { type EngineInfo, type ObservedStack, type Plan, UsageError } from "../core/index.js";
+import { StateStore } from "../engine/state.js";
+import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
+import type { CommandContext } from "./context.js";
+import { planAroundTakenPorts } from "./probe-ports.js";
+import { loadProject, type Project } from "./project.js";
+
+export interface EngineSession {
+  project: Project;
+  adapter: Adapter;
+  store: StateStore;
+}
+
+export async function openSession(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: string,
+  { lock }: { lock: boolean },
+): Promise<EngineSession> {
+  const project = loadProject(ctx, opts);
+  const store = new StateStore(project.stack.dir, project.stack.name, command);
+  if (lock) store.lock();
+  try {
+    const adapter = await openAdapter(project.stack.target, {
+      env: ctx.env,
+      home: ctx.home,
+      uid: process.getuid?.() ?? 1000,
+    });
+    return { project, adapter, store };
+  } catch (e) {
+    store.unlock();
+    throw e;
+  }
+}
+
+/** The plan for this engine: its memory and CPUs when smaller than the host's, ports the stack holds kept. */
+export async function planForEngine(session: EngineSession, info: EngineInfo, observed: ObservedStack): Promise<Plan> {
+  const { stack, catalog, capacity } = session.project;
+  const budget = computeBudget(capToEngine(detectHost({ dataDir: stack.dir }), info), capacity);
+  const own = new Set(observed.containers.flatMap((c) => c.hostPorts));
+  return planAroundTakenPorts(stack, catalog, budget, own);
+}
+
+/** A service named on the command line must be in the plan. */
+export function serviceIn(plan: Plan, name: string | undefined): string {
+  if (!name) throw new UsageError("Name a service.", `Services: ${plan.services.map((s) => s.name).join(", ")}`);
+  if (!plan.services.some((s) => s.name === name))
+    throw new UsageError(`No service "${name}" in stack ${plan.stack}.`, `Services: ${plan.services.map((s) => s.name).join(", ")}`);
+  return name;
+}
+
+/** Replica counts `deloc scale` set, while the file's own count is what it was then. */
+export function scaleOverrides(session: EngineSession, plan: Plan): Record<string, number> {
+  const saved = session.store.read()?.scale ?? {};
+  const out: Record<string, number> = {};
+  for (const s of plan.services) {
+    const o = saved[s.name];
+    if (o && o.fileReplicas === s.replicas) out[s.name] = o.replicas;
+  }
+  return out;
+}
