@@ -49,7 +49,10 @@ export interface Adapter {
     progress: ProgressSink,
   ): Promise<void>;
 
-  /** Create and start a container; returns its id. */
+  /** Removes the images built for the stack (labelled with it); returns their tags. */
+  removeStackImages(stack: string): Promise<string[]>;
+
+  /** Create a container (not started); returns its id. */
   createContainer(req: ContainerRequest): Promise<string>;
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;

@@ -45,6 +45,11 @@ const profile: OptionDef = {
   completes: "profiles",
 };
 
+const stackOpt: OptionDef = {
+  flags: "--stack <name>",
+  description: "act on this stack by name, from the engine's labels (no stack file needed)",
+};
+
 export const COMMANDS: CommandDef[] = [
   {
     name: "init",
@@ -119,16 +124,128 @@ export const COMMANDS: CommandDef[] = [
       profile,
       { flags: "--memory <size>", description: "size the stack as if the machine had this much memory" },
       { flags: "--cpus <n>", description: "size the stack as if the machine had this many CPUs" },
-      { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
+      {
+        flags: "--strategy <strategy>",
+        description: "parallel | sequential | hybrid",
+        completes: "strategies",
+      },
       { flags: "--build", description: "rebuild images of services with a build context" },
       { flags: "--no-rollback", description: "on failure, leave what this run started for inspection" },
-      { flags: "--wait-timeout <duration>", description: "how long each service may take to be ready (default: from its health check)" },
+      {
+        flags: "--wait-timeout <duration>",
+        description: "how long each service may take to be ready (default: from its health check)",
+      },
       { flags: "--dry-run", description: "show the operations without changing anything" },
       { flags: "--show-secrets", description: "print passwords in the endpoints table" },
     ],
     json: true,
     aliases: ["deploy"],
     load: () => import("./commands/up.js").then((m) => m.up),
+  },
+  {
+    name: "status",
+    summary: "Show each service: state, health, uptime, memory use against its limit, ports, endpoints",
+    options: [file, stackOpt, { flags: "--show-secrets", description: "print passwords in endpoints" }],
+    json: true,
+    load: () => import("./commands/status.js").then((m) => m.status),
+  },
+  {
+    name: "health",
+    summary: "Run every service's health check now and report what it said",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file],
+    json: true,
+    load: () => import("./commands/status.js").then((m) => m.health),
+  },
+  {
+    name: "logs",
+    summary: "Print a service's log",
+    args: "<service>",
+    argCompletes: "services",
+    options: [
+      // `-f` follows, as in `docker logs -f` and `kubectl logs -f`; the stack file is `--file` here.
+      { ...file, flags: "--file <path>" },
+      { flags: "-f, --follow", description: "keep printing new lines" },
+      { flags: "--tail <n>", description: "only the last n lines" },
+    ],
+    load: () => import("./commands/logs.js").then((m) => m.logs),
+  },
+  {
+    name: "scale",
+    summary: "Run n replicas of a service that can scale (e.g. spark-worker)",
+    args: "<service> <replicas>",
+    argCompletes: "services",
+    options: [file],
+    load: () => import("./commands/lifecycle.js").then((m) => m.scale),
+  },
+  {
+    name: "restart",
+    summary: "Restart services in start order and wait until they are ready",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file],
+    load: () => import("./commands/lifecycle.js").then((m) => m.restart),
+  },
+  {
+    name: "stop",
+    summary: "Stop services, keeping their containers (`deloc up` starts them again)",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file, stackOpt],
+    load: () => import("./commands/lifecycle.js").then((m) => m.stop),
+  },
+  {
+    name: "down",
+    summary: "Remove the stack's containers and network; volumes stay unless --volumes",
+    options: [
+      file,
+      stackOpt,
+      { flags: "-v, --volumes", description: "also remove the stack's volumes (its data)" },
+    ],
+    load: () => import("./commands/lifecycle.js").then((m) => m.down),
+  },
+  {
+    name: "cleanup",
+    summary:
+      "Remove everything labelled with the stack (containers, network, volumes, built images) and .deloc/",
+    options: [file, stackOpt],
+    load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
+  },
+  {
+    name: "backup",
+    summary: "Back up a service's data to a .tar.gz (a consistent dump for postgres)",
+    args: "<service>",
+    argCompletes: "services",
+    options: [
+      file,
+      {
+        flags: "-o, --output <file>",
+        description: "where to write (default: <stack>-<service>-<time>.tar.gz)",
+        completes: "files",
+      },
+    ],
+    json: true,
+    load: () => import("./commands/backup.js").then((m) => m.backup),
+  },
+  {
+    name: "restore",
+    summary: "Restore a service's data from a file made by `deloc backup`",
+    args: "<service> <file>",
+    argCompletes: "services",
+    options: [file],
+    load: () => import("./commands/backup.js").then((m) => m.restore),
+  },
+  {
+    name: "events",
+    summary: "Show the stack's history: every change of state, from .deloc/events.ndjson",
+    options: [
+      file,
+      { flags: "--service <name>", description: "only this service" },
+      { flags: "--last <n>", description: "only the last n events" },
+    ],
+    json: true,
+    load: () => import("./commands/events.js").then((m) => m.events),
   },
   {
     name: "completion",

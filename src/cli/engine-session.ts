@@ -4,6 +4,7 @@
  */
 import type { Adapter } from "../adapters/adapter.js";
 import { openAdapter } from "../adapters/registry.js";
+import { isStackName, STACK_NAME_RULE } from "../config/index.js";
 import { type EngineInfo, type ObservedStack, type Plan, UsageError } from "../core/index.js";
 import { StateStore } from "../engine/state.js";
 import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
@@ -40,7 +41,11 @@ export async function openSession(
 }
 
 /** The plan for this engine: its memory and CPUs when smaller than the host's, ports the stack holds kept. */
-export async function planForEngine(session: EngineSession, info: EngineInfo, observed: ObservedStack): Promise<Plan> {
+export async function planForEngine(
+  session: EngineSession,
+  info: EngineInfo,
+  observed: ObservedStack,
+): Promise<Plan> {
   const { stack, catalog, capacity } = session.project;
   const budget = computeBudget(capToEngine(detectHost({ dataDir: stack.dir }), info), capacity);
   const own = new Set(observed.containers.flatMap((c) => c.hostPorts));
@@ -49,9 +54,13 @@ export async function planForEngine(session: EngineSession, info: EngineInfo, ob
 
 /** A service named on the command line must be in the plan. */
 export function serviceIn(plan: Plan, name: string | undefined): string {
-  if (!name) throw new UsageError("Name a service.", `Services: ${plan.services.map((s) => s.name).join(", ")}`);
+  if (!name)
+    throw new UsageError("Name a service.", `Services: ${plan.services.map((s) => s.name).join(", ")}`);
   if (!plan.services.some((s) => s.name === name))
-    throw new UsageError(`No service "${name}" in stack ${plan.stack}.`, `Services: ${plan.services.map((s) => s.name).join(", ")}`);
+    throw new UsageError(
+      `No service "${name}" in stack ${plan.stack}.`,
+      `Services: ${plan.services.map((s) => s.name).join(", ")}`,
+    );
   return name;
 }
 
@@ -64,4 +73,42 @@ export function scaleOverrides(session: EngineSession, plan: Plan): Record<strin
     if (o && o.fileReplicas === s.replicas) out[s.name] = o.replicas;
   }
   return out;
+}
+
+/**
+ * For commands that must work from the engine's labels alone (`status`, `down`, `cleanup`):
+ * `--stack NAME` needs no stack file; otherwise the file names the stack.
+ */
+export async function openByName(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: string,
+  { lock }: { lock: boolean },
+): Promise<{
+  stack: string;
+  dir: string;
+  adapter: Adapter;
+  store: StateStore;
+  session: EngineSession | null;
+}> {
+  if (typeof opts.stack !== "string") {
+    const session = await openSession(ctx, opts, command, { lock });
+    const { name, dir } = session.project.stack;
+    return { stack: name, dir, adapter: session.adapter, store: session.store, session };
+  }
+  if (!isStackName(opts.stack))
+    throw new UsageError(`--stack: "${opts.stack}" is not a stack name.`, STACK_NAME_RULE);
+  const store = new StateStore(ctx.cwd, opts.stack, command);
+  if (lock) store.lock();
+  try {
+    const adapter = await openAdapter("docker", {
+      env: ctx.env,
+      home: ctx.home,
+      uid: process.getuid?.() ?? 1000,
+    });
+    return { stack: opts.stack, dir: ctx.cwd, adapter, store, session: null };
+  } catch (e) {
+    store.unlock();
+    throw e;
+  }
 }

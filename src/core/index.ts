@@ -6,6 +6,8 @@ export * from "./errors.js";
 export * from "./labels.js";
 /** Lifecycle states and their transition table. */
 export * from "./lifecycle.js";
+/** Engine-side names of networks, volumes and containers. */
+export * from "./names.js";
 /** What an engine reports of a stack. */
 export * from "./observed.js";
 /** Operations the engine asks an adapter to carry out. */
@@ -19,5 +21,3 @@ export * from "./stack.js";
 /** "Did you mean" suggestions. */
 export { closest } from "./suggest.js";
 export * from "./units.js";
-/** Engine-side names of networks, volumes and containers. */
-export * from "./names.js";

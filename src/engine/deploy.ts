@@ -11,11 +11,11 @@ import {
   containerName,
   DeployFailedError,
   ImageUnavailableError,
+  networkName,
   type Operation,
   type Plan,
   type PlannedService,
   type ServiceFailure,
-  networkName,
   volumeNames,
 } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -99,10 +99,21 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     if (op.kind === "build-image") {
       emit(s.name, "building", op.image);
       try {
-        await adapter.buildImage(op.image, s.build!, { "dev.deloc.stack": plan.stack }, (l) => emit(s.name, "building", l));
+        await adapter.buildImage(op.image, s.build!, { "dev.deloc.stack": plan.stack }, (l) =>
+          emit(s.name, "building", l),
+        );
       } catch (e) {
         throw new DeployFailedError(
-          [{ service: s.name, reason: "build-failed", message: `could not build ${op.image} from ${s.build!.context}`, logTail: String((e as Error).message ?? e).split("\n").slice(-15) }],
+          [
+            {
+              service: s.name,
+              reason: "build-failed",
+              message: `could not build ${op.image} from ${s.build!.context}`,
+              logTail: String((e as Error).message ?? e)
+                .split("\n")
+                .slice(-15),
+            },
+          ],
           [],
           "Fix the Dockerfile (the build output is above) and run `deloc up` again.",
         );
@@ -122,7 +133,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
   if (resourceOps.some((o) => o.kind === "build-image" || o.kind === "pull-image"))
-    observed = { ...observed, images: Object.fromEntries(await Promise.all(images.map(async (i) => [i, (await adapter.imageId(i)) ?? ""] as const))) };
+    observed = {
+      ...observed,
+      images: Object.fromEntries(
+        await Promise.all(images.map(async (i) => [i, (await adapter.imageId(i)) ?? ""] as const)),
+      ),
+    };
 
   for (const op of resourceOps) {
     if (op.kind === "create-network") {
@@ -134,14 +150,23 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
 
-  const containerOps = reconcileContainers(plan, observed, input.replicas ? { replicas: input.replicas } : {});
+  const containerOps = reconcileContainers(
+    plan,
+    observed,
+    input.replicas ? { replicas: input.replicas } : {},
+  );
   const operations = [...resourceOps, ...containerOps];
   const changed = new Set<string>();
   const readyAtMs: Record<string, number> = {};
   const failures: ServiceFailure[] = [];
   const abort = new AbortController();
   input.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-  const limit = plan.strategy === "sequential" ? 1 : plan.strategy === "hybrid" ? plan.maxParallel : Number.POSITIVE_INFINITY;
+  const limit =
+    plan.strategy === "sequential"
+      ? 1
+      : plan.strategy === "hybrid"
+        ? plan.maxParallel
+        : Number.POSITIVE_INFINITY;
   const slots = new Semaphore(limit);
   const volumes = volumeNames(plan.stack, plan.volumes);
 
@@ -167,7 +192,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     const mine = containerOps.filter((o) => "service" in o && o.service === s.name);
     const ops = mine.filter((o) => o.kind !== "remove");
     const leftovers = mine.filter((o) => o.kind === "remove" && o.reason === LEFTOVER);
-    if (s.dependsOn.length) emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
+    if (s.dependsOn.length)
+      emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
     for (const d of s.dependsOn) await (d.condition === "started" ? started : ready).get(d.service)!.promise;
     if (abort.signal.aborted) throw new Skipped();
     await slots.acquire();
@@ -180,7 +206,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       }
       started.get(s.name)!.resolve();
       if (ids.every((i) => i.kept)) emit(s.name, "checking", "already running");
-      else emit(s.name, "checking", s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "");
+      else
+        emit(s.name, "checking", s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "");
       const results = await Promise.all(
         ids.map(({ id }) =>
           waitUntilReady({
@@ -231,7 +258,13 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         const name = containerName(plan.stack, s.name, op.replica);
         await adapter.stopContainer(op.containerId);
         await adapter.renameContainer(op.containerId, asideName(name, input.runId));
-        const entry: Undo = { kind: "replaced", service: s.name, newId: null, oldId: op.containerId, oldName: name };
+        const entry: Undo = {
+          kind: "replaced",
+          service: s.name,
+          newId: null,
+          oldId: op.containerId,
+          oldName: name,
+        };
         undo.push(entry);
         const id = await create(s, op.replica, false);
         entry.newId = id;
@@ -287,7 +320,13 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       removed.push(`${op.service}#${op.replica}`);
       emit(op.service, "removed", op.reason);
     }
-  return { operations, changed: [...changed].sort(), removed, readyAtMs, durationMs: Math.round(clock.now() - t0) };
+  return {
+    operations,
+    changed: [...changed].sort(),
+    removed,
+    readyAtMs,
+    durationMs: Math.round(clock.now() - t0),
+  };
 }
 
 async function rollBack(

@@ -13,7 +13,6 @@ import {
   volumeName,
 } from "../core/index.js";
 
-
 /** The reason on removals of containers an interrupted deploy kept aside. */
 export const LEFTOVER = "left over from an interrupted run";
 
@@ -33,7 +32,11 @@ export function reconcile(plan: Plan, observed: ObservedStack, opts: ReconcileOp
 }
 
 /** The network, the volumes and the images the plan needs and the engine lacks. */
-export function reconcileResources(plan: Plan, observed: ObservedStack, opts: Pick<ReconcileOptions, "build">): Operation[] {
+export function reconcileResources(
+  plan: Plan,
+  observed: ObservedStack,
+  opts: Pick<ReconcileOptions, "build">,
+): Operation[] {
   const ops: Operation[] = [];
   const network = networkName(plan.stack);
   if (!observed.networks.includes(network)) ops.push({ kind: "create-network", name: network });
@@ -55,7 +58,11 @@ export function reconcileResources(plan: Plan, observed: ObservedStack, opts: Pi
 }
 
 /** Per replica: start, keep, resume or recreate; and what the plan no longer wants, removed. */
-export function reconcileContainers(plan: Plan, observed: ObservedStack, opts: ReconcileOptions): Operation[] {
+export function reconcileContainers(
+  plan: Plan,
+  observed: ObservedStack,
+  opts: ReconcileOptions,
+): Operation[] {
   const ops: Operation[] = [];
   const planned = new Set(plan.services.map((s) => s.name));
   for (const s of plan.services) {
@@ -71,10 +78,22 @@ export function reconcileContainers(plan: Plan, observed: ObservedStack, opts: R
       ops.push(replicaOp(s, replica, canonical, observed));
     }
     for (const c of mine.filter((c) => c.replica > want))
-      ops.push({ kind: "remove", service: s.name, replica: c.replica, containerId: c.id, reason: `scaled to ${want}` });
+      ops.push({
+        kind: "remove",
+        service: s.name,
+        replica: c.replica,
+        containerId: c.id,
+        reason: `scaled to ${want}`,
+      });
   }
   for (const c of observed.containers.filter((c) => !planned.has(c.service)))
-    ops.push({ kind: "remove", service: c.service, replica: c.replica, containerId: c.id, reason: "no longer in the stack" });
+    ops.push({
+      kind: "remove",
+      service: c.service,
+      replica: c.replica,
+      containerId: c.id,
+      reason: "no longer in the stack",
+    });
   return ops;
 }
 
@@ -85,16 +104,24 @@ function replicaOp(
   observed: ObservedStack,
 ): Operation {
   if (!c) return { kind: "start", service: s.name, replica, reason: "new" };
-  const recreate = (reason: string): Operation => ({ kind: "recreate", service: s.name, replica, containerId: c.id, reason });
+  const recreate = (reason: string): Operation => ({
+    kind: "recreate",
+    service: s.name,
+    replica,
+    containerId: c.id,
+    reason,
+  });
   if (c.hash !== s.hash) return recreate("configuration changed");
   const current = observed.images[s.image];
   if (current && c.imageId && current !== c.imageId) return recreate("image changed");
   if (s.oneShot) {
-    if (c.state === "exited" && c.exitCode === 0) return { kind: "keep", service: s.name, replica, containerId: c.id };
+    if (c.state === "exited" && c.exitCode === 0)
+      return { kind: "keep", service: s.name, replica, containerId: c.id };
     if (c.state === "exited" || c.state === "dead") return recreate(`last run exited with ${c.exitCode}`);
     return { kind: "keep", service: s.name, replica, containerId: c.id };
   }
-  if (c.state === "running" || c.state === "restarting") return { kind: "keep", service: s.name, replica, containerId: c.id };
+  if (c.state === "running" || c.state === "restarting")
+    return { kind: "keep", service: s.name, replica, containerId: c.id };
   if (c.state === "dead") return recreate("container is dead");
   return { kind: "resume", service: s.name, replica, containerId: c.id };
 }

@@ -14,7 +14,10 @@ export function generateSecret(kind: SecretKind): string {
   switch (kind) {
     case "password":
       // 24 characters of [A-Za-z0-9]: safe in URLs, shells and connection strings.
-      return randomBytes(48).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, 24);
+      return randomBytes(48)
+        .toString("base64")
+        .replace(/[^A-Za-z0-9]/g, "")
+        .slice(0, 24);
     case "token":
       return randomBytes(32).toString("base64url");
     case "fernet":

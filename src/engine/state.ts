@@ -5,12 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import {
-  type LifecycleEvent,
-  type LifecycleState,
-  LockedError,
-  transition,
-} from "../core/index.js";
+import { type LifecycleEvent, type LifecycleState, LockedError, transition } from "../core/index.js";
 
 export const STATE_DIR = ".deloc";
 
@@ -69,7 +64,8 @@ export class StateStore {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       }
       const holder = readJson<{ pid: number; command: string; since: string }>(file);
-      if (holder && holder.pid !== process.pid && alive(holder.pid)) throw new LockedError(this.stack, holder);
+      if (holder && holder.pid !== process.pid && alive(holder.pid))
+        throw new LockedError(this.stack, holder);
       fs.rmSync(file, { force: true }); // stale: its process is gone, or the file is unreadable
     }
     throw new LockedError(this.stack, { pid: 0, command: "unknown", since: "unknown" });
@@ -110,10 +106,12 @@ export class StateStore {
       state.state = transition(from, to);
       if (from !== to) this.append({ time: now, stack: this.stack, from, to, reason, command: this.command });
     } else {
-      const rec = (state.services[service] ??= { state: "stopped", hash: "", containers: [] });
+      const rec = state.services[service] ?? { state: "stopped", hash: "", containers: [] };
+      state.services[service] = rec;
       const from = rec.state;
       rec.state = transition(from, to);
-      if (from !== to) this.append({ time: now, stack: this.stack, service, from, to, reason, command: this.command });
+      if (from !== to)
+        this.append({ time: now, stack: this.stack, service, from, to, reason, command: this.command });
     }
     state.updatedAt = now;
   }
@@ -139,7 +137,14 @@ export class StateStore {
   }
 
   fresh(): StackState {
-    return { version: 1, stack: this.stack, state: "stopped", updatedAt: this.now().toISOString(), services: {}, scale: {} };
+    return {
+      version: 1,
+      stack: this.stack,
+      state: "stopped",
+      updatedAt: this.now().toISOString(),
+      services: {},
+      scale: {},
+    };
   }
 }
 

@@ -5,8 +5,9 @@
  * watches the container so an exit, an OOM kill or a restart loop fails fast. Every wait has a
  * deadline.
  */
-import type { PlannedService, ServiceFailure } from "../core/index.js";
+
 import type { Adapter } from "../adapters/adapter.js";
+import type { PlannedService, ServiceFailure } from "../core/index.js";
 import type { Clock } from "./clock.js";
 
 /** The slowest DELoc polls while waiting, whatever a health check's start interval says. */
@@ -53,7 +54,11 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
 
-  const fail = async (reason: ServiceFailure["reason"], message: string, extra: Partial<ServiceFailure> = {}) => ({
+  const fail = async (
+    reason: ServiceFailure["reason"],
+    message: string,
+    extra: Partial<ServiceFailure> = {},
+  ) => ({
     service: s.name,
     reason,
     message,
@@ -78,13 +83,24 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     if (c.restartCount - firstRestarts >= RESTART_BREAKER) {
       // The circuit breaker: a service that keeps dying is stopped, not restarted for ever.
       await w.adapter.stopContainer(w.containerId, 2).catch(() => undefined);
-      return fail("restart-loop", `restarted ${c.restartCount - firstRestarts} times while starting (last exit code ${c.exitCode ?? "unknown"}); stopped it so it does not loop`, c.exitCode === null ? {} : { exitCode: c.exitCode });
+      return fail(
+        "restart-loop",
+        `restarted ${c.restartCount - firstRestarts} times while starting (last exit code ${c.exitCode ?? "unknown"}); stopped it so it does not loop`,
+        c.exitCode === null ? {} : { exitCode: c.exitCode },
+      );
     }
     if (c.state === "exited" || c.state === "dead") {
       if (want === "completed" && c.exitCode === 0) return null;
-      const restarts = s.restart === "always" || s.restart === "unless-stopped" || (s.restart === "on-failure" && c.exitCode !== 0);
+      const restarts =
+        s.restart === "always" ||
+        s.restart === "unless-stopped" ||
+        (s.restart === "on-failure" && c.exitCode !== 0);
       if (!restarts || want === "completed")
-        return fail("exited", `exited with code ${c.exitCode}${want === "completed" ? " (a one-shot task must exit 0)" : ""}`, c.exitCode === null ? {} : { exitCode: c.exitCode });
+        return fail(
+          "exited",
+          `exited with code ${c.exitCode}${want === "completed" ? " (a one-shot task must exit 0)" : ""}`,
+          c.exitCode === null ? {} : { exitCode: c.exitCode },
+        );
     } else if (c.state === "running") {
       if (want === "started") return null;
       if (want === "healthy") {
@@ -99,7 +115,12 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       }
     }
     if (w.clock.now() - start > w.deadlineMs) {
-      const what = want === "completed" ? "did not finish" : want === "healthy" ? "did not become healthy" : "did not start";
+      const what =
+        want === "completed"
+          ? "did not finish"
+          : want === "healthy"
+            ? "did not become healthy"
+            : "did not start";
       return fail("unhealthy", `${what} within ${Math.round(w.deadlineMs / 1000)} s`);
     }
     await w.clock.sleep(Math.max(0, poll - (w.clock.now() - tick)), w.signal);

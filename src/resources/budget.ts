@@ -37,7 +37,11 @@ export function computeBudget(facts: HostFacts, override: CapacityOverrideInput 
 export function capToEngine(facts: HostFacts, engine: { memoryBytes: number; cpus: number }): HostFacts {
   const out = { ...facts };
   if (engine.memoryBytes > 0 && engine.memoryBytes < facts.memoryBytes.value)
-    out.memoryBytes = { value: engine.memoryBytes, source: "docker engine", detail: "the engine's /info MemTotal" };
+    out.memoryBytes = {
+      value: engine.memoryBytes,
+      source: "docker engine",
+      detail: "the engine's /info MemTotal",
+    };
   if (engine.cpus > 0 && engine.cpus < facts.cpus.value)
     out.cpus = { value: engine.cpus, source: "docker engine", detail: "the engine's /info NCPU" };
   return out;

@@ -3,8 +3,15 @@
  * limits, health check, ports, mounts and labels is tested without an engine.
  */
 import type Docker from "dockerode";
-import { type ContainerRequest, containerName, type RestartPolicy } from "../../core/index.js";
-import { LABEL_HASH, LABEL_SERVICE, LABEL_STACK, LABEL_VERSION } from "../../core/index.js";
+import {
+  type ContainerRequest,
+  containerName,
+  LABEL_HASH,
+  LABEL_SERVICE,
+  LABEL_STACK,
+  LABEL_VERSION,
+  type RestartPolicy,
+} from "../../core/index.js";
 
 export const LABEL_REPLICA = "dev.deloc.replica";
 export const LABEL_ONE_SHOT = "dev.deloc.one-shot";
@@ -24,7 +31,8 @@ export function containerConfig(
   for (const p of s.ports) {
     const key = `${p.container}/${p.protocol}`;
     exposed[key] = {};
-    if (req.publishPorts) (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.host) });
+    if (req.publishPorts)
+      bindings[key] = [...(bindings[key] ?? []), { HostIp: p.hostIp, HostPort: String(p.host) }];
   }
   const mounts: Docker.MountSettings[] = s.volumes.map((v) => {
     if (v.type === "volume")

@@ -68,7 +68,6 @@ function clientFor(c: Candidate): Docker {
 
 export class DockerAdapter implements Adapter {
   readonly name = "docker";
-  private apiVersion: string | null = null;
 
   constructor(private readonly conn: DockerConnection) {}
 
@@ -100,7 +99,6 @@ export class DockerAdapter implements Adapter {
   private cachedVersion: Docker.DockerVersion | null = null;
   private async version(): Promise<Docker.DockerVersion & { components?: { Name: string }[] }> {
     this.cachedVersion ??= await this.engine(() => this.docker.version());
-    this.apiVersion = this.cachedVersion.ApiVersion;
     return this.cachedVersion;
   }
 
@@ -198,6 +196,18 @@ export class DockerAdapter implements Adapter {
     }).catch((e: unknown) => {
       throw new Error(`${reason(e)}${tail.length ? `\n${tail.join("\n")}` : ""}`);
     });
+  }
+
+  async removeStackImages(stack: string): Promise<string[]> {
+    const images = await this.engine(() =>
+      this.docker.listImages({ filters: { label: [`${LABEL_STACK}=${stack}`] } }),
+    );
+    const removed: string[] = [];
+    for (const i of images) {
+      await ignoreMissing(() => this.docker.getImage(i.Id).remove({ force: true }));
+      removed.push(...(i.RepoTags ?? [i.Id]));
+    }
+    return removed;
   }
 
   async createContainer(req: ContainerRequest): Promise<string> {
@@ -356,7 +366,7 @@ export class DockerAdapter implements Adapter {
 
   async stats(id: string): Promise<ContainerStats> {
     const s = (await this.engine(() =>
-      this.docker.getContainer(id).stats({ stream: false }),
+      this.docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
     )) as Docker.ContainerStats;
     const mem = s.memory_stats;
     const stats = mem.stats as Record<string, number> | undefined;

@@ -37,7 +37,10 @@ export class DryRunAdapter implements Adapter {
   readonly name = "dry-run";
   /** Every change, in order, as a user would read it. */
   readonly journal: string[] = [];
-  private readonly containers = new Map<string, ObservedContainer & { stack: string; env: Record<string, string> }>();
+  private readonly containers = new Map<
+    string,
+    ObservedContainer & { stack: string; env: Record<string, string> }
+  >();
   private readonly volumes = new Map<string, string>();
   private readonly networks = new Map<string, string>();
   private readonly images: Map<string, string>;
@@ -76,13 +79,19 @@ export class DryRunAdapter implements Adapter {
       .filter((c) => c.stack === stack)
       .map(({ stack: _s, env: _e, ...c }) => ({ ...c }))
       .sort((a, b) => a.service.localeCompare(b.service) || a.replica - b.replica);
-    const owned = (m: Map<string, string>) => [...m].filter(([, s]) => s === stack).map(([n]) => n).sort();
+    const owned = (m: Map<string, string>) =>
+      [...m]
+        .filter(([, s]) => s === stack)
+        .map(([n]) => n)
+        .sort();
     return {
       stack,
       containers,
       volumes: owned(this.volumes),
       networks: owned(this.networks),
-      images: Object.fromEntries(images.flatMap((i) => (this.images.has(i) ? [[i, this.images.get(i)!]] : []))),
+      images: Object.fromEntries(
+        images.flatMap((i) => (this.images.has(i) ? [[i, this.images.get(i)!]] : [])),
+      ),
     };
   }
 
@@ -110,10 +119,20 @@ export class DryRunAdapter implements Adapter {
     this.journal.push(`pull ${image}`);
     progress(`pulled ${image}`);
   }
-  async buildImage(image: string, build: { context: string }, _l: Record<string, string>, progress: ProgressSink) {
+  async buildImage(
+    image: string,
+    build: { context: string },
+    _l: Record<string, string>,
+    progress: ProgressSink,
+  ) {
     this.images.set(image, `sha256:${image}:${this.nextId++}`);
     this.journal.push(`build ${image} from ${build.context}`);
     progress(`built ${image}`);
+  }
+
+  async removeStackImages(stack: string): Promise<string[]> {
+    this.journal.push(`remove images of ${stack}`);
+    return [];
   }
 
   async createContainer(req: ContainerRequest): Promise<string> {

@@ -26,10 +26,24 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       const images = await adapter.observe(plan.stack, [...new Set(plan.services.map((s) => s.image))]);
       adapter = await openDryRun({ seed: images, memoryBytes: info.memoryBytes, cpus: info.cpus });
       const secrets = Object.fromEntries(plan.secrets.map((s) => [s.name, "dry-run"]));
-      const result = await deploy({ plan, adapter, secrets, replicas, rollback: true, deployedBy: ctx.version, runId: "dryrun", build: opts.build === true });
+      const result = await deploy({
+        plan,
+        adapter,
+        secrets,
+        replicas,
+        rollback: true,
+        deployedBy: ctx.version,
+        runId: "dryrun",
+        build: opts.build === true,
+      });
       const ops = result.operations.map(describeOperation);
       if (opts.json) ctx.out(JSON.stringify({ dryRun: true, operations: ops }, null, 2));
-      else ctx.out([`Dry run on ${info.endpoint}: nothing was changed. Operations:`, ...ops.map((o) => `  ${o}`)].join("\n"));
+      else
+        ctx.out(
+          [`Dry run on ${info.endpoint}: nothing was changed. Operations:`, ...ops.map((o) => `  ${o}`)].join(
+            "\n",
+          ),
+        );
       return 0;
     }
 
@@ -37,10 +51,15 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     const state = store.read() ?? store.fresh();
     store.move(state, "deploying", `up on ${info.endpoint}`);
     store.write(state);
-    ctx.err(`Deploying ${plan.stack} on ${info.name} ${info.version} (${info.endpoint}), strategy ${plan.strategy}`);
+    ctx.err(
+      `Deploying ${plan.stack} on ${info.name} ${info.version} (${info.endpoint}), strategy ${plan.strategy}`,
+    );
     for (const note of plan.notes) ctx.err(`note: ${note}`);
 
-    const view = await progressView(ctx, plan.services.map((s) => s.name));
+    const view = await progressView(
+      ctx,
+      plan.services.map((s) => s.name),
+    );
     try {
       const result = await deploy({
         plan,
@@ -62,29 +81,53 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       view.stop();
       const fresh = await adapter.observe(plan.stack);
       for (const s of plan.services) {
-        const rec = (state.services[s.name] ??= { state: "stopped", hash: s.hash, containers: [] });
-        if (rec.state !== "running") store.move(state, "running", "ready", s.name);
+        if (state.services[s.name]?.state !== "running") store.move(state, "running", "ready", s.name);
+        const rec = state.services[s.name]!;
         rec.hash = s.hash;
         rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);
       }
-      for (const gone of Object.keys(state.services)) if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
-      store.move(state, "running", result.changed.length ? `changed: ${result.changed.join(", ")}` : "nothing to change");
+      for (const gone of Object.keys(state.services))
+        if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
+      store.move(
+        state,
+        "running",
+        result.changed.length ? `changed: ${result.changed.join(", ")}` : "nothing to change",
+      );
       store.write(state);
 
       const summary = result.changed.length
         ? `${plan.stack} is up in ${(result.durationMs / 1000).toFixed(1)} s (changed: ${result.changed.join(", ")}${result.removed.length ? `; removed: ${result.removed.join(", ")}` : ""}).`
         : `${plan.stack} is up to date: nothing to change (${(result.durationMs / 1000).toFixed(1)} s).`;
       if (opts.json)
-        ctx.out(JSON.stringify({ stack: plan.stack, changed: result.changed, removed: result.removed, durationMs: result.durationMs, readyAtMs: result.readyAtMs, operations: result.operations.map(describeOperation) }, null, 2));
+        ctx.out(
+          JSON.stringify(
+            {
+              stack: plan.stack,
+              changed: result.changed,
+              removed: result.removed,
+              durationMs: result.durationMs,
+              readyAtMs: result.readyAtMs,
+              operations: result.operations.map(describeOperation),
+            },
+            null,
+            2,
+          ),
+        );
       else {
         ctx.err(summary);
-        ctx.out(formatEndpoints(plan, secrets, { showSecrets: opts.showSecrets === true, ...(ctx.color ? { bold: pc.bold } : {}) }));
+        ctx.out(
+          formatEndpoints(plan, secrets, {
+            showSecrets: opts.showSecrets === true,
+            ...(ctx.color ? { bold: pc.bold } : {}),
+          }),
+        );
       }
       return 0;
     } catch (e) {
       view.stop();
       if (e instanceof DeployFailedError) {
-        for (const f of e.failures) if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
+        for (const f of e.failures)
+          if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
         const reason = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
         if (opts.rollback === false) store.move(state, "failed", reason);
         else {

@@ -6,7 +6,14 @@ import type { DeployEvent } from "../../engine/deploy.js";
 import type { CommandContext } from "../context.js";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-const DONE: Record<string, string> = { ready: "✔", kept: "✔", failed: "✖", skipped: "-", "rolled back": "↺", removed: "-" };
+const DONE: Record<string, string> = {
+  ready: "✔",
+  kept: "✔",
+  failed: "✖",
+  skipped: "-",
+  "rolled back": "↺",
+  removed: "-",
+};
 
 export interface ProgressView {
   onEvent(e: DeployEvent): void;
@@ -17,8 +24,11 @@ export async function progressView(ctx: CommandContext, services: readonly strin
   if (!ctx.tty) {
     return {
       onEvent: (e) => {
-        if ((e.status === "building" || e.status === "pulling") && e.detail && !e.detail.includes(" ")) return;
-        ctx.err(`[${(e.atMs / 1000).toFixed(1).padStart(6)}s] ${e.service}: ${e.status}${e.detail ? ` ${e.detail}` : ""}`);
+        if ((e.status === "building" || e.status === "pulling") && e.detail && !e.detail.includes(" "))
+          return;
+        ctx.err(
+          `[${(e.atMs / 1000).toFixed(1).padStart(6)}s] ${e.service}: ${e.status}${e.detail ? ` ${e.detail}` : ""}`,
+        );
       },
       stop: () => undefined,
     };
@@ -34,7 +44,8 @@ export async function progressView(ctx: CommandContext, services: readonly strin
     frame = (frame + 1) % FRAMES.length;
     const lines = [...rows].map(([name, r]) => {
       const mark = DONE[r.status] ?? FRAMES[frame];
-      const secs = r.status in DONE ? (r.at / 1000).toFixed(1) : ((performance.now() - r.since) / 1000).toFixed(1);
+      const secs =
+        r.status in DONE ? (r.at / 1000).toFixed(1) : ((performance.now() - r.since) / 1000).toFixed(1);
       return `${mark} ${name.padEnd(width)}  ${r.status.padEnd(11)} ${secs.padStart(6)}s  ${r.detail.slice(0, 60)}`;
     });
     draw(lines.join("\n"));

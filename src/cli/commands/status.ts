@@ -1,0 +1,174 @@
+import pc from "picocolors";
+import { type ContainerStats, formatBytes, type Plan } from "../../core/index.js";
+import { maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { summarize } from "../../engine/status.js";
+import { readinessOf } from "../../engine/wait.js";
+import type { CommandRun } from "../command-table.js";
+import { openByName, openSession, planForEngine } from "../engine-session.js";
+import { formatEndpoints } from "../render/endpoints.js";
+import { renderTable } from "../render/table.js";
+
+export const status: CommandRun = async (ctx, _args, opts) => {
+  const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "status", { lock: false });
+  const observed = await adapter.observe(stack);
+  const plan: Plan | null = session ? await planForEngine(session, await adapter.info(), observed) : null;
+  const stats = new Map<string, ContainerStats>();
+  await Promise.all(
+    observed.containers
+      .filter((c) => c.state === "running")
+      .map(async (c) =>
+        stats.set(
+          c.id,
+          await adapter.stats(c.id).catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, cpuPercent: 0 })),
+        ),
+      ),
+  );
+  const services = summarize(observed, plan, stats, new Date());
+  const saved = store.read();
+  const secrets = readSecrets(dir);
+
+  if (opts.json) {
+    ctx.out(
+      JSON.stringify(
+        {
+          stack,
+          state:
+            saved?.state ?? (observed.containers.some((c) => c.state === "running") ? "running" : "stopped"),
+          services: services.map((s) => ({
+            ...s,
+            endpoints: (plan?.services.find((p) => p.name === s.service)?.endpoints ?? []).map((e) => ({
+              ...e,
+              url: opts.showSecrets ? resolveSecrets(e.url, secrets) : maskSecrets(e.url, secrets),
+            })),
+          })),
+          volumes: observed.volumes,
+          networks: observed.networks,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (services.length === 0) {
+    ctx.out(`Nothing of stack ${stack} is on the engine. \`deloc up\` deploys it.`);
+    return 0;
+  }
+  const bold = ctx.color ? { bold: pc.bold } : {};
+  const rows = services.flatMap((s) =>
+    (s.replicas.length ? s.replicas : [null]).map((r) => [
+      r && s.replicas.length > 1 ? `${s.service}#${r.replica}` : s.service,
+      r
+        ? r.condition +
+          (r.exitCode !== null && r.condition === "exited" ? ` (${r.exitCode})` : "") +
+          (s.outdated ? ", outdated" : "")
+        : "not deployed",
+      r ? (r.health === "none" ? "-" : r.health) : "-",
+      r?.uptimeSeconds != null ? uptime(r.uptimeSeconds) : "-",
+      r?.memoryBytes != null
+        ? `${formatBytes(r.memoryBytes)} / ${formatBytes(r.memoryLimitBytes)} (${Math.round((100 * r.memoryBytes) / Math.max(1, r.memoryLimitBytes))}%)`
+        : r
+          ? `- / ${formatBytes(r.memoryLimitBytes)}`
+          : "-",
+      r?.restarts ? String(r.restarts) : "0",
+      r?.ports.length ? r.ports.map((p) => `127.0.0.1:${p}`).join(", ") : "-",
+    ]),
+  );
+  ctx.out(
+    `Stack ${stack}: ${saved?.state ?? "state unknown (no .deloc/state.json); from the engine's labels"}`,
+  );
+  ctx.out(renderTable(["service", "state", "health", "uptime", "memory", "restarts", "ports"], rows, bold));
+  if (plan)
+    ctx.out(`\n${formatEndpoints(plan, secrets, { showSecrets: opts.showSecrets === true, ...bold })}`);
+  return 0;
+};
+
+export const health: CommandRun = async (ctx, args, opts) => {
+  const session = await openSession(ctx, opts, "health", { lock: false });
+  const { adapter, project } = session;
+  const observed = await adapter.observe(project.stack.name);
+  const plan = await planForEngine(session, await adapter.info(), observed);
+  const secrets = readSecrets(project.stack.dir);
+  const wanted = args.length ? plan.services.filter((s) => args.includes(s.name)) : plan.services;
+  const results = await Promise.all(
+    wanted.flatMap((s) => {
+      const containers = observed.containers.filter((c) => c.service === s.name);
+      if (containers.length === 0)
+        return [
+          Promise.resolve({
+            service: s.name,
+            replica: 0,
+            ok: false,
+            check: readinessOf(s),
+            output: "not deployed",
+            ms: 0,
+          }),
+        ];
+      return containers.map(async (c) => {
+        const t = performance.now();
+        if (s.oneShot)
+          return {
+            service: s.name,
+            replica: c.replica,
+            ok: c.exitCode === 0,
+            check: "completed",
+            output: c.exitCode === null ? c.state : `exit ${c.exitCode}`,
+            ms: 0,
+          };
+        if (c.state !== "running")
+          return {
+            service: s.name,
+            replica: c.replica,
+            ok: false,
+            check: readinessOf(s),
+            output: c.state,
+            ms: 0,
+          };
+        if (!s.healthCheck)
+          return {
+            service: s.name,
+            replica: c.replica,
+            ok: true,
+            check: "started",
+            output: "running (no health check)",
+            ms: 0,
+          };
+        const argv = s.healthCheck.command.map((a) => resolveSecrets(a, secrets));
+        const r = await adapter.exec(c.id, argv, { timeoutMs: s.healthCheck.timeoutMs });
+        return {
+          service: s.name,
+          replica: c.replica,
+          ok: r.exitCode === 0,
+          check: s.healthCheck.command.join(" "),
+          output: r.output.trim().split("\n").at(-1) ?? "",
+          ms: Math.round(performance.now() - t),
+        };
+      });
+    }),
+  );
+  if (opts.json)
+    ctx.out(
+      JSON.stringify({ stack: plan.stack, healthy: results.every((r) => r.ok), services: results }, null, 2),
+    );
+  else
+    ctx.out(
+      renderTable(
+        ["service", "healthy", "check", "took", "said"],
+        results.map((r) => [
+          r.replica > 1 ? `${r.service}#${r.replica}` : r.service,
+          r.ok ? "yes" : "NO",
+          r.check.slice(0, 48),
+          `${r.ms} ms`,
+          r.output.slice(0, 60),
+        ]),
+        ctx.color ? { bold: pc.bold } : {},
+      ),
+    );
+  return results.every((r) => r.ok) ? 0 : 1;
+};
+
+function uptime(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ""}`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

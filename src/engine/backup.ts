@@ -1,0 +1,226 @@
+/**
+ * Backup and restore of one service's data as a `.tar.gz`: a manifest plus either a consistent
+ * logical dump (services whose template says how, e.g. `pg_dumpall`) or an archive of each named
+ * volume taken while the service is stopped. Files are written to `<file>.partial` and renamed
+ * only when complete; a restore reads and checks the whole archive before it touches any data.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import zlib from "node:zlib";
+import tar from "tar-stream";
+import type { Adapter } from "../adapters/adapter.js";
+import { BackupError, type ObservedContainer, type PlannedService, volumeName } from "../core/index.js";
+
+export const BACKUP_FORMAT = "deloc-backup/1";
+
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  stack: string;
+  service: string;
+  createdAt: string;
+  kind: "dump" | "volumes";
+  /** Plan volume names, for kind `volumes`. */
+  volumes: string[];
+  image: string;
+}
+
+export interface BackupTarget {
+  adapter: Adapter;
+  stack: string;
+  service: PlannedService;
+  containers: ObservedContainer[];
+  /** Restart a stopped service and wait until it is ready again. */
+  startAgain: (ids: string[]) => Promise<void>;
+}
+
+export async function backupService(t: BackupTarget, file: string): Promise<BackupManifest> {
+  const s = t.service;
+  const running = t.containers.filter((c) => c.state === "running");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-backup-"));
+  try {
+    let manifest: BackupManifest;
+    const entries: { name: string; file: string }[] = [];
+    if (s.backup && running.length) {
+      const out = path.join(tmp, "dump");
+      const sink = fs.createWriteStream(out);
+      const r = await t.adapter.exec(running[0]!.id, s.backup.dump, { stdout: sink });
+      await new Promise<void>((res, rej) => sink.end((e?: Error | null) => (e ? rej(e) : res())));
+      if (r.exitCode !== 0)
+        throw new BackupError(
+          `${s.backup.dump[0]} in ${s.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+          "`deloc health` tells whether the service is ready.",
+        );
+      entries.push({ name: "dump", file: out });
+      manifest = manifestFor(t, "dump", []);
+    } else {
+      const volumes = s.volumes.filter((v) => v.type === "volume").map((v) => v.source);
+      if (volumes.length === 0)
+        throw new BackupError(
+          `${s.name} keeps no data in named volumes; there is nothing to back up.`,
+          "Bind-mounted folders are on your disk already.",
+        );
+      if (t.containers.length === 0 && !s.backup)
+        throw new BackupError(`${s.name} is not deployed.`, "`deloc up` deploys it.");
+      // Stopped while its volumes are copied, so the copy is consistent; started again after.
+      for (const c of running) await t.adapter.stopContainer(c.id);
+      try {
+        for (const v of volumes) {
+          const out = path.join(tmp, `${v}.tar`);
+          await t.adapter.archiveVolume(volumeName(t.stack, v), s.image, fs.createWriteStream(out));
+          entries.push({ name: `volumes/${v}.tar`, file: out });
+        }
+      } finally {
+        if (running.length) await t.startAgain(running.map((c) => c.id));
+      }
+      manifest = manifestFor(t, "volumes", volumes);
+    }
+    await writeArchive(file, manifest, entries);
+    return manifest;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function restoreService(t: BackupTarget, file: string): Promise<BackupManifest> {
+  const s = t.service;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-restore-"));
+  try {
+    const manifest = await readArchive(file, tmp);
+    if (manifest.service !== s.name && manifest.image !== s.image)
+      throw new BackupError(
+        `${file} is a backup of ${manifest.service} (${manifest.image}), not of ${s.name}.`,
+        `Restore it with \`deloc restore ${manifest.service} ${file}\`.`,
+      );
+    const running = t.containers.filter((c) => c.state === "running");
+    if (manifest.kind === "dump") {
+      if (!s.backup)
+        throw new BackupError(
+          `${s.name} cannot load a logical dump.`,
+          "Restore it into the service it was taken from.",
+        );
+      if (!running.length)
+        throw new BackupError(`${s.name} must be running to load a dump.`, "`deloc up` starts it.");
+      const r = await t.adapter.exec(running[0]!.id, s.backup.restore, {
+        stdin: fs.createReadStream(path.join(tmp, "dump")),
+      });
+      if (r.exitCode !== 0)
+        throw new BackupError(
+          `${s.backup.restore[0]} in ${s.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+          "The data may be partly loaded; the backup file is unchanged.",
+        );
+      return manifest;
+    }
+    if (t.containers.length === 0)
+      throw new BackupError(`${s.name} is not deployed.`, "`deloc up` deploys it, then restore.");
+    for (const c of running) await t.adapter.stopContainer(c.id);
+    try {
+      for (const v of manifest.volumes)
+        await t.adapter.restoreVolume(
+          volumeName(t.stack, v),
+          s.image,
+          fs.createReadStream(path.join(tmp, "volumes", `${v}.tar`)),
+        );
+    } finally {
+      await t.startAgain(t.containers.map((c) => c.id));
+    }
+    return manifest;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function manifestFor(t: BackupTarget, kind: BackupManifest["kind"], volumes: string[]): BackupManifest {
+  return {
+    format: BACKUP_FORMAT,
+    stack: t.stack,
+    service: t.service.name,
+    createdAt: new Date().toISOString(),
+    kind,
+    volumes,
+    image: t.service.image,
+  };
+}
+
+async function writeArchive(
+  file: string,
+  manifest: BackupManifest,
+  entries: { name: string; file: string }[],
+): Promise<void> {
+  const partial = `${file}.partial`;
+  const pack = tar.pack();
+  const written = pipeline(pack, zlib.createGzip(), fs.createWriteStream(partial, { mode: 0o600 }));
+  try {
+    const json = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    pack.entry({ name: "manifest.json", size: json.length, mode: 0o600 }, json);
+    for (const e of entries) {
+      const size = fs.statSync(e.file).size;
+      await new Promise<void>((resolve, reject) => {
+        const entry = pack.entry({ name: e.name, size, mode: 0o600 }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+        fs.createReadStream(e.file).on("error", reject).pipe(entry);
+      });
+    }
+    pack.finalize();
+    await written;
+    fs.renameSync(partial, file);
+  } catch (e) {
+    pack.destroy();
+    await written.catch(() => undefined);
+    fs.rmSync(partial, { force: true });
+    throw new BackupError(
+      `Could not write ${file}: ${(e as Error).message}`,
+      "Check the free space and permissions of that folder; nothing was kept.",
+    );
+  }
+}
+
+/** Unpacks into `dir`, checking the gzip stream, every tar header and the manifest. */
+async function readArchive(file: string, dir: string): Promise<BackupManifest> {
+  if (!fs.existsSync(file))
+    throw new BackupError(`${file} does not exist.`, "Give the path of a file made by `deloc backup`.");
+  const extract = tar.extract();
+  const names: string[] = [];
+  extract.on("entry", (header, stream, next) => {
+    const name = path.normalize(header.name);
+    if (header.type !== "file" || name.startsWith("..") || path.isAbsolute(name)) {
+      stream.resume();
+      return next(new Error(`unexpected entry ${header.name}`));
+    }
+    names.push(name);
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    pipeline(stream, fs.createWriteStream(path.join(dir, name))).then(() => next(), next);
+  });
+  try {
+    await pipeline(fs.createReadStream(file), zlib.createGunzip(), extract);
+  } catch (e) {
+    throw new BackupError(
+      `${file} is not a readable deloc backup (${(e as Error).message}).`,
+      "Nothing was restored. Use a file made by `deloc backup`.",
+    );
+  }
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as BackupManifest;
+  } catch {
+    throw new BackupError(
+      `${file} has no manifest.json.`,
+      "Nothing was restored. Use a file made by `deloc backup`.",
+    );
+  }
+  if (manifest.format !== BACKUP_FORMAT)
+    throw new BackupError(
+      `${file} is in format ${String(manifest.format)}, not ${BACKUP_FORMAT}.`,
+      "Nothing was restored.",
+    );
+  const missing =
+    manifest.kind === "dump"
+      ? names.includes("dump")
+        ? []
+        : ["dump"]
+      : manifest.volumes.map((v) => `volumes/${v}.tar`).filter((n) => !names.includes(n));
+  if (missing.length) throw new BackupError(`${file} lacks ${missing.join(", ")}.`, "Nothing was restored.");
+  return manifest;
+}
