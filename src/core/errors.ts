@@ -190,18 +190,25 @@ export class EngineUnreachableError extends DelocError {
   }
 }
 
+export interface MissingImage {
+  image: string;
+  service: string;
+  /** Why it could not be pulled, as the engine said. */
+  reason: string;
+}
+
 export class ImageUnavailableError extends DelocError {
   readonly code = "E_IMAGE_UNAVAILABLE";
-  constructor(
-    readonly image: string,
-    readonly service: string,
-    reason: string,
-    hint: string,
-  ) {
-    super(`Image ${image} (service ${service}) is not on this engine and could not be ${reason}`, hint);
+  constructor(readonly missing: readonly MissingImage[]) {
+    super(
+      `${missing.length === 1 ? "An image is" : `${missing.length} images are`} not on this engine and could not be pulled:\n${missing
+        .map((m) => `  ${m.image} (service ${m.service}): ${m.reason}`)
+        .join("\n")}`,
+      "Load each (`docker load -i image.tar`), build it (`npm run images` builds the catalog images DELoc has recipes for; or give the service a `build:` context in deloc.yaml), or set `image:` to one you have (`docker images`). Nothing was changed.",
+    );
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), image: this.image, service: this.service };
+    return { ...super.toJSON(), missing: this.missing };
   }
 }
 

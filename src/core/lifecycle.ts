@@ -16,7 +16,8 @@ export const LIFECYCLE_STATES = [
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<LifecycleState, readonly LifecycleState[]>> = {
-  stopped: ["deploying", "cleanup"],
+  // stopped -> running: a service found running that the saved state did not know (state lost).
+  stopped: ["deploying", "running", "cleanup"],
   deploying: ["running", "unhealthy", "failed", "stopped"],
   running: ["deploying", "unhealthy", "scaling", "stopped", "cleanup", "failed"],
   unhealthy: ["running", "deploying", "failed", "stopped", "cleanup", "scaling"],

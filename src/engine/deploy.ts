@@ -11,6 +11,7 @@ import {
   containerName,
   DeployFailedError,
   ImageUnavailableError,
+  type MissingImage,
   networkName,
   type Operation,
   type Plan,
@@ -92,7 +93,9 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const resourceOps = reconcileResources(plan, observed, { build: input.build ?? false });
   const byName = new Map(plan.services.map((s) => [s.name, s]));
 
-  // Images first: a missing image fails the deploy before anything else changes.
+  // Images first: a missing image fails the deploy before anything else changes. Pulls are all
+  // tried, so one error names every image that is missing.
+  const missing: MissingImage[] = [];
   for (const op of resourceOps) {
     if (op.kind !== "pull-image" && op.kind !== "build-image") continue;
     const s = byName.get(op.service)!;
@@ -123,15 +126,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       try {
         await adapter.pullImage(op.image, (l) => emit(s.name, "pulling", l));
       } catch (e) {
-        throw new ImageUnavailableError(
-          op.image,
-          s.name,
-          `pulled (${firstLine(e)})`,
-          `Load it (\`docker load -i image.tar\`), build it (\`npm run images\` builds the catalog's images locally, or give the service a \`build:\` context in deloc.yaml), or point \`image:\` at one you have (\`docker images\`).`,
-        );
+        missing.push({ image: op.image, service: s.name, reason: firstLine(e) });
+        emit(s.name, "failed", `image ${op.image} unavailable`);
       }
     }
   }
+  if (missing.length) throw new ImageUnavailableError(missing);
   if (resourceOps.some((o) => o.kind === "build-image" || o.kind === "pull-image"))
     observed = {
       ...observed,

@@ -31,6 +31,8 @@ export interface DryRunOptions {
   cpus?: number;
   /** Images present on the engine; others are "pulled". */
   images?: string[];
+  /** Images whose pull fails, as with no registry. */
+  unpullable?: string[];
 }
 
 export class DryRunAdapter implements Adapter {
@@ -115,6 +117,7 @@ export class DryRunAdapter implements Adapter {
     return this.images.get(image) ?? null;
   }
   async pullImage(image: string, progress: ProgressSink): Promise<void> {
+    if (this.opts.unpullable?.includes(image)) throw new Error(`pull access denied for ${image}`);
     this.images.set(image, `sha256:${image}`);
     this.journal.push(`pull ${image}`);
     progress(`pulled ${image}`);
@@ -136,7 +139,8 @@ export class DryRunAdapter implements Adapter {
   }
 
   async createContainer(req: ContainerRequest): Promise<string> {
-    const id = `c${this.nextId++}`;
+    let id = `c${this.nextId++}`;
+    while (this.containers.has(id)) id = `c${this.nextId++}`;
     const name = `${req.stack}-${req.service.name}-${req.replica}`;
     this.containers.set(id, {
       id,

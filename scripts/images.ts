@@ -1,0 +1,161 @@
+/**
+ * `npm run images`: builds, on this machine's Docker engine, the images DELoc's tests deploy, since
+ * no container registry is reachable here. First a Debian base made with debootstrap (from the
+ * mirror in this machine's apt sources) and `docker import`; then each `images/<name>/` recipe on
+ * top, tagged exactly as the catalog's upstream reference. An image already built from the same
+ * recipe (its `dev.deloc.recipe` label) is skipped.
+ *
+ *   npm run images               # all
+ *   npm run images -- postgres   # some
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { connectDocker } from "../src/adapters/docker/docker-adapter.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const IMAGES = path.join(ROOT, "images");
+const RECIPE_LABEL = "dev.deloc.recipe";
+
+interface BaseRecipe {
+  tag: string;
+  suite: string;
+  variant: string;
+  include: string[];
+}
+
+async function main(): Promise<number> {
+  const only = process.argv.slice(2);
+  const { docker, endpoint } = await connectDocker({ env: process.env, home: os.homedir(), uid: process.getuid?.() ?? 0 });
+  console.log(`engine: ${endpoint}`);
+  const baseId = await ensureBase(docker);
+  const names = fs
+    .readdirSync(IMAGES)
+    .filter((n) => fs.existsSync(path.join(IMAGES, n, "image.json")))
+    .filter((n) => only.length === 0 || only.includes(n))
+    .sort();
+  for (const name of names) await ensureImage(docker, name, baseId);
+  return 0;
+}
+
+async function ensureBase(docker: Docker): Promise<string> {
+  const file = path.join(IMAGES, "base", "recipe.json");
+  const recipe = JSON.parse(fs.readFileSync(file, "utf8")) as BaseRecipe;
+  const hash = sha256(fs.readFileSync(file));
+  const existing = await labelOf(docker, recipe.tag);
+  if (existing?.recipe === hash) {
+    console.log(`${recipe.tag}: up to date`);
+    return existing.id;
+  }
+  if (process.getuid?.() !== 0) throw new Error("debootstrap needs root: run `sudo npm run images`");
+  if (spawnSync("debootstrap", ["--version"]).error)
+    throw new Error("debootstrap is not installed: `apt-get install -y debootstrap`");
+  const mirror = aptMirror();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-rootfs-"));
+  const t0 = performance.now();
+  console.log(`${recipe.tag}: debootstrap ${recipe.suite} (${recipe.variant}) from ${mirror}`);
+  try {
+    await run("debootstrap", [
+      `--variant=${recipe.variant}`,
+      `--include=${recipe.include.join(",")}`,
+      recipe.suite,
+      dir,
+      mirror,
+    ]);
+    // Caches and logs debootstrap leaves behind make the image bigger and not reproducible.
+    for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "var/log"])
+      for (const e of fs.readdirSync(path.join(dir, p), { withFileTypes: true }))
+        if (e.isFile()) fs.rmSync(path.join(dir, p, e.name));
+    const tar = spawn("tar", ["--numeric-owner", "-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+    const [repo, tag] = recipe.tag.split(":") as [string, string];
+    const stream = (await docker.importImage(tar.stdout as unknown as string, {
+      repo,
+      tag,
+      changes: [`LABEL ${RECIPE_LABEL}=${hash}`, "ENV LANG=C.UTF-8", 'CMD ["bash"]'],
+    } as object)) as NodeJS.ReadableStream;
+    await follow(docker, stream);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`${recipe.tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return (await labelOf(docker, recipe.tag))!.id;
+}
+
+async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
+  const dir = path.join(IMAGES, name);
+  const { tag } = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as { tag: string };
+  const files = fs.readdirSync(dir).sort();
+  const hash = sha256(Buffer.concat([Buffer.from(baseId), ...files.map((f) => Buffer.concat([Buffer.from(f), fs.readFileSync(path.join(dir, f))]))]));
+  if ((await labelOf(docker, tag))?.recipe === hash) {
+    console.log(`${tag}: up to date`);
+    return;
+  }
+  const t0 = performance.now();
+  console.log(`${tag}: building images/${name}`);
+  const stream = await docker.buildImage({ context: dir, src: files }, { t: tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true });
+  await follow(docker, stream, (e) => {
+    if (e.stream?.startsWith("Step ")) console.log(`  ${e.stream.trim()}`);
+  });
+  console.log(`${tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** The first Debian mirror in this machine's apt sources (deb822 `.sources` or one-line lists). */
+function aptMirror(): string {
+  const files = ["/etc/apt/sources.list", ...listDir("/etc/apt/sources.list.d").map((f) => `/etc/apt/sources.list.d/${f}`)];
+  for (const f of files) {
+    const text = fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
+    const m = /^URIs:\s*(\S+)/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/m.exec(text);
+    if (m && !m[1]!.includes("security")) return m[1]!;
+  }
+  throw new Error("no Debian mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/");
+}
+
+function listDir(d: string): string[] {
+  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".list") || f.endsWith(".sources")).sort() : [];
+}
+
+async function labelOf(docker: Docker, tag: string): Promise<{ id: string; recipe: string | undefined } | null> {
+  try {
+    const i = await docker.getImage(tag).inspect();
+    return { id: i.Id, recipe: i.Config.Labels?.[RECIPE_LABEL] };
+  } catch {
+    return null;
+  }
+}
+
+function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (e: { stream?: string }) => void): Promise<void> {
+  return new Promise((resolve, reject) =>
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, events: { error?: string }[]) => {
+        const failed = err?.message ?? events.find((e) => e.error)?.error;
+        if (failed) reject(new Error(failed));
+        else resolve();
+      },
+      onEvent,
+    ),
+  );
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
+  });
+}
+
+function sha256(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex").slice(0, 16);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`npm run images: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { LockedError, TransitionError } from "../core/index.js";
+import { ensureSecrets, generateSecret, maskSecrets, readSecrets } from "./secrets.js";
+import { StateStore } from "./state.js";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "deloc-state-"));
+
+test("state: a second deloc on the same stack is refused while the first holds the lock", async () => {
+  const dir = tmp();
+  // Another live process holds the lock.
+  const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
+  try {
+    fs.mkdirSync(path.join(dir, ".deloc"));
+    fs.writeFileSync(path.join(dir, ".deloc", "lock"), JSON.stringify({ pid: other.pid, command: "up", since: "now" }));
+    const store = new StateStore(dir, "s", "down");
+    assert.throws(() => store.lock(), (e: unknown) => e instanceof LockedError && /pid \d+, `up`/.test(e.message));
+  } finally {
+    other.kill();
+  }
+});
+
+test("state: a lock left by a process that is gone is taken over", () => {
+  const dir = tmp();
+  fs.mkdirSync(path.join(dir, ".deloc"));
+  fs.writeFileSync(path.join(dir, ".deloc", "lock"), JSON.stringify({ pid: 2 ** 22 + 7, command: "up", since: "then" }));
+  const store = new StateStore(dir, "s", "up");
+  store.lock();
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, ".deloc", "lock"), "utf8")).pid, process.pid);
+  store.unlock();
+  assert.ok(!fs.existsSync(path.join(dir, ".deloc", "lock")));
+});
+
+test("state: transitions are logged, illegal ones are refused, and a corrupt file reads as none", () => {
+  const dir = tmp();
+  const store = new StateStore(dir, "s", "up");
+  const state = store.fresh();
+  store.move(state, "deploying", "up");
+  store.move(state, "deploying", "starting", "db");
+  store.move(state, "running", "ready", "db");
+  store.write(state);
+  assert.equal(store.read()?.state, "deploying");
+  assert.throws(() => store.move(state, "scaling", "nope", "db-new"), TransitionError); // stopped -> scaling
+  fs.appendFileSync(path.join(dir, ".deloc", "events.ndjson"), '{"cut sho');
+  assert.deepEqual(
+    store.events().map((e) => `${e.service ?? "-"} ${e.from}>${e.to}`),
+    ["- stopped>deploying", "db stopped>deploying", "db deploying>running"],
+  );
+  fs.writeFileSync(path.join(dir, ".deloc", "state.json"), "{ trunc");
+  assert.equal(store.read(), null);
+});
+
+test("secrets: generated once per stack into a 0600 file, then read back unchanged", () => {
+  const dir = tmp();
+  const first = ensureSecrets(dir, [{ name: "db-password", kind: "password" }, { name: "fernet", kind: "fernet" }]);
+  const file = path.join(dir, ".deloc", "secrets.env");
+  assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  assert.match(first["db-password"]!, /^[A-Za-z0-9]{24}$/);
+  assert.equal(Buffer.from(first.fernet!.replaceAll("-", "+").replaceAll("_", "/"), "base64").length, 32);
+  assert.deepEqual(ensureSecrets(dir, [{ name: "db-password", kind: "password" }]), first);
+  assert.deepEqual(readSecrets(dir), first);
+});
+
+test("secrets: values and tokens are masked in text that is printed", () => {
+  const v = generateSecret("password");
+  assert.equal(maskSecrets(`postgres://u:${v}@h and {{secret.x}}`, { p: v }), "postgres://u:***@h and ***");
+});
