@@ -29,7 +29,11 @@ interface BaseRecipe {
 
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
-  const { docker, endpoint } = await connectDocker({ env: process.env, home: os.homedir(), uid: process.getuid?.() ?? 0 });
+  const { docker, endpoint } = await connectDocker({
+    env: process.env,
+    home: os.homedir(),
+    uid: process.getuid?.() ?? 0,
+  });
   console.log(`engine: ${endpoint}`);
   const baseId = await ensureBase(docker);
   const names = fs
@@ -69,13 +73,18 @@ async function ensureBase(docker: Docker): Promise<string> {
     for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "var/log"])
       for (const e of fs.readdirSync(path.join(dir, p), { withFileTypes: true }))
         if (e.isFile()) fs.rmSync(path.join(dir, p, e.name));
-    const tar = spawn("tar", ["--numeric-owner", "-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+    const tar = spawn("tar", ["--numeric-owner", "-C", dir, "-c", "."], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const [repo, tag] = recipe.tag.split(":") as [string, string];
-    const stream = (await docker.importImage(tar.stdout as unknown as string, {
-      repo,
-      tag,
-      changes: [`LABEL ${RECIPE_LABEL}=${hash}`, "ENV LANG=C.UTF-8", 'CMD ["bash"]'],
-    } as object)) as NodeJS.ReadableStream;
+    const stream = (await docker.importImage(
+      tar.stdout as unknown as string,
+      {
+        repo,
+        tag,
+        changes: [`LABEL ${RECIPE_LABEL}=${hash}`, "ENV LANG=C.UTF-8", 'CMD ["bash"]'],
+      } as object,
+    )) as NodeJS.ReadableStream;
     await follow(docker, stream);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -88,14 +97,22 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
   const dir = path.join(IMAGES, name);
   const { tag } = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as { tag: string };
   const files = fs.readdirSync(dir).sort();
-  const hash = sha256(Buffer.concat([Buffer.from(baseId), ...files.map((f) => Buffer.concat([Buffer.from(f), fs.readFileSync(path.join(dir, f))]))]));
+  const hash = sha256(
+    Buffer.concat([
+      Buffer.from(baseId),
+      ...files.map((f) => Buffer.concat([Buffer.from(f), fs.readFileSync(path.join(dir, f))])),
+    ]),
+  );
   if ((await labelOf(docker, tag))?.recipe === hash) {
     console.log(`${tag}: up to date`);
     return;
   }
   const t0 = performance.now();
   console.log(`${tag}: building images/${name}`);
-  const stream = await docker.buildImage({ context: dir, src: files }, { t: tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true });
+  const stream = await docker.buildImage(
+    { context: dir, src: files },
+    { t: tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true },
+  );
   await follow(docker, stream, (e) => {
     if (e.stream?.startsWith("Step ")) console.log(`  ${e.stream.trim()}`);
   });
@@ -104,7 +121,10 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
 
 /** The first Debian mirror in this machine's apt sources (deb822 `.sources` or one-line lists). */
 function aptMirror(): string {
-  const files = ["/etc/apt/sources.list", ...listDir("/etc/apt/sources.list.d").map((f) => `/etc/apt/sources.list.d/${f}`)];
+  const files = [
+    "/etc/apt/sources.list",
+    ...listDir("/etc/apt/sources.list.d").map((f) => `/etc/apt/sources.list.d/${f}`),
+  ];
   for (const f of files) {
     const text = fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
     const m = /^URIs:\s*(\S+)/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/m.exec(text);
@@ -114,10 +134,18 @@ function aptMirror(): string {
 }
 
 function listDir(d: string): string[] {
-  return fs.existsSync(d) ? fs.readdirSync(d).filter((f) => f.endsWith(".list") || f.endsWith(".sources")).sort() : [];
+  return fs.existsSync(d)
+    ? fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith(".list") || f.endsWith(".sources"))
+        .sort()
+    : [];
 }
 
-async function labelOf(docker: Docker, tag: string): Promise<{ id: string; recipe: string | undefined } | null> {
+async function labelOf(
+  docker: Docker,
+  tag: string,
+): Promise<{ id: string; recipe: string | undefined } | null> {
   try {
     const i = await docker.getImage(tag).inspect();
     return { id: i.Id, recipe: i.Config.Labels?.[RECIPE_LABEL] };
@@ -126,7 +154,11 @@ async function labelOf(docker: Docker, tag: string): Promise<{ id: string; recip
   }
 }
 
-function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (e: { stream?: string }) => void): Promise<void> {
+function follow(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onEvent?: (e: { stream?: string }) => void,
+): Promise<void> {
   return new Promise((resolve, reject) =>
     docker.modem.followProgress(
       stream,

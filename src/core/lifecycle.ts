@@ -17,11 +17,11 @@ export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<LifecycleState, readonly LifecycleState[]>> = {
   // stopped -> running: a service found running that the saved state did not know (state lost).
-  stopped: ["deploying", "running", "cleanup"],
+  stopped: ["deploying", "running", "scaling", "cleanup"],
   deploying: ["running", "unhealthy", "failed", "stopped"],
   running: ["deploying", "unhealthy", "scaling", "stopped", "cleanup", "failed"],
   unhealthy: ["running", "deploying", "failed", "stopped", "cleanup", "scaling"],
-  failed: ["deploying", "stopped", "cleanup"],
+  failed: ["deploying", "stopped", "scaling", "cleanup"],
   scaling: ["running", "failed", "unhealthy"],
   cleanup: ["stopped"],
 };

@@ -25,6 +25,8 @@ export interface ObservedContainer {
   /** ISO time; null when never started. */
   startedAt: string | null;
   memoryLimitBytes: number;
+  /** CPU limit in thousandths of a CPU; 0 when unlimited. */
+  cpuMillis: number;
   /** Host ports the container publishes. */
   hostPorts: number[];
 }

@@ -82,7 +82,11 @@ test("deploy: on failure, what ran before is put back as it was", async () => {
   const before = (await adapter.observe("app")).containers.map((c) => `${c.id} ${c.name} ${c.state}`);
   // api changes (new env) and its new version never gets healthy.
   const broken = planOf(yaml().replace('api: { image: "api:1",', 'api: { image: "api:1", env: { V: "2" },'));
-  const failing = new DryRunAdapter({ images, seed: await adapter.observe("app", images), behaviour: { api: { failHealthChecks: Number.POSITIVE_INFINITY } } });
+  const failing = new DryRunAdapter({
+    images,
+    seed: await adapter.observe("app", images),
+    behaviour: { api: { failHealthChecks: Number.POSITIVE_INFINITY } },
+  });
   await assert.rejects(run(broken, failing), DeployFailedError);
   const after = (await failing.observe("app")).containers.map((c) => `${c.id} ${c.name} ${c.state}`);
   assert.deepEqual(after, before);
@@ -120,7 +124,9 @@ test("deploy: the sequential strategy starts one service at a time", async () =>
 });
 
 test("deploy: a one-shot task must exit 0 before what needs it starts", async () => {
-  const text = yaml(`    migrate: { image: "db:1", oneShot: true }\n    app: { image: "api:1", dependsOn: { migrate: completed } }`);
+  const text = yaml(
+    `    migrate: { image: "db:1", oneShot: true }\n    app: { image: "api:1", dependsOn: { migrate: completed } }`,
+  );
   const bad = new DryRunAdapter({ images, behaviour: { migrate: { exitCode: 1 } } });
   const err = await run(planOf(text), bad).catch((e: unknown) => e);
   assert.ok(err instanceof DeployFailedError);

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { assertGolden } from "../../test/support/golden.js";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
-import { type ObservedContainer, type ObservedStack, describeOperation } from "../core/index.js";
+import { describeOperation, type ObservedContainer, type ObservedStack } from "../core/index.js";
 import { plan as makePlan } from "../planner/index.js";
-import { LEFTOVER, isNoop, reconcile } from "./reconcile.js";
+import { isNoop, LEFTOVER, reconcile } from "./reconcile.js";
 
 const stack = stackFrom(`
 apiVersion: deloc.dev/v1
@@ -19,7 +19,11 @@ spec:
 const plan = makePlan(stack, catalog, budget(8), { takenPorts: new Set() });
 const svc = (name: string) => plan.services.find((s) => s.name === name)!;
 
-function container(service: string, replica: number, over: Partial<ObservedContainer> = {}): ObservedContainer {
+function container(
+  service: string,
+  replica: number,
+  over: Partial<ObservedContainer> = {},
+): ObservedContainer {
   const s = svc(service);
   return {
     id: `${service}-${replica}-id`,
@@ -36,6 +40,7 @@ function container(service: string, replica: number, over: Partial<ObservedConta
     restartCount: 0,
     startedAt: "2026-01-01T00:00:00Z",
     memoryLimitBytes: s.memoryBytes,
+    cpuMillis: s.cpuMillis,
     hostPorts: [],
     ...over,
   };

@@ -16,9 +16,15 @@ test("state: a second deloc on the same stack is refused while the first holds t
   const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
   try {
     fs.mkdirSync(path.join(dir, ".deloc"));
-    fs.writeFileSync(path.join(dir, ".deloc", "lock"), JSON.stringify({ pid: other.pid, command: "up", since: "now" }));
+    fs.writeFileSync(
+      path.join(dir, ".deloc", "lock"),
+      JSON.stringify({ pid: other.pid, command: "up", since: "now" }),
+    );
     const store = new StateStore(dir, "s", "down");
-    assert.throws(() => store.lock(), (e: unknown) => e instanceof LockedError && /pid \d+, `up`/.test(e.message));
+    assert.throws(
+      () => store.lock(),
+      (e: unknown) => e instanceof LockedError && /pid \d+, `up`/.test(e.message),
+    );
   } finally {
     other.kill();
   }
@@ -27,7 +33,10 @@ test("state: a second deloc on the same stack is refused while the first holds t
 test("state: a lock left by a process that is gone is taken over", () => {
   const dir = tmp();
   fs.mkdirSync(path.join(dir, ".deloc"));
-  fs.writeFileSync(path.join(dir, ".deloc", "lock"), JSON.stringify({ pid: 2 ** 22 + 7, command: "up", since: "then" }));
+  fs.writeFileSync(
+    path.join(dir, ".deloc", "lock"),
+    JSON.stringify({ pid: 2 ** 22 + 7, command: "up", since: "then" }),
+  );
   const store = new StateStore(dir, "s", "up");
   store.lock();
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, ".deloc", "lock"), "utf8")).pid, process.pid);
@@ -56,7 +65,10 @@ test("state: transitions are logged, illegal ones are refused, and a corrupt fil
 
 test("secrets: generated once per stack into a 0600 file, then read back unchanged", () => {
   const dir = tmp();
-  const first = ensureSecrets(dir, [{ name: "db-password", kind: "password" }, { name: "fernet", kind: "fernet" }]);
+  const first = ensureSecrets(dir, [
+    { name: "db-password", kind: "password" },
+    { name: "fernet", kind: "fernet" },
+  ]);
   const file = path.join(dir, ".deloc", "secrets.env");
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   assert.match(first["db-password"]!, /^[A-Za-z0-9]{24}$/);

@@ -37,7 +37,11 @@ test("container config: limits, no extra swap, labels, network alias and the sta
   assert.equal(c.HostConfig?.Memory, s.memoryBytes);
   assert.equal(c.HostConfig?.MemorySwap, s.memoryBytes);
   assert.equal(c.HostConfig?.NanoCpus, s.cpuMillis * 1e6);
-  assert.deepEqual(c.Labels && [c.Labels[LABEL_STACK], c.Labels[LABEL_SERVICE], c.Labels[LABEL_HASH]], ["demo", "postgres", s.hash]);
+  assert.deepEqual(c.Labels && [c.Labels[LABEL_STACK], c.Labels[LABEL_SERVICE], c.Labels[LABEL_HASH]], [
+    "demo",
+    "postgres",
+    s.hash,
+  ]);
   assert.deepEqual(c.NetworkingConfig?.EndpointsConfig?.demo_default?.Aliases, ["postgres"]);
   assert.deepEqual(c.HostConfig?.PortBindings?.["5432/tcp"], [{ HostIp: "127.0.0.1", HostPort: "5432" }]);
   assert.equal(c.HostConfig?.Mounts?.[0]?.Source, "demo_postgres-data");

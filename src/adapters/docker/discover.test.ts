@@ -4,9 +4,13 @@ import { test } from "node:test";
 import { engineCandidates } from "./discover.js";
 
 const summary = (env: Record<string, string>, files: Record<string, string>, uid = 1000) =>
-  engineCandidates({ env, home: "/home/u", uid, exists: (f) => f in files, readFile: (f) => files[f] ?? null }).map(
-    (c) => `${c.strategy}: ${c.skip ? `skip (${c.skip})` : c.endpoint}`,
-  );
+  engineCandidates({
+    env,
+    home: "/home/u",
+    uid,
+    exists: (f) => f in files,
+    readFile: (f) => files[f] ?? null,
+  }).map((c) => `${c.strategy}: ${c.skip ? `skip (${c.skip})` : c.endpoint}`);
 
 test("discovery: DOCKER_HOST, then the context, then rootful, rootless and podman sockets, each with why it was skipped", () => {
   assert.deepEqual(summary({}, { "/run/user/1000/docker.sock": "" }), [
@@ -22,13 +26,21 @@ test("discovery: the current context's endpoint comes from its metadata file", (
   const id = createHash("sha256").update("colima").digest("hex");
   const files = {
     "/home/u/.docker/config.json": JSON.stringify({ currentContext: "colima" }),
-    [`/home/u/.docker/contexts/meta/${id}/meta.json`]: JSON.stringify({ Endpoints: { docker: { Host: "unix:///home/u/.colima/docker.sock" } } }),
+    [`/home/u/.docker/contexts/meta/${id}/meta.json`]: JSON.stringify({
+      Endpoints: { docker: { Host: "unix:///home/u/.colima/docker.sock" } },
+    }),
   };
   assert.equal(summary({ DOCKER_HOST: "tcp://10.0.0.2:2375" }, files)[0], "DOCKER_HOST: tcp://10.0.0.2:2375");
   assert.equal(summary({}, files)[1], "docker context: unix:///home/u/.colima/docker.sock");
-  assert.equal(summary({ DOCKER_CONTEXT: "default" }, files)[1], "docker context: skip (the default context (the sockets below))");
+  assert.equal(
+    summary({ DOCKER_CONTEXT: "default" }, files)[1],
+    "docker context: skip (the default context (the sockets below))",
+  );
 });
 
 test("discovery: root looks for podman's system socket", () => {
-  assert.equal(summary({}, { "/run/podman/podman.sock": "" }, 0)[4], "podman socket: unix:///run/podman/podman.sock");
+  assert.equal(
+    summary({}, { "/run/podman/podman.sock": "" }, 0)[4],
+    "podman socket: unix:///run/podman/podman.sock",
+  );
 });

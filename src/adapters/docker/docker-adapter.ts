@@ -268,6 +268,7 @@ export class DockerAdapter implements Adapter {
       restartCount: c.RestartCount,
       startedAt: state.StartedAt && !state.StartedAt.startsWith("0001") ? state.StartedAt : null,
       memoryLimitBytes: c.HostConfig.Memory ?? 0,
+      cpuMillis: Math.round((c.HostConfig.NanoCpus ?? 0) / 1_000_000),
       hostPorts: ports
         .flat()
         .map((b) => Number(b.HostPort))

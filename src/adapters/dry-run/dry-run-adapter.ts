@@ -157,6 +157,7 @@ export class DryRunAdapter implements Adapter {
       restartCount: 0,
       startedAt: null,
       memoryLimitBytes: req.service.memoryBytes,
+      cpuMillis: req.service.cpuMillis,
       hostPorts: req.publishPorts ? req.service.ports.map((p) => p.host) : [],
       stack: req.stack,
       env: req.env,

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import pc from "picocolors";
-import { DeployFailedError, Duration, describeOperation, UsageError } from "../../core/index.js";
+import {
+  canTransition,
+  DeployFailedError,
+  Duration,
+  describeOperation,
+  UsageError,
+} from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
 import { ensureSecrets } from "../../engine/secrets.js";
 import type { CommandRun } from "../command-table.js";
@@ -81,7 +87,10 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       view.stop();
       const fresh = await adapter.observe(plan.stack);
       for (const s of plan.services) {
-        if (state.services[s.name]?.state !== "running") store.move(state, "running", "ready", s.name);
+        const was = state.services[s.name]?.state ?? "stopped";
+        // A service kept as it ran (after a failed run, say) was redeployed by this run all the same.
+        if (!canTransition(was, "running")) store.move(state, "deploying", "up", s.name);
+        store.move(state, "running", "ready", s.name);
         const rec = state.services[s.name]!;
         rec.hash = s.hash;
         rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);

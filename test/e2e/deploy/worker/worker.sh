@@ -10,4 +10,7 @@ runs=$(( $(cat /data/runs 2>/dev/null || echo 0) + 1 ))
 echo "$runs" > /data/runs
 echo "$answer" > /shared/answer.txt
 touch /tmp/done
-exec sleep infinity
+# Stop at once when asked (PID 1 gets no default signal handlers).
+trap 'exit 0' TERM INT
+sleep infinity &
+wait

@@ -1,0 +1,197 @@
+/**
+ * The deploy scenario, on the real Docker engine, through the built CLI as a user runs it. Each
+ * test states one intent and checks the engine's state (containers, volumes, files), not the text
+ * printed. They run in order on one stack: each starts from what the previous one left.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Adapter } from "../../../src/adapters/adapter.js";
+import type { ObservedContainer } from "../../../src/core/index.js";
+import { dockerAdapter } from "../../support/engine.js";
+
+const STACK = "deloc-e2e";
+const CLI = path.resolve(import.meta.dirname, "../../../dist/deloc.js");
+const FIXTURE = import.meta.dirname;
+
+let dir: string;
+let engine: Adapter;
+
+function deloc(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "1" },
+    timeout: 240_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function ok(...args: string[]) {
+  const r = deloc(...args);
+  assert.equal(r.code, 0, `deloc ${args.join(" ")} exited ${r.code}:\n${r.err}\n${r.out}`);
+  return r;
+}
+
+const containers = async () => (await engine.observe(STACK)).containers;
+const byService = async () =>
+  Object.fromEntries((await containers()).map((c) => [c.service, c])) as Record<string, ObservedContainer>;
+const ids = async () => Object.fromEntries((await containers()).map((c) => [c.service, c.id]));
+
+function editStack(from: string, to: string) {
+  const file = path.join(dir, "deloc.yaml");
+  const text = fs.readFileSync(file, "utf8");
+  assert.ok(text.includes(from), `deloc.yaml has no "${from}"`);
+  fs.writeFileSync(file, text.replace(from, to));
+}
+
+async function execIn(service: string, argv: string[]) {
+  const c = (await byService())[service];
+  assert.ok(c, `${service} is not deployed`);
+  return engine.exec(c.id, argv);
+}
+
+describe("deploy scenario (real engine)", () => {
+  before(async () => {
+    engine = await dockerAdapter();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-e2e-"));
+    for (const f of ["deloc.yaml", "api", "worker"])
+      fs.cpSync(path.join(FIXTURE, f), path.join(dir, f), { recursive: true });
+    deloc("cleanup", "--stack", STACK); // whatever an earlier, interrupted run left
+  });
+  after(() => {
+    deloc("cleanup");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("up: built services, postgres and redis come up healthy, within their limits, in order", async () => {
+    ok("up");
+    const plan = JSON.parse(ok("plan", "--json").out) as {
+      services: { name: string; memoryBytes: number; cpus: number }[];
+    };
+    const running = await byService();
+    assert.deepEqual(Object.keys(running).sort(), ["api", "postgres", "redis", "worker"]);
+    for (const s of plan.services) {
+      assert.equal(running[s.name]?.state, "running", s.name);
+      assert.equal(running[s.name]?.memoryLimitBytes, s.memoryBytes, `${s.name} memory limit`);
+      assert.equal(running[s.name]?.cpuMillis, s.cpus * 1000, `${s.name} cpu limit`);
+    }
+    // The worker called the api by its service name once, at start: it got an answer, so the api
+    // was healthy before the worker started. The answer is in the bind-mounted folder.
+    assert.equal(fs.readFileSync(path.join(dir, "shared", "answer.txt"), "utf8"), "hello\n");
+    assert.ok((await engine.observe(STACK)).volumes.includes(`${STACK}_worker-data`));
+    // The engine's own health checks agree, once they have run.
+    for (let i = 0; i < 60 && (await containers()).some((c) => c.health !== "healthy"); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    assert.deepEqual(
+      (await containers()).map((c) => `${c.service}:${c.health}`),
+      ["api:healthy", "postgres:healthy", "redis:healthy", "worker:healthy"],
+    );
+  });
+
+  test("up again: nothing is recreated", async () => {
+    const before = await containers();
+    ok("up");
+    const after = await containers();
+    assert.deepEqual(
+      after.map((c) => [c.id, c.startedAt]),
+      before.map((c) => [c.id, c.startedAt]),
+    );
+  });
+
+  test("a changed service is recreated alone", async () => {
+    const before = await ids();
+    editStack("GREETING: hello", "GREETING: bonjour");
+    ok("up");
+    const after = await ids();
+    assert.notEqual(after.api, before.api);
+    assert.deepEqual(
+      [after.postgres, after.redis, after.worker],
+      [before.postgres, before.redis, before.worker],
+    );
+    const r = await execIn("worker", ["bash", "-c", "exec 3<>/dev/tcp/api/8080; tail -n1 <&3"]);
+    assert.equal(r.output, "bonjour\n");
+  });
+
+  test("a service that never gets healthy fails the deploy with its log lines; what ran before stays", async () => {
+    const before = await containers();
+    editStack('command: ["test", "-f", "/tmp/done"]', 'command: ["test", "-f", "/tmp/never"]');
+    editStack("retries: 12", "retries: 3");
+    const r = deloc("up");
+    assert.equal(r.code, 5, r.err);
+    assert.match(r.err, /worker: did not become healthy/);
+    assert.match(r.err, /worker: api said: bonjour/); // its own log line
+    const after = await containers();
+    assert.deepEqual(
+      after.map((c) => [c.name, c.id, c.state]),
+      before.map((c) => [c.name, c.id, "running"]),
+    );
+    editStack('command: ["test", "-f", "/tmp/never"]', 'command: ["test", "-f", "/tmp/done"]');
+    editStack("retries: 3", "retries: 12");
+    ok("up");
+    assert.deepEqual(await ids(), Object.fromEntries(before.map((c) => [c.service, c.id])));
+  });
+
+  test("scale: a custom service runs n replicas, then back to one", async () => {
+    ok("scale", "api", "2");
+    assert.deepEqual(
+      (await containers()).filter((c) => c.service === "api").map((c) => `${c.name} ${c.state}`),
+      [`${STACK}-api-1 running`, `${STACK}-api-2 running`],
+    );
+    ok("scale", "api", "1");
+    assert.deepEqual(
+      (await containers()).filter((c) => c.service === "api").map((c) => c.name),
+      [`${STACK}-api-1`],
+    );
+  });
+
+  test("backup then restore brings postgres data back (a consistent dump)", async () => {
+    const psql = (sql: string) => execIn("postgres", ["psql", "-U", "deloc", "-d", "deloc", "-tAc", sql]);
+    assert.equal((await psql("create table t(x int); insert into t values (42)")).exitCode, 0);
+    ok("backup", "postgres", "-o", "pg.tar.gz");
+    await psql("drop table t");
+    ok("restore", "postgres", "pg.tar.gz");
+    assert.equal((await psql("select x from t")).output, "42\n");
+  });
+
+  test("backup then restore brings a named volume back", async () => {
+    await execIn("worker", ["bash", "-c", "echo before > /data/marker"]);
+    ok("backup", "worker", "-o", "worker.tar.gz");
+    await execIn("worker", ["bash", "-c", "echo after > /data/marker; touch /data/stray"]);
+    ok("restore", "worker", "worker.tar.gz");
+    assert.equal((await execIn("worker", ["cat", "/data/marker"])).output, "before\n");
+    assert.notEqual((await execIn("worker", ["test", "-e", "/data/stray"])).exitCode, 0);
+  });
+
+  test("a corrupt backup is refused and the data is left as it was", async () => {
+    fs.writeFileSync(path.join(dir, "bad.tar.gz"), Buffer.from("not a backup at all"));
+    const before = (await execIn("worker", ["cat", "/data/runs"])).output;
+    const r = deloc("restore", "worker", "bad.tar.gz");
+    assert.equal(r.code, 8, r.err);
+    assert.equal((await execIn("worker", ["cat", "/data/runs"])).output, before);
+  });
+
+  test("down keeps the volumes (data survives the next up); down --volumes removes them", async () => {
+    const runs = Number((await execIn("worker", ["cat", "/data/runs"])).output);
+    ok("down");
+    assert.deepEqual(await containers(), []);
+    assert.ok((await engine.observe(STACK)).volumes.includes(`${STACK}_worker-data`));
+    ok("up");
+    // The worker counts its starts in the volume: one more, on top of what was there.
+    assert.equal(Number((await execIn("worker", ["cat", "/data/runs"])).output), runs + 1);
+    ok("down", "--volumes");
+    const o = await engine.observe(STACK);
+    assert.deepEqual([o.containers, o.volumes, o.networks], [[], [], []]);
+  });
+
+  test("cleanup removes everything labelled with the stack, even with .deloc/ gone", async () => {
+    ok("up");
+    fs.rmSync(path.join(dir, ".deloc"), { recursive: true });
+    ok("cleanup");
+    const o = await engine.observe(STACK, [`deloc-${STACK}-api:latest`, `deloc-${STACK}-worker:latest`]);
+    assert.deepEqual([o.containers, o.volumes, o.networks, o.images], [[], [], [], {}]);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The adapter contract: what the engine relies on of every adapter, run against the real Docker
+ * engine and against the dry-run twin, so the twin the unit tests use behaves like the real thing.
+ * Data-level checks (exec output, logs, volume archives) run on Docker only.
+ */
+import assert from "node:assert/strict";
+import { PassThrough, Readable } from "node:stream";
+import { after, describe, test } from "node:test";
+import type { Adapter } from "../../src/adapters/adapter.js";
+import { DryRunAdapter } from "../../src/adapters/dry-run/dry-run-adapter.js";
+import type { ContainerRequest } from "../../src/core/index.js";
+import { BASE_IMAGE, dockerAdapter, service } from "../support/engine.js";
+
+const STACK = "deloc-contract";
+const NETWORK = `${STACK}_default`;
+const VOLUME = `${STACK}_data`;
+
+const request = (name: string, over: Parameters<typeof service>[1] = {}): ContainerRequest => ({
+  stack: STACK,
+  service: service(name, over),
+  replica: 1,
+  env: { GREETING: "hi" },
+  network: NETWORK,
+  volumeNames: { data: VOLUME },
+  publishPorts: true,
+  deployedBy: "contract",
+});
+
+async function removeAll(a: Adapter) {
+  const o = await a.observe(STACK);
+  for (const c of o.containers) await a.removeContainer(c.id);
+  for (const v of o.volumes) await a.removeVolume(v);
+  await a.removeNetwork(NETWORK);
+}
+
+function contract(name: string, make: () => Promise<Adapter>) {
+  describe(`adapter contract: ${name}`, () => {
+    let a: Adapter;
+    after(async () => a && (await removeAll(a)));
+
+    test("network and volume: created once, labelled, observed", async () => {
+      a = await make();
+      await removeAll(a);
+      await a.ensureNetwork(STACK, NETWORK);
+      await a.ensureNetwork(STACK, NETWORK);
+      await a.ensureVolume(STACK, VOLUME);
+      const o = await a.observe(STACK);
+      assert.deepEqual(o.networks, [NETWORK]);
+      assert.deepEqual(o.volumes, [VOLUME]);
+    });
+
+    test("a container is observed by its labels: service, replica, hash, state, memory limit", async () => {
+      const id = await a.createContainer(
+        request("box", { volumes: [{ type: "volume", source: "data", target: "/data", readOnly: false }] }),
+      );
+      await a.startContainer(id);
+      const [c] = (await a.observe(STACK, [BASE_IMAGE])).containers;
+      assert.ok(c);
+      assert.deepEqual(
+        {
+          id: c.id,
+          name: c.name,
+          service: c.service,
+          replica: c.replica,
+          hash: c.hash,
+          state: c.state,
+          mem: c.memoryLimitBytes,
+        },
+        {
+          id,
+          name: `${STACK}-box-1`,
+          service: "box",
+          replica: 1,
+          hash: "hash-of-box",
+          state: "running",
+          mem: 64 * 1024 * 1024,
+        },
+      );
+      assert.equal(c.imageId, (await a.observe(STACK, [BASE_IMAGE])).images[BASE_IMAGE]);
+    });
+
+    test("exec returns the exit code", async () => {
+      const [c] = (await a.observe(STACK)).containers;
+      assert.equal((await a.exec(c!.id, ["true"])).exitCode, 0);
+    });
+
+    test("stop leaves the container exited; rename and remove take effect", async () => {
+      const [c] = (await a.observe(STACK)).containers;
+      await a.stopContainer(c!.id, 1);
+      assert.equal((await a.inspectContainer(c!.id))?.state, "exited");
+      await a.renameContainer(c!.id, `${STACK}-box-1-old`);
+      assert.equal((await a.inspectContainer(c!.id))?.name, `${STACK}-box-1-old`);
+      await a.removeContainer(c!.id);
+      assert.equal(await a.inspectContainer(c!.id), null);
+      await a.removeContainer(c!.id); // removing twice is fine
+    });
+  });
+}
+
+contract("docker", dockerAdapter);
+contract("dry-run", async () => new DryRunAdapter({ images: [BASE_IMAGE] }));
+
+describe("docker adapter: data", () => {
+  let a: Adapter;
+  after(async () => a && (await removeAll(a)));
+
+  test("exec: output, stdin, and a non-zero exit", async () => {
+    a = await dockerAdapter();
+    await removeAll(a);
+    await a.ensureNetwork(STACK, NETWORK);
+    const id = await a.createContainer(request("box"));
+    await a.startContainer(id);
+    const r = await a.exec(id, ["sh", "-c", 'echo "$GREETING"; cat; exit 3'], {
+      stdin: Readable.from(["from stdin\n"]),
+    });
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.output, "hi\nfrom stdin\n");
+  });
+
+  test("logs: the last lines, and follow until stopped", async () => {
+    const id = await a.createContainer(
+      request("talker", { command: ["sh", "-c", "for i in 1 2 3 4; do echo line $i; done; sleep infinity"] }),
+    );
+    await a.startContainer(id);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines: string[] = [];
+    for await (const l of a.logs(id, { tail: 2 })) lines.push(l);
+    assert.deepEqual(lines, ["line 3", "line 4"]);
+    const controller = new AbortController();
+    const followed: string[] = [];
+    for await (const l of a.logs(id, { follow: true, signal: controller.signal })) {
+      followed.push(l);
+      if (followed.length === 4) controller.abort();
+    }
+    assert.deepEqual(followed, ["line 1", "line 2", "line 3", "line 4"]);
+  });
+
+  test("the memory limit is real: stats report it", async () => {
+    const [c] = (await a.observe(STACK)).containers.filter((x) => x.service === "box");
+    const s = await a.stats(c!.id);
+    assert.equal(s.memoryLimitBytes, 64 * 1024 * 1024);
+    assert.ok(s.memoryBytes > 0);
+  });
+
+  test("a volume archived and restored comes back with its contents, and only them", async () => {
+    await a.ensureVolume(STACK, VOLUME);
+    const vol = { type: "volume" as const, source: "data", target: "/data", readOnly: false };
+    const id = await a.createContainer(request("writer", { volumes: [vol] }));
+    await a.startContainer(id);
+    await a.exec(id, ["sh", "-c", "mkdir -p /data/sub && echo kept > /data/sub/file"]);
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on("data", (b: Buffer) => chunks.push(b));
+    await a.archiveVolume(VOLUME, BASE_IMAGE, sink);
+    await a.exec(id, ["sh", "-c", "rm -rf /data/sub && echo stray > /data/stray"]);
+    await a.stopContainer(id, 1);
+    await a.restoreVolume(VOLUME, BASE_IMAGE, Readable.from([Buffer.concat(chunks)]));
+    await a.startContainer(id);
+    const r = await a.exec(id, ["sh", "-c", "cat /data/sub/file; ls /data"]);
+    assert.equal(r.output, "kept\nsub\n");
+  });
+});
