@@ -192,8 +192,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     const mine = containerOps.filter((o) => "service" in o && o.service === s.name);
     const ops = mine.filter((o) => o.kind !== "remove");
     const leftovers = mine.filter((o) => o.kind === "remove" && o.reason === LEFTOVER);
-    if (s.dependsOn.length)
+    if (s.dependsOn.length) {
       emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
+      // New containers are created while their dependencies come up, so only the start waits.
+      for (const op of ops) if (op.kind === "start") precreated.set(`${s.name}#${op.replica}`, await createOnly(s, op.replica));
+    }
     for (const d of s.dependsOn) await (d.condition === "started" ? started : ready).get(d.service)!.promise;
     if (abort.signal.aborted) throw new Skipped();
     await slots.acquire();
@@ -250,7 +253,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         return { id: op.containerId, kept: false };
       case "start": {
         emit(s.name, "starting", op.replica > 1 ? `replica ${op.replica}` : undefined);
-        const id = await create(s, op.replica);
+        const id = precreated.get(`${s.name}#${op.replica}`) ?? (await createOnly(s, op.replica));
+        await adapter.startContainer(id);
         return { id, kept: false };
       }
       case "recreate": {
@@ -266,8 +270,10 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
           oldName: name,
         };
         undo.push(entry);
-        const id = await create(s, op.replica, false);
+        const id = await adapter.createContainer(request(s, op.replica));
         entry.newId = id;
+        changed.add(s.name);
+        await adapter.startContainer(id);
         return { id, kept: false };
       }
       default:
@@ -275,11 +281,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   };
 
-  const create = async (s: PlannedService, replica: number, record = true): Promise<string> => {
+  const precreated = new Map<string, string>();
+  const createOnly = async (s: PlannedService, replica: number): Promise<string> => {
     const id = await adapter.createContainer(request(s, replica));
-    if (record) undo.push({ kind: "created", service: s.name, id });
+    undo.push({ kind: "created", service: s.name, id });
     changed.add(s.name);
-    await adapter.startContainer(id);
     return id;
   };
 

@@ -53,7 +53,7 @@ test("state: transitions are logged, illegal ones are refused, and a corrupt fil
   store.move(state, "running", "ready", "db");
   store.write(state);
   assert.equal(store.read()?.state, "deploying");
-  assert.throws(() => store.move(state, "scaling", "nope", "db-new"), TransitionError); // stopped -> scaling
+  assert.throws(() => store.move(state, "scaling", "nope"), TransitionError); // deploying -> scaling
   fs.appendFileSync(path.join(dir, ".deloc", "events.ndjson"), '{"cut sho');
   assert.deepEqual(
     store.events().map((e) => `${e.service ?? "-"} ${e.from}>${e.to}`),
