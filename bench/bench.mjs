@@ -80,9 +80,18 @@ for (const c of cases) results.push({ ...c, ms: median(c.args, c.cwd) });
 // can beat — and `status` latency on the running chain.
 const DELAYS_S = [1.0, 1.5, 2.0, 1.0, 1.5];
 const engine = spawnSync(process.execPath, [BIN, "status", "--stack", "deloc-bench-chain"], { cwd: work });
-if (engine.status === 0 && spawnSync("docker", ["image", "inspect", "deloc/debian:trixie"], { stdio: "ignore" }).status === 0) {
+if (
+  engine.status === 0 &&
+  spawnSync("docker", ["image", "inspect", "deloc/debian:trixie"], { stdio: "ignore" }).status === 0
+) {
   const chainDir = fs.mkdtempSync(path.join(work, "chain-"));
-  const lines = ["apiVersion: deloc.dev/v1", "kind: Stack", "metadata: { name: deloc-bench-chain }", "spec:", "  services:"];
+  const lines = [
+    "apiVersion: deloc.dev/v1",
+    "kind: Stack",
+    "metadata: { name: deloc-bench-chain }",
+    "spec:",
+    "  services:",
+  ];
   DELAYS_S.forEach((d, i) => {
     lines.push(
       `    s${i}:`,
@@ -98,7 +107,11 @@ if (engine.status === 0 && spawnSync("docker", ["image", "inspect", "deloc/debia
   // What the engine itself takes to start one container (no tool can go below it), median of 5.
   const starts = [];
   for (let i = 0; i < 5; i++) {
-    spawnSync("docker", ["create", "--name", `deloc-bench-start-${i}`, "deloc/debian:trixie", "sleep", "infinity"], { stdio: "ignore" });
+    spawnSync(
+      "docker",
+      ["create", "--name", `deloc-bench-start-${i}`, "deloc/debian:trixie", "sleep", "infinity"],
+      { stdio: "ignore" },
+    );
     const t0 = process.hrtime.bigint();
     spawnSync("docker", ["start", `deloc-bench-start-${i}`], { stdio: "ignore" });
     starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -112,11 +125,24 @@ if (engine.status === 0 && spawnSync("docker", ["image", "inspect", "deloc/debia
   }
   ups.sort((a, b) => a - b);
   const up = ups[1];
-  results.push({ name: `deloc up (chain of ${DELAYS_S.length})`, ms: up, floor, target: floor * 1.1, targetText: `≤ floor ${(floor / 1000).toFixed(1)} s + 10%` });
-  results.push({ name: `  floor + engine start ×${DELAYS_S.length}`, ms: floor + engineStart * DELAYS_S.length, floor });
+  results.push({
+    name: `deloc up (chain of ${DELAYS_S.length})`,
+    ms: up,
+    floor,
+    target: floor * 1.1,
+    targetText: `≤ floor ${(floor / 1000).toFixed(1)} s + 10%`,
+  });
+  results.push({
+    name: `  floor + engine start ×${DELAYS_S.length}`,
+    ms: floor + engineStart * DELAYS_S.length,
+    floor,
+  });
   results.push({ name: "deloc status (chain running)", ms: median([BIN, "status"], chainDir) });
   time([BIN, "cleanup"], chainDir);
-} else console.log("(no engine or no deloc/debian:trixie image: engine benchmarks skipped; run `npm run images`)\n");
+} else
+  console.log(
+    "(no engine or no deloc/debian:trixie image: engine benchmarks skipped; run `npm run images`)\n",
+  );
 
 console.log(
   `DELoc benchmark · node ${process.version} · ${os.cpus().length} CPUs · median of ${RUNS} runs\n`,
@@ -134,7 +160,11 @@ fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(
   path.join(ROOT, "bench/out/results.json"),
   JSON.stringify(
-    { node: process.version, runs: RUNS, results: results.map(({ name, ms, floor }) => ({ name, ms, ...(floor ? { floorMs: floor } : {}) })) },
+    {
+      node: process.version,
+      runs: RUNS,
+      results: results.map(({ name, ms, floor }) => ({ name, ms, ...(floor ? { floorMs: floor } : {}) })),
+    },
     null,
     2,
   ),

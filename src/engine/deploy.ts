@@ -195,7 +195,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     if (s.dependsOn.length) {
       emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
       // New containers are created while their dependencies come up, so only the start waits.
-      for (const op of ops) if (op.kind === "start") precreated.set(`${s.name}#${op.replica}`, await createOnly(s, op.replica));
+      for (const op of ops)
+        if (op.kind === "start") precreated.set(`${s.name}#${op.replica}`, await createOnly(s, op.replica));
     }
     for (const d of s.dependsOn) await (d.condition === "started" ? started : ready).get(d.service)!.promise;
     if (abort.signal.aborted) throw new Skipped();
