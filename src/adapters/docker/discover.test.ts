@@ -30,7 +30,10 @@ test("discovery: the current context's endpoint comes from its metadata file", (
       Endpoints: { docker: { Host: "unix:///home/u/.colima/docker.sock" } },
     }),
   };
-  assert.equal(summary({ DOCKER_HOST: "tcp://10.0.0.2:2375" }, files)[0], "DOCKER_HOST: tcp://10.0.0.2:2375");
+  assert.deepEqual(summary({ DOCKER_HOST: "tcp://10.0.0.2:2375" }, files).slice(0, 2), [
+    "DOCKER_HOST: tcp://10.0.0.2:2375",
+    "docker context: skip (DOCKER_HOST is set)",
+  ]);
   assert.equal(summary({}, files)[1], "docker context: unix:///home/u/.colima/docker.sock");
   assert.equal(
     summary({ DOCKER_CONTEXT: "default" }, files)[1],

@@ -42,11 +42,20 @@ export function engineCandidates(input: DiscoveryInput): Candidate[] {
       : { strategy, endpoint: `unix://${file}`, skip: "no socket there" };
 
   const dockerHost = input.env.DOCKER_HOST;
-  out.push(
-    dockerHost
-      ? { strategy: "DOCKER_HOST", endpoint: dockerHost }
-      : { strategy: "DOCKER_HOST", endpoint: "", skip: "not set" },
-  );
+  if (dockerHost) {
+    // As with the docker CLI, an explicit DOCKER_HOST is the engine: never fall through to another.
+    return [
+      { strategy: "DOCKER_HOST", endpoint: dockerHost },
+      ...(["docker context", "rootful socket", "rootless socket", "podman socket"] as const).map(
+        (strategy) => ({
+          strategy,
+          endpoint: "",
+          skip: "DOCKER_HOST is set",
+        }),
+      ),
+    ];
+  }
+  out.push({ strategy: "DOCKER_HOST", endpoint: "", skip: "not set" });
 
   const context = currentContext(input, read);
   if (!context.name) out.push({ strategy: "docker context", endpoint: "", skip: context.why });

@@ -48,6 +48,10 @@ export async function connectDocker(input: {
       skipped.push(`${label}: ${c.skip}`);
       continue;
     }
+    if (c.endpoint.startsWith("unix://") && !fs.existsSync(c.endpoint.slice("unix://".length))) {
+      skipped.push(`${label}: no socket there`);
+      continue;
+    }
     const docker = clientFor(c);
     try {
       await withTimeout(docker.ping(), PING_TIMEOUT_MS, "no answer to ping");

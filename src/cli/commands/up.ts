@@ -134,7 +134,19 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       return 0;
     } catch (e) {
       view.stop();
-      if (e instanceof DeployFailedError) {
+      if (!(e instanceof DeployFailedError)) {
+        // Stopped before any container changed (an image missing, the engine gone): as it was.
+        const running = await adapter
+          .observe(plan.stack)
+          .then((o) => o.containers.some((c) => c.state === "running"))
+          .catch(() => false);
+        store.move(
+          state,
+          running ? "running" : "stopped",
+          `up stopped: ${(e as Error).message.split("\n")[0]}`,
+        );
+        store.write(state);
+      } else {
         for (const f of e.failures)
           if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
         const reason = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
