@@ -136,3 +136,12 @@ test("deploy: a one-shot task must exit 0 before what needs it starts", async ()
   await run(planOf(text), good);
   assert.ok(good.journal.indexOf("start app-app-1") > good.journal.indexOf("start app-migrate-1"));
 });
+
+test("deploy: a service in a restart loop trips the circuit breaker: stopped, and the user told", async () => {
+  const adapter = twin({ behaviour: { db: { crashLoop: true } } });
+  const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);
+  assert.ok(err instanceof DeployFailedError);
+  assert.equal(err.failures[0]?.reason, "restart-loop");
+  assert.match(err.message, /db: restarted 3 times while starting \(last exit code 1\); stopped it so it does not loop/);
+  assert.ok(adapter.journal.includes("stop app-db-1"));
+});

@@ -22,6 +22,8 @@ export interface ServiceBehaviour {
   /** The container exits with this code right after it starts. */
   exitCode?: number;
   oomKilled?: boolean;
+  /** The container keeps crashing and the engine keeps restarting it. */
+  crashLoop?: boolean;
 }
 
 export interface DryRunOptions {
@@ -170,7 +172,9 @@ export class DryRunAdapter implements Adapter {
     const c = this.must(id);
     const b = this.opts.behaviour?.[c.service] ?? {};
     c.startedAt = new Date().toISOString();
-    if (b.exitCode !== undefined) {
+    if (b.crashLoop) {
+      Object.assign(c, { state: "restarting", exitCode: 1 });
+    } else if (b.exitCode !== undefined) {
       Object.assign(c, { state: "exited", exitCode: b.exitCode, oomKilled: b.oomKilled ?? false });
     } else {
       Object.assign(c, { state: "running", exitCode: null });
@@ -179,7 +183,7 @@ export class DryRunAdapter implements Adapter {
   }
   async stopContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
-    if (!c || c.state !== "running") return;
+    if (!c || (c.state !== "running" && c.state !== "restarting")) return;
     Object.assign(c, { state: "exited", exitCode: 0 });
     this.journal.push(`stop ${c.name}`);
   }
@@ -197,6 +201,7 @@ export class DryRunAdapter implements Adapter {
   async inspectContainer(id: string): Promise<ObservedContainer | null> {
     const c = this.containers.get(id);
     if (!c) return null;
+    if (c.state === "restarting") c.restartCount++;
     const { stack: _s, env: _e, ...rest } = c;
     return { ...rest };
   }

@@ -21,7 +21,8 @@ export interface ProgressView {
 }
 
 export async function progressView(ctx: CommandContext, services: readonly string[]): Promise<ProgressView> {
-  if (!ctx.tty) {
+  // A terminal that reports no size (some CI pseudo-terminals) would crop the live view to nothing.
+  if (!ctx.tty || !process.stderr.isTTY || !process.stderr.rows) {
     return {
       onEvent: (e) => {
         if ((e.status === "building" || e.status === "pulling") && e.detail && !e.detail.includes(" "))

@@ -2,6 +2,8 @@
 use strict;
 use IO::Socket::INET;
 $| = 1;
+# PID 1 gets no default signal handlers: stop at once when asked.
+$SIG{TERM} = $SIG{INT} = sub { exit 0 };
 my $delay = $ENV{READY_DELAY} // 1;
 print "api: starting, ready in ${delay}s\n";
 select(undef, undef, undef, $delay);
