@@ -45,6 +45,14 @@ const profile: OptionDef = {
   completes: "profiles",
 };
 
+/** How a stack is sized and started; `plan` and `up` take the same, so they plan the same. */
+const sizing: OptionDef[] = [
+  profile,
+  { flags: "--memory <size>", description: "size the stack as if the machine had this much memory, e.g. 8g" },
+  { flags: "--cpus <n>", description: "size the stack as if the machine had this many CPUs" },
+  { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
+];
+
 const stackOpt: OptionDef = {
   flags: "--stack <name>",
   description: "act on this stack by name, from the engine's labels (no stack file needed)",
@@ -74,17 +82,7 @@ export const COMMANDS: CommandDef[] = [
   {
     name: "plan",
     summary: "Show what would run: images, phases, memory, CPU, heap, ports",
-    options: [
-      file,
-      profile,
-      { flags: "--memory <size>", description: "plan as if the machine had this much memory, e.g. 8g" },
-      { flags: "--cpus <n>", description: "plan as if the machine had this many CPUs" },
-      {
-        flags: "--strategy <strategy>",
-        description: "parallel | sequential | hybrid",
-        completes: "strategies",
-      },
-    ],
+    options: [file, ...sizing],
     json: true,
     load: () => import("./commands/plan.js").then((m) => m.planCommand),
   },
@@ -121,14 +119,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Deploy the stack: parallel phases, each service started when what it needs is ready",
     options: [
       file,
-      profile,
-      { flags: "--memory <size>", description: "size the stack as if the machine had this much memory" },
-      { flags: "--cpus <n>", description: "size the stack as if the machine had this many CPUs" },
-      {
-        flags: "--strategy <strategy>",
-        description: "parallel | sequential | hybrid",
-        completes: "strategies",
-      },
+      ...sizing,
       { flags: "--build", description: "rebuild images of services with a build context" },
       { flags: "--no-rollback", description: "on failure, leave what this run started for inspection" },
       {

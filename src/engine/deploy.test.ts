@@ -142,6 +142,9 @@ test("deploy: a service in a restart loop trips the circuit breaker: stopped, an
   const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);
   assert.ok(err instanceof DeployFailedError);
   assert.equal(err.failures[0]?.reason, "restart-loop");
-  assert.match(err.message, /db: restarted 3 times while starting \(last exit code 1\); stopped it so it does not loop/);
+  assert.match(
+    err.message,
+    /db: restarted 3 times while starting \(last exit code 1\); stopped it so it does not loop/,
+  );
   assert.ok(adapter.journal.includes("stop app-db-1"));
 });

@@ -8,7 +8,8 @@
 
 import type { Adapter } from "../adapters/adapter.js";
 import type { PlannedService, ServiceFailure } from "../core/index.js";
-import type { Clock } from "./clock.js";
+import { type Clock, systemClock } from "./clock.js";
+import { maskSecrets, resolveSecrets } from "./secrets.js";
 
 /** The slowest DELoc polls while waiting, whatever a health check's start interval says. */
 export const MAX_POLL_MS = 250;
@@ -146,4 +147,29 @@ export function suggestMemory(limitBytes: number): number {
 
 function mib(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
+
+/** Starts the given (stopped) containers of a service again and waits until each is ready. */
+export async function startAndWait(
+  adapter: Adapter,
+  service: PlannedService,
+  ids: readonly string[],
+  secrets: Readonly<Record<string, string>>,
+  clock: Clock = systemClock,
+): Promise<ServiceFailure[]> {
+  for (const id of ids) await adapter.startContainer(id);
+  const results = await Promise.all(
+    ids.map((containerId) =>
+      waitUntilReady({
+        adapter,
+        containerId,
+        service,
+        clock,
+        deadlineMs: deadlineMs(service),
+        resolve: (t) => resolveSecrets(t, secrets),
+        mask: (t) => maskSecrets(t, secrets),
+      }),
+    ),
+  );
+  return results.filter((f): f is ServiceFailure => f !== null);
 }

@@ -2,9 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { DeployFailedError, formatBytes } from "../../core/index.js";
 import { type BackupTarget, backupService, restoreService } from "../../engine/backup.js";
-import { systemClock } from "../../engine/clock.js";
-import { maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
-import { deadlineMs, waitUntilReady } from "../../engine/wait.js";
+import { readSecrets } from "../../engine/secrets.js";
+import { startAndWait } from "../../engine/wait.js";
 import type { CommandRun } from "../command-table.js";
 import { type EngineSession, openSession, planForEngine, serviceIn } from "../engine-session.js";
 
@@ -20,22 +19,7 @@ async function target(session: EngineSession, name: string | undefined): Promise
     service,
     containers: observed.containers.filter((c) => c.service === service.name),
     startAgain: async (ids) => {
-      for (const id of ids) await adapter.startContainer(id);
-      const failures = (
-        await Promise.all(
-          ids.map((id) =>
-            waitUntilReady({
-              adapter,
-              containerId: id,
-              service,
-              clock: systemClock,
-              deadlineMs: deadlineMs(service),
-              resolve: (t) => resolveSecrets(t, secrets),
-              mask: (t) => maskSecrets(t, secrets),
-            }),
-          ),
-        )
-      ).filter((f) => f !== null);
+      const failures = await startAndWait(adapter, service, ids, secrets);
       if (failures.length)
         throw new DeployFailedError(failures, [], `\`deloc logs ${service.name}\` shows more.`);
     },

@@ -8,12 +8,11 @@ import {
   NotDeployedError,
   NotScalableError,
 } from "../../core/index.js";
-import { systemClock } from "../../engine/clock.js";
 import { deploy } from "../../engine/deploy.js";
-import { ensureSecrets, maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { ensureSecrets, readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
 import { removeStack, stopStack } from "../../engine/teardown.js";
-import { deadlineMs, waitUntilReady } from "../../engine/wait.js";
+import { startAndWait } from "../../engine/wait.js";
 import type { CommandRun } from "../command-table.js";
 import { openByName, openSession, planForEngine, scaleOverrides, serviceIn } from "../engine-session.js";
 import { progressView } from "../render/progress.js";
@@ -104,25 +103,13 @@ export const restart: CommandRun = async (ctx, args, opts) => {
       const containers = observed.containers.filter((c) => c.service === name);
       if (containers.length === 0)
         throw new NotDeployedError(`${name} has no container on the engine.`, "`deloc up` deploys it.");
-      for (const c of containers) {
-        await adapter.stopContainer(c.id);
-        await adapter.startContainer(c.id);
-      }
-      const failures = (
-        await Promise.all(
-          containers.map((c) =>
-            waitUntilReady({
-              adapter,
-              containerId: c.id,
-              service: s,
-              clock: systemClock,
-              deadlineMs: deadlineMs(s),
-              resolve: (t) => resolveSecrets(t, secrets),
-              mask: (t) => maskSecrets(t, secrets),
-            }),
-          ),
-        )
-      ).filter((f) => f !== null);
+      for (const c of containers) await adapter.stopContainer(c.id);
+      const failures = await startAndWait(
+        adapter,
+        s,
+        containers.map((c) => c.id),
+        secrets,
+      );
       if (failures.length) throw new DeployFailedError(failures, [], `\`deloc logs ${name}\` shows more.`);
       ctx.err(`${name}: restarted and ${s.healthCheck ? "healthy" : "running"}`);
     }
