@@ -54,6 +54,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   const command = s.healthCheck?.command.map(w.resolve);
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
+  let checkMs = 0;
 
   const fail = async (
     reason: ServiceFailure["reason"],
@@ -107,11 +108,13 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       if (want === "healthy") {
         if (c.health === "healthy") return null;
         if (command) {
+          const began = w.clock.now();
           const r = await w.adapter
             .exec(w.containerId, command, { timeoutMs: s.healthCheck!.timeoutMs })
             .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
           if (r.exitCode === 0) return null;
           lastOutput = r.output || `exit code ${r.exitCode}`;
+          checkMs = w.clock.now() - began;
         }
       }
     }
@@ -124,7 +127,9 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
             : "did not start";
       return fail("unhealthy", `${what} within ${Math.round(w.deadlineMs / 1000)} s`);
     }
-    await w.clock.sleep(Math.max(0, poll - (w.clock.now() - tick)), w.signal);
+    // A costly check (a JVM client, say) is not run more than half the time: it would take CPU and
+    // memory from the very service it waits for.
+    await w.clock.sleep(Math.max(0, Math.max(poll, 2 * checkMs) - (w.clock.now() - tick)), w.signal);
   }
   return fail("unhealthy", "the deploy was cancelled");
 }

@@ -18,6 +18,8 @@ test("budget: an engine VM smaller than the host sizes the plan, and says so", (
 
 test("budget: an engine that sees the whole host changes nothing; --memory still wins", () => {
   assert.deepEqual(capToEngine(host, { memoryBytes: 64 * GIB, cpus: 16 }), host);
-  const b = computeBudget(capToEngine(host, { memoryBytes: 8 * GIB, cpus: 4 }), { memory: { bytes: 6 * GIB, source: "--memory" } });
+  const b = computeBudget(capToEngine(host, { memoryBytes: 8 * GIB, cpus: 4 }), {
+    memory: { bytes: 6 * GIB, source: "--memory" },
+  });
   assert.equal(b.hostMemoryBytes, 6 * GIB);
 });

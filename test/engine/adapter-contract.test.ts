@@ -117,6 +117,20 @@ describe("docker adapter: data", () => {
     assert.equal(r.output, "hi\nfrom stdin\n");
   });
 
+  test("exec: a check over its timeout fails, and is not left running beside the next one", async () => {
+    const [c] = (await a.observe(STACK)).containers.filter((x) => x.service === "box");
+    const r = await a.exec(c!.id, ["sleep", "1"], { timeoutMs: 200 });
+    assert.equal(r.exitCode, -1);
+    assert.match(r.output, /timed out after 200 ms/);
+    const ps = await a.exec(c!.id, [
+      "sh",
+      "-c",
+      "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done",
+    ]);
+    assert.ok(ps.output.includes("sleep infinity"), ps.output);
+    assert.ok(!ps.output.includes("sleep 1 "), ps.output);
+  });
+
   test("logs: the last lines, and follow until stopped", async () => {
     const id = await a.createContainer(
       request("talker", { command: ["sh", "-c", "for i in 1 2 3 4; do echo line $i; done; sleep infinity"] }),

@@ -317,6 +317,9 @@ export class DockerAdapter implements Adapter {
       ]);
       if (timedOut) {
         (stream as unknown as { destroy: () => void }).destroy();
+        // The engine cannot kill an exec: wait (bounded) for it to end, so checks never pile up.
+        for (let i = 0; i < 150 && (await exec.inspect().catch(() => ({ Running: false }))).Running; i++)
+          await new Promise((r) => setTimeout(r, 200));
         return { exitCode: -1, output: `timed out after ${opts.timeoutMs} ms` };
       }
     } else await done;
