@@ -162,7 +162,11 @@ export class DockerAdapter implements Adapter {
   }
 
   async pullImage(image: string, progress: ProgressSink): Promise<void> {
-    const stream = await this.engine(() => this.docker.pull(image) as Promise<NodeJS.ReadableStream>);
+    const stream = await this.engine(() => this.docker.pull(image) as Promise<NodeJS.ReadableStream>).catch(
+      (e: unknown) => {
+        throw e instanceof EngineUnreachableError ? e : new Error(reason(e).trim());
+      },
+    );
     await followProgress(this.docker, stream, (e) => {
       const line = [e.id, e.status, e.progress].filter(Boolean).join(" ");
       if (line) progress(line);
@@ -467,7 +471,8 @@ function statusOf(e: unknown): number | undefined {
 
 function reason(e: unknown): string {
   const err = e as { json?: { message?: string }; message?: string; code?: string };
-  return err.json?.message ?? err.message ?? err.code ?? String(e);
+  // docker-modem prefixes the engine's own words with "(HTTP code 500) server error - ".
+  return err.json?.message ?? err.message?.replace(/^\(HTTP code \d+\) [^-]*- /, "") ?? err.code ?? String(e);
 }
 
 async function ignoreMissing(call: () => Promise<unknown>): Promise<void> {
