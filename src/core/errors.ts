@@ -20,12 +20,14 @@ export type ErrorCode =
   | "E_NOT_DEPLOYED"
   | "E_NOT_SCALABLE"
   | "E_BACKUP"
+  | "E_INTERRUPTED"
+  | "E_TERMINATED"
   | "E_INTERNAL";
 
 /**
  * Exit code of each error code: 2 bad input, 3 the stack does not fit, 4 no engine answers, 5 the
  * deploy failed (an image, a build, a health check), 6 another deloc holds the stack, 7 nothing of
- * the stack runs, 8 a backup or restore failed, 70 a bug.
+ * the stack runs, 8 a backup or restore failed, 130/143 stopped by SIGINT/SIGTERM, 70 a bug.
  */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_USAGE: 2,
@@ -43,6 +45,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_NOT_DEPLOYED: 7,
   E_NOT_SCALABLE: 2,
   E_BACKUP: 8,
+  E_INTERRUPTED: 130,
+  E_TERMINATED: 143,
   E_INTERNAL: 70,
 };
 
@@ -272,6 +276,21 @@ export class NotScalableError extends DelocError {
 
 export class BackupError extends DelocError {
   readonly code = "E_BACKUP";
+}
+
+/** The user stopped the command (Ctrl-C, or SIGTERM); what it had done was undone. */
+export class InterruptedError extends DelocError {
+  readonly code: "E_INTERRUPTED" | "E_TERMINATED";
+  constructor(
+    readonly signal: "SIGINT" | "SIGTERM",
+    readonly rolledBack: readonly string[],
+  ) {
+    super(
+      `Stopped by ${signal}.${rolledBack.length ? ` Rolled back ${rolledBack.join(", ")}; what ran before is as it was.` : " Nothing had changed."}`,
+      "`deloc up` starts again from what runs now.",
+    );
+    this.code = signal === "SIGINT" ? "E_INTERRUPTED" : "E_TERMINATED";
+  }
 }
 
 /** A bug in DELoc, not something the user did. */

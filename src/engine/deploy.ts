@@ -11,6 +11,7 @@ import {
   containerName,
   DeployFailedError,
   ImageUnavailableError,
+  InterruptedError,
   type MissingImage,
   networkName,
   type Operation,
@@ -132,6 +133,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
   if (missing.length) throw new ImageUnavailableError(missing);
+  if (input.signal?.aborted) throw new InterruptedError(signalOf(input.signal), []);
   if (resourceOps.some((o) => o.kind === "build-image" || o.kind === "pull-image"))
     observed = {
       ...observed,
@@ -290,7 +292,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     return id;
   };
 
-  const settled = await Promise.allSettled(
+  await Promise.allSettled(
     plan.services.map((s) =>
       runService(s).catch((e: unknown) => {
         started.get(s.name)!.reject(e);
@@ -305,8 +307,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       }),
     ),
   );
-  void settled;
 
+  // Stopped by the user: undo this run, whatever else happened.
+  if (input.signal?.aborted) {
+    const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];
+    throw new InterruptedError(signalOf(input.signal), rolledBack);
+  }
   if (failures.length) {
     const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];
     throw new DeployFailedError(
@@ -409,4 +415,8 @@ class Semaphore {
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+}
+
+function signalOf(signal: AbortSignal): "SIGINT" | "SIGTERM" {
+  return signal.reason === "SIGTERM" ? "SIGTERM" : "SIGINT";
 }

@@ -66,6 +66,15 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       ctx,
       plan.services.map((s) => s.name),
     );
+    // Ctrl-C or SIGTERM: stop starting things, undo this run, exit 130 / 143. A second one exits at once.
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupt.signal.aborted) process.exit(signal === "SIGTERM" ? 143 : 130);
+      ctx.err(`\n${signal}: stopping, and undoing what this run started…`);
+      interrupt.abort(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     try {
       const result = await deploy({
         plan,
@@ -76,6 +85,7 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         rollback: opts.rollback !== false,
         deployedBy: ctx.version,
         runId: randomBytes(3).toString("hex"),
+        signal: interrupt.signal,
         ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
         onEvent: (e) => {
           view.onEvent(e);
@@ -135,7 +145,7 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     } catch (e) {
       view.stop();
       if (!(e instanceof DeployFailedError)) {
-        // Stopped before any container changed (an image missing, the engine gone): as it was.
+        // Stopped before any change (an image missing, the engine gone), or interrupted and rolled back.
         const running = await adapter
           .observe(plan.stack)
           .then((o) => o.containers.some((c) => c.state === "running"))
@@ -159,6 +169,9 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         store.write(state);
       }
       throw e;
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
     }
   } finally {
     store.unlock();
