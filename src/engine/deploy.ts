@@ -12,6 +12,7 @@ import {
   DeployFailedError,
   ImageUnavailableError,
   InterruptedError,
+  LABEL_STACK,
   type MissingImage,
   networkName,
   type Operation,
@@ -103,7 +104,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     if (op.kind === "build-image") {
       emit(s.name, "building", op.image);
       try {
-        await adapter.buildImage(op.image, s.build!, { "dev.deloc.stack": plan.stack }, (l) =>
+        await adapter.buildImage(op.image, s.build!, { [LABEL_STACK]: plan.stack }, (l) =>
           emit(s.name, "building", l),
         );
       } catch (e) {

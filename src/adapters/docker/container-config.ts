@@ -7,14 +7,13 @@ import {
   type ContainerRequest,
   containerName,
   LABEL_HASH,
+  LABEL_ONE_SHOT,
+  LABEL_REPLICA,
   LABEL_SERVICE,
   LABEL_STACK,
   LABEL_VERSION,
   type RestartPolicy,
 } from "../../core/index.js";
-
-export const LABEL_REPLICA = "dev.deloc.replica";
-export const LABEL_ONE_SHOT = "dev.deloc.one-shot";
 
 /** How many times Docker restarts an `on-failure` service before giving up: the circuit breaker. */
 export const RESTART_LIMIT = 5;

@@ -17,13 +17,15 @@ import {
   EngineUnreachableError,
   type HealthState,
   LABEL_HASH,
+  LABEL_HELPER,
+  LABEL_REPLICA,
   LABEL_SERVICE,
   LABEL_STACK,
   type ObservedContainer,
   type ObservedStack,
 } from "../../core/index.js";
 import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
-import { containerConfig, LABEL_REPLICA } from "./container-config.js";
+import { containerConfig } from "./container-config.js";
 import { type Candidate, engineCandidates } from "./discover.js";
 
 const PING_TIMEOUT_MS = 1_500;
@@ -430,7 +432,7 @@ export class DockerAdapter implements Adapter {
         User: "0",
         NetworkDisabled: true,
         HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: VOLUME_MOUNT }] },
-        Labels: { "dev.deloc.helper": "volume" },
+        Labels: { [LABEL_HELPER]: "volume" },
       }),
     );
     try {
