@@ -23,9 +23,29 @@ export const status: CommandRun = async (ctx, _args, opts) => {
         ),
       ),
   );
+  // An engine without health-check start intervals (Docker < 25) says "starting" until its first
+  // check, up to an interval after the service is ready: run that check now instead.
+  const secrets = readSecrets(dir);
+  if (plan) {
+    await Promise.all(
+      observed.containers
+        .filter((c) => c.state === "running" && c.health === "starting")
+        .map(async (c) => {
+          const hc = plan.services.find((s) => s.name === c.service)?.healthCheck;
+          if (!hc) return;
+          const r = await adapter
+            .exec(
+              c.id,
+              hc.command.map((a) => resolveSecrets(a, secrets)),
+              { timeoutMs: hc.timeoutMs },
+            )
+            .catch(() => null);
+          if (r?.exitCode === 0) c.health = "healthy";
+        }),
+    );
+  }
   const services = summarize(observed, plan, stats, new Date());
   const saved = store.read();
-  const secrets = readSecrets(dir);
 
   if (opts.json) {
     ctx.out(

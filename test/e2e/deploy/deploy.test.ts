@@ -174,6 +174,57 @@ describe("deploy scenario (real engine)", () => {
     assert.equal((await execIn("worker", ["cat", "/data/runs"])).output, before);
   });
 
+  test("stop keeps the containers; up starts the same ones again", async () => {
+    const before = await ids();
+    ok("stop", "worker", "api");
+    const stopped = await byService();
+    assert.deepEqual(
+      [stopped.api?.state, stopped.worker?.state, stopped.postgres?.state],
+      ["exited", "exited", "running"],
+    );
+    ok("up");
+    assert.deepEqual(await ids(), before);
+    assert.ok((await containers()).every((c) => c.state === "running"));
+  });
+
+  test("restart brings a service back, ready, in the same container", async () => {
+    const before = (await byService()).redis!;
+    ok("restart", "redis");
+    const after = (await byService()).redis!;
+    assert.equal(after.id, before.id);
+    assert.notEqual(after.startedAt, before.startedAt);
+    assert.equal((await execIn("redis", ["redis-cli", "ping"])).output, "PONG\n");
+  });
+
+  test("status --json reports every service from the engine, with memory use against its limit", () => {
+    const status = JSON.parse(ok("status", "--json").out) as {
+      services: {
+        service: string;
+        condition: string;
+        replicas: { memoryBytes: number; memoryLimitBytes: number }[];
+      }[];
+    };
+    assert.deepEqual(
+      status.services.map((s) => `${s.service}:${s.condition}`).sort(),
+      ["api:running", "postgres:running", "redis:running", "worker:running"].sort(),
+    );
+    for (const s of status.services)
+      for (const r of s.replicas)
+        assert.ok(r.memoryBytes > 0 && r.memoryBytes < r.memoryLimitBytes, s.service);
+  });
+
+  test("events: the history has every transition, in order", () => {
+    const events = JSON.parse(ok("events", "--json").out) as {
+      service?: string;
+      from: string;
+      to: string;
+      command: string;
+    }[];
+    assert.ok(events.some((e) => e.service === "worker" && e.to === "failed"));
+    assert.ok(events.some((e) => e.service === undefined && e.from === "scaling" && e.to === "running"));
+    assert.equal(events.at(-1)?.command, "restart");
+  });
+
   test("down keeps the volumes (data survives the next up); down --volumes removes them", async () => {
     const runs = Number((await execIn("worker", ["cat", "/data/runs"])).output);
     ok("down");
