@@ -15,6 +15,11 @@ export async function main(
   overrides: Partial<CommandContext> = {},
 ): Promise<number> {
   const tty = overrides.tty ?? (process.stdout.isTTY === true && !process.env.CI);
+  // `deloc status | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   const ctx: CommandContext = {
     cwd: process.cwd(),
     env: process.env,

@@ -379,6 +379,9 @@ export class DockerAdapter implements Adapter {
   }
 
   async stats(id: string): Promise<ContainerStats> {
+    // A local engine's cgroup files answer at once; the Engine API answers at its next 1 s tick.
+    const local = this.conn.endpoint.includes("unix://") ? readCgroupMemory(id) : null;
+    if (local) return { ...local, cpuPercent: 0 };
     const s = (await this.engine(() =>
       this.docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
     )) as Docker.ContainerStats;
@@ -548,4 +551,44 @@ function listFiles(root: string): string[] {
   };
   walk("");
   return out;
+}
+
+/**
+ * Memory of a container from the host's cgroup files, as `docker stats` computes it (usage less
+ * inactive page cache), for the layouts of Docker's cgroupfs and systemd drivers on cgroup v1 and
+ * v2. null when none is readable (a remote engine, a VM, rootless): the caller asks the API.
+ */
+function readCgroupMemory(id: string): { memoryBytes: number; memoryLimitBytes: number } | null {
+  const v1 = ["/sys/fs/cgroup/memory/docker", "/sys/fs/cgroup/memory/system.slice"];
+  const v2 = ["/sys/fs/cgroup/system.slice", "/sys/fs/cgroup/docker"];
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(f, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  const stat = (text: string | null, key: string) =>
+    Number(new RegExp(`^${key} (\\d+)$`, "m").exec(text ?? "")?.[1] ?? 0);
+  for (const root of v1)
+    for (const dir of [`${root}/${id}`, `${root}/docker-${id}.scope`]) {
+      const usage = read(`${dir}/memory.usage_in_bytes`);
+      if (usage === null) continue;
+      const st = read(`${dir}/memory.stat`);
+      return {
+        memoryBytes: Math.max(0, Number(usage) - stat(st, "total_inactive_file")),
+        memoryLimitBytes: Number(read(`${dir}/memory.limit_in_bytes`) ?? 0),
+      };
+    }
+  for (const root of v2)
+    for (const dir of [`${root}/docker-${id}.scope`, `${root}/${id}`]) {
+      const usage = read(`${dir}/memory.current`);
+      if (usage === null) continue;
+      const max = read(`${dir}/memory.max`)?.trim();
+      return {
+        memoryBytes: Math.max(0, Number(usage) - stat(read(`${dir}/memory.stat`), "inactive_file")),
+        memoryLimitBytes: max && max !== "max" ? Number(max) : 0,
+      };
+    }
+  return null;
 }
