@@ -204,6 +204,15 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
   },
   {
+    name: "verify",
+    summary: "Prove each service does its job with a real client: a row written and read, a key set and got",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file],
+    json: true,
+    load: () => import("./commands/verify.js").then((m) => m.verifyCommand),
+  },
+  {
     name: "backup",
     summary: "Back up a service's data to a .tar.gz (a consistent dump for postgres)",
     args: "<service>",

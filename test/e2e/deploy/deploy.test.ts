@@ -92,6 +92,33 @@ describe("deploy scenario (real engine)", () => {
     );
   });
 
+  test("verify: postgres and redis serve data to real clients from the host", () => {
+    const r = JSON.parse(ok("verify", "--json").out) as {
+      ok: boolean;
+      probes: { service: string; ok: boolean; what: string | null }[];
+    };
+    assert.equal(r.ok, true);
+    assert.deepEqual(
+      r.probes.filter((p) => p.what !== null).map((p) => `${p.service}:${p.ok}`),
+      ["postgres:true", "redis:true"],
+    );
+  });
+
+  test("verify: a service that does not answer fails, exit 1, and says which", async () => {
+    ok("stop", "redis");
+    const r = deloc("verify", "--json");
+    assert.equal(r.code, 1, r.err);
+    const failed = (
+      JSON.parse(r.out) as { probes: { service: string; ok: boolean; detail: string }[] }
+    ).probes.filter((p) => !p.ok);
+    assert.deepEqual(
+      failed.map((p) => p.service),
+      ["redis"],
+    );
+    assert.match(failed[0]!.detail, /ECONNREFUSED/);
+    ok("up");
+  });
+
   test("up again: nothing is recreated", async () => {
     const before = await containers();
     ok("up");

@@ -1,0 +1,34 @@
+/**
+ * Functional probes: each proves, with a real client from the host, that a service does its job
+ * (a row written and read back, a key set and got), not only that it answers a health check.
+ */
+import type { PlannedService } from "../core/index.js";
+
+export interface ProbeTarget {
+  service: PlannedService;
+  /** The service's environment with secrets resolved: credentials for the client. */
+  env: Readonly<Record<string, string>>;
+  /** Host and published port of a named port (or the first one). */
+  address(portName?: string): { host: string; port: number };
+  signal: AbortSignal;
+}
+
+export interface Probe {
+  /** What the probe does, in a few words: "create a table, insert, select". */
+  what: string;
+  /** Returns what it saw; throws with what went wrong. */
+  run(t: ProbeTarget): Promise<string>;
+  /** Where to look when it fails. */
+  hint: string;
+}
+
+export interface ProbeResult {
+  service: string;
+  template: string | null;
+  /** null when DELoc has no probe for this kind of service (yet). */
+  what: string | null;
+  ok: boolean;
+  ms: number;
+  detail: string;
+  hint?: string;
+}
