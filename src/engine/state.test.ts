@@ -81,3 +81,18 @@ test("secrets: values and tokens are masked in text that is printed", () => {
   const v = generateSecret("password");
   assert.equal(maskSecrets(`postgres://u:${v}@h and {{secret.x}}`, { p: v }), "postgres://u:***@h and ***");
 });
+
+test("state: a run killed mid-deploy leaves a state the next one closes and moves on from", () => {
+  const dir = tmp();
+  const killed = new StateStore(dir, "s", "up");
+  const state = killed.fresh();
+  killed.move(state, "deploying", "up");
+  killed.move(state, "deploying", "starting", "db");
+  killed.write(state); // ...and the process dies here, its lock left behind
+  const next = new StateStore(dir, "s", "up");
+  next.lock();
+  const recovered = next.read()!;
+  assert.deepEqual([recovered.state, recovered.services.db?.state], ["failed", "failed"]);
+  next.move(recovered, "deploying", "up"); // allowed again
+  next.unlock();
+});

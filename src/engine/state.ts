@@ -59,6 +59,7 @@ export class StateStore {
         fs.writeFileSync(file, me, { flag: "wx", mode: 0o600 });
         this.lockFile = file;
         process.once("exit", () => this.unlock());
+        this.recover();
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -69,6 +70,32 @@ export class StateStore {
       fs.rmSync(file, { force: true }); // stale: its process is gone, or the file is unreadable
     }
     throw new LockedError(this.stack, { pid: 0, command: "unknown", since: "unknown" });
+  }
+
+  /**
+   * With the lock held, nobody is deploying, scaling or cleaning up: a state file that says so was
+   * left by a run that was killed. It is closed as failed (or stopped), so the next run can start.
+   */
+  private recover(): void {
+    const state = this.read();
+    if (!state) return;
+    const reason = "left unfinished by a deloc run that was killed";
+    const close = (from: LifecycleState): LifecycleState | null =>
+      from === "deploying" || from === "scaling" ? "failed" : from === "cleanup" ? "stopped" : null;
+    let changed = false;
+    for (const [name, rec] of Object.entries(state.services)) {
+      const to = close(rec.state);
+      if (to) {
+        this.move(state, to, reason, name);
+        changed = true;
+      }
+    }
+    const to = close(state.state);
+    if (to) {
+      this.move(state, to, reason);
+      changed = true;
+    }
+    if (changed) this.write(state);
   }
 
   unlock(): void {
