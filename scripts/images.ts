@@ -93,30 +93,65 @@ async function ensureBase(docker: Docker): Promise<string> {
   return (await labelOf(docker, recipe.tag))!.id;
 }
 
+interface ImageRecipe {
+  tag: string;
+  service: string;
+  /** Fetch the dependencies of the recipe's pom.xml from Maven Central into this folder of the context. */
+  maven?: string;
+}
+
 async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
   const dir = path.join(IMAGES, name);
-  const { tag } = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as { tag: string };
-  const files = fs.readdirSync(dir).sort();
+  const recipe = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as ImageRecipe;
+  const files = listFiles(dir);
   const hash = sha256(
     Buffer.concat([
       Buffer.from(baseId),
       ...files.map((f) => Buffer.concat([Buffer.from(f), fs.readFileSync(path.join(dir, f))])),
     ]),
   );
-  if ((await labelOf(docker, tag))?.recipe === hash) {
-    console.log(`${tag}: up to date`);
+  if ((await labelOf(docker, recipe.tag))?.recipe === hash) {
+    console.log(`${recipe.tag}: up to date`);
     return;
   }
   const t0 = performance.now();
-  console.log(`${tag}: building images/${name}`);
-  const stream = await docker.buildImage(
-    { context: dir, src: files },
-    { t: tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true },
-  );
-  await follow(docker, stream, (e) => {
-    if (e.stream?.startsWith("Step ")) console.log(`  ${e.stream.trim()}`);
-  });
-  console.log(`${tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`${recipe.tag}: building images/${name}`);
+  // The context is a copy of the recipe plus what is fetched on the host, where that is more
+  // robust than inside the build (the registries are reachable from here, not always from there).
+  const context = fs.mkdtempSync(path.join(os.tmpdir(), `deloc-image-${name}-`));
+  try {
+    fs.cpSync(dir, context, { recursive: true });
+    if (recipe.maven) {
+      console.log(`  fetching ${path.join(name, "pom.xml")}'s dependencies from Maven Central`);
+      await run("mvn", [
+        "-q",
+        "-B",
+        "-f",
+        path.join(context, "pom.xml"),
+        "dependency:copy-dependencies",
+        `-DoutputDirectory=${path.join(context, recipe.maven)}`,
+        "-DincludeScope=runtime",
+      ]);
+    }
+    const stream = await docker.buildImage(
+      { context, src: listFiles(context) },
+      { t: recipe.tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true },
+    );
+    await follow(docker, stream, (e) => {
+      if (e.stream?.startsWith("Step ")) console.log(`  ${e.stream.trim()}`);
+    });
+  } finally {
+    fs.rmSync(context, { recursive: true, force: true });
+  }
+  console.log(`${recipe.tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** Every file under a folder, relative, sorted; files a recipe ignores (`.gitignore`d fetches) are not in it. */
+function listFiles(root: string, rel = ""): string[] {
+  return fs
+    .readdirSync(path.join(root, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(root, path.join(rel, e.name)) : [path.join(rel, e.name)]))
+    .sort();
 }
 
 /** The first Debian mirror in this machine's apt sources (deb822 `.sources` or one-line lists). */

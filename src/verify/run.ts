@@ -6,6 +6,7 @@ import type { PlannedService } from "../core/index.js";
 import type { Probe, ProbeResult } from "./probe.js";
 
 const PROBES: Record<string, () => Promise<Probe>> = {
+  kafka: () => import("./probes/kafka.js").then((m) => m.kafkaProbe),
   postgres: () => import("./probes/postgres.js").then((m) => m.postgresProbe),
   redis: () => import("./probes/redis.js").then((m) => m.redisProbe),
 };

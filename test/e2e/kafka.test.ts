@@ -1,0 +1,102 @@
+/**
+ * Kafka (KRaft) from the catalog, on the real engine: it comes up within its limits, clients on the
+ * host and services in the stack both reach it (its two listeners), and `verify` proves it.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Adapter } from "../../src/adapters/adapter.js";
+import { dockerAdapter, service } from "../support/engine.js";
+
+const CLI = path.resolve(import.meta.dirname, "../../dist/deloc.js");
+const STACK = "deloc-e2e-kafka";
+let dir: string;
+let engine: Adapter;
+
+function ok(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "1" },
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, `deloc ${args.join(" ")} exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+describe("kafka (real engine)", () => {
+  before(async () => {
+    engine = await dockerAdapter();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-kafka-"));
+    fs.writeFileSync(
+      path.join(dir, "deloc.yaml"),
+      `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: ${STACK} }\nspec:\n  profile: minimal\n  services:\n    kafka: {}\n`,
+    );
+  });
+  after(() => {
+    spawnSync(process.execPath, [CLI, "down", "--volumes"], { cwd: dir });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("comes up healthy with its heap inside its memory limit", async () => {
+    ok("up");
+    const plan = JSON.parse(ok("plan", "--json")) as {
+      services: { name: string; memoryBytes: number; jvmHeapBytes: number }[];
+    };
+    const k = plan.services.find((s) => s.name === "kafka")!;
+    const [c] = (await engine.observe(STACK)).containers;
+    assert.equal(c?.state, "running");
+    assert.equal(c?.memoryLimitBytes, k.memoryBytes);
+    assert.ok(k.jvmHeapBytes < k.memoryBytes);
+    const heap = await engine.exec(c!.id, ["sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"]);
+    assert.match(heap.output, new RegExp(`-Xmx${k.jvmHeapBytes / 1024 / 1024}m`));
+  });
+
+  test("verify: a topic created, a message produced and consumed from the host", () => {
+    const r = JSON.parse(ok("verify", "--json")) as {
+      ok: boolean;
+      probes: { service: string; ok: boolean }[];
+    };
+    assert.deepEqual(
+      r.probes.map((p) => `${p.service}:${p.ok}`),
+      ["kafka:true"],
+    );
+  });
+
+  test("a service in the stack reaches the broker by name on its internal listener", async () => {
+    const [c] = (await engine.observe(STACK)).containers;
+    // A second JVM in the broker's container would not fit its limit: run the client in its own.
+    const id = await engine.createContainer({
+      stack: STACK,
+      service: service("client", { image: "apache/kafka:4.1.1", memoryBytes: 384 * 1024 * 1024 }),
+      replica: 1,
+      env: { KAFKA_HEAP_OPTS: "-Xmx128m" },
+      network: `${STACK}_default`,
+      volumeNames: {},
+      publishPorts: false,
+      deployedBy: "test",
+    });
+    try {
+      await engine.startContainer(id);
+      const topics = await engine.exec(id, [
+        "kafka-topics.sh",
+        "--bootstrap-server",
+        "kafka:19092",
+        "--create",
+        "--topic",
+        "in-stack",
+        "--partitions",
+        "1",
+      ]);
+      assert.equal(topics.exitCode, 0, topics.output);
+      const list = await engine.exec(id, ["kafka-topics.sh", "--bootstrap-server", "kafka:19092", "--list"]);
+      assert.match(list.output, /^in-stack$/m);
+    } finally {
+      await engine.removeContainer(id);
+    }
+    assert.equal((await engine.inspectContainer(c!.id))?.state, "running");
+  });
+});

@@ -1,0 +1,18 @@
+/** The local images stand in for the catalog's upstream ones: each must carry exactly that tag. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { catalog } from "./support/stack.js";
+
+const IMAGES = path.resolve(import.meta.dirname, "../images");
+
+test("images: every recipe is tagged as its catalog service's image and writes its contract down", () => {
+  const recipes = fs.readdirSync(IMAGES).filter((d) => fs.existsSync(path.join(IMAGES, d, "image.json")));
+  assert.ok(recipes.length >= 3);
+  for (const d of recipes) {
+    const { tag, service } = JSON.parse(fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8")) as { tag: string; service: string };
+    assert.equal(catalog.templates.get(service)?.image, tag, `images/${d}`);
+    assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
+  }
+});
