@@ -11,7 +11,10 @@ test("images: every recipe is tagged as its catalog service's image and writes i
   const recipes = fs.readdirSync(IMAGES).filter((d) => fs.existsSync(path.join(IMAGES, d, "image.json")));
   assert.ok(recipes.length >= 3);
   for (const d of recipes) {
-    const { tag, service } = JSON.parse(fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8")) as { tag: string; service: string };
+    const { tag, service } = JSON.parse(fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8")) as {
+      tag: string;
+      service: string;
+    };
     assert.equal(catalog.templates.get(service)?.image, tag, `images/${d}`);
     assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
   }
