@@ -98,6 +98,8 @@ interface ImageRecipe {
   service: string;
   /** Fetch the dependencies of the recipe's pom.xml from Maven Central into this folder of the context. */
   maven?: string;
+  /** Fetch this PyPI requirement (e.g. `pyspark==4.1.1`), without its dependencies, into `dist/`. */
+  pypi?: string;
 }
 
 async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
@@ -131,6 +133,19 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
         "dependency:copy-dependencies",
         `-DoutputDirectory=${path.join(context, recipe.maven)}`,
         "-DincludeScope=runtime",
+      ]);
+    }
+    if (recipe.pypi) {
+      console.log(`  fetching ${recipe.pypi} from PyPI`);
+      await run("python3", [
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--dest",
+        path.join(context, "dist"),
+        recipe.pypi,
       ]);
     }
     const stream = await docker.buildImage(

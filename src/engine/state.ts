@@ -23,6 +23,8 @@ export interface StackState {
   services: Record<string, ServiceRecord>;
   /** Replica counts set by `deloc scale`; they last while the file's own count stays what it was. */
   scale: Record<string, { replicas: number; fileReplicas: number }>;
+  /** Host ports the stack's containers published at the last deploy: `plan` does not count them as taken. */
+  hostPorts?: number[];
 }
 
 export function ensureStateDir(stackDir: string): string {

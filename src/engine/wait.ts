@@ -54,7 +54,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   const command = s.healthCheck?.command.map(w.resolve);
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
-  let checkMs = 0;
+  let checkMs = Number.POSITIVE_INFINITY;
 
   const fail = async (
     reason: ServiceFailure["reason"],
@@ -114,7 +114,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
             .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
           if (r.exitCode === 0) return null;
           lastOutput = r.output || `exit code ${r.exitCode}`;
-          checkMs = w.clock.now() - began;
+          // The fastest run tells the check's own cost; a slow one was waiting on the service.
+          checkMs = Math.min(checkMs, w.clock.now() - began);
         }
       }
     }
@@ -129,7 +130,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     }
     // A costly check (a JVM client, say) is not run more than half the time: it would take CPU and
     // memory from the very service it waits for.
-    await w.clock.sleep(Math.max(0, Math.max(poll, 2 * checkMs) - (w.clock.now() - tick)), w.signal);
+    const cadence = Math.max(poll, Number.isFinite(checkMs) ? 2 * checkMs : 0);
+    await w.clock.sleep(Math.max(0, cadence - (w.clock.now() - tick)), w.signal);
   }
   return fail("unhealthy", "the deploy was cancelled");
 }

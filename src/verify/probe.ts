@@ -11,6 +11,12 @@ export interface ProbeTarget {
   /** Host and published port of a named port (or the first one). */
   address(portName?: string): { host: string; port: number };
   signal: AbortSignal;
+  /** Runs a one-off container of `image` on the stack's network to completion: a client inside the stack. */
+  runInStack?: (
+    image: string,
+    argv: string[],
+    memoryBytes: number,
+  ) => Promise<{ exitCode: number; output: string }>;
 }
 
 export interface Probe {

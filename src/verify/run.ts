@@ -3,26 +3,41 @@
  * for a service comes from its catalog template; client libraries load only when needed.
  */
 import type { PlannedService } from "../core/index.js";
-import type { Probe, ProbeResult } from "./probe.js";
+import type { Probe, ProbeResult, ProbeTarget } from "./probe.js";
 
 const PROBES: Record<string, () => Promise<Probe>> = {
   kafka: () => import("./probes/kafka.js").then((m) => m.kafkaProbe),
+  "spark-master": () => import("./probes/spark.js").then((m) => m.sparkProbe),
   postgres: () => import("./probes/postgres.js").then((m) => m.postgresProbe),
   redis: () => import("./probes/redis.js").then((m) => m.redisProbe),
 };
 
-export const PROBE_TIMEOUT_MS = 30_000;
+/** Services another service's probe already proves. */
+const COVERED_BY: Record<string, string> = {
+  "spark-worker": "proved by spark-master's probe: its job runs on the workers",
+};
+
+export const PROBE_TIMEOUT_MS = 120_000;
 
 export async function verify(
   services: readonly PlannedService[],
   envOf: (s: PlannedService) => Record<string, string>,
+  runInStack?: ProbeTarget["runInStack"],
 ): Promise<ProbeResult[]> {
   return Promise.all(
     services.map(async (s): Promise<ProbeResult> => {
       const load = s.template ? PROBES[s.template] : undefined;
       const base = { service: s.name, template: s.template ?? null };
-      if (!load)
-        return { ...base, what: null, ok: true, ms: 0, detail: "no probe for this kind of service yet" };
+      if (!load) {
+        const covered = s.template ? COVERED_BY[s.template] : undefined;
+        return {
+          ...base,
+          what: null,
+          ok: true,
+          ms: 0,
+          detail: covered ?? "no probe for this kind of service yet",
+        };
+      }
       const probe = await load();
       const controller = new AbortController();
       const t0 = performance.now();
@@ -33,6 +48,7 @@ export async function verify(
             service: s,
             env: envOf(s),
             signal: controller.signal,
+            ...(runInStack ? { runInStack } : {}),
             address: (name) => {
               const p = s.ports.find((q) => q.name === name) ?? s.ports[0];
               if (!p) throw new Error(`${s.name} publishes no port to probe`);

@@ -105,6 +105,7 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         rec.hash = s.hash;
         rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);
       }
+      state.hostPorts = [...new Set(fresh.containers.flatMap((c) => c.hostPorts))].sort((a, b) => a - b);
       for (const gone of Object.keys(state.services))
         if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
       store.move(

@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
 import { verify } from "../../verify/run.js";
 import type { CommandRun } from "../command-table.js";
@@ -16,6 +17,14 @@ export const verifyCommand: CommandRun = async (ctx, args, opts) => {
     await verify(
       plan.services.filter((s) => names.includes(s.name) && !s.oneShot),
       (s) => Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, resolveSecrets(v, secrets)])),
+      (image, argv, memoryBytes) =>
+        runOneOff(adapter, plan.stack, {
+          image,
+          argv,
+          memoryBytes,
+          timeoutMs: 110_000,
+          deployedBy: ctx.version,
+        }),
     )
   ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
   const failed = results.filter((r) => !r.ok);

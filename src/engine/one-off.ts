@@ -1,0 +1,71 @@
+/**
+ * A one-off container on the stack's network, run to completion: a client inside the stack (the
+ * driver of a Spark job, say). Labelled with the stack, so `cleanup` finds one a crash left.
+ */
+import { randomBytes } from "node:crypto";
+import type { Adapter } from "../adapters/adapter.js";
+import { networkName, type PlannedService } from "../core/index.js";
+import { type Clock, systemClock } from "./clock.js";
+
+export interface OneOffResult {
+  exitCode: number;
+  output: string;
+}
+
+export async function runOneOff(
+  adapter: Adapter,
+  stack: string,
+  spec: { image: string; argv: string[]; memoryBytes: number; timeoutMs: number; deployedBy: string },
+  clock: Clock = systemClock,
+): Promise<OneOffResult> {
+  const name = `one-off-${randomBytes(3).toString("hex")}`;
+  const service: PlannedService = {
+    name,
+    image: spec.image,
+    command: spec.argv,
+    env: {},
+    ports: [],
+    volumes: [],
+    dependsOn: [],
+    phase: 1,
+    replicas: 1,
+    scalable: false,
+    stateful: false,
+    oneShot: true,
+    restart: "no",
+    memoryBytes: spec.memoryBytes,
+    memoryMinBytes: spec.memoryBytes,
+    memoryPreferredBytes: spec.memoryBytes,
+    cpuMillis: 1000,
+    jvmHeapBytes: null,
+    endpoints: [],
+    secrets: [],
+    hash: name,
+  };
+  const id = await adapter.createContainer({
+    stack,
+    service,
+    replica: 1,
+    env: {},
+    network: networkName(stack),
+    volumeNames: {},
+    publishPorts: false,
+    deployedBy: spec.deployedBy,
+  });
+  try {
+    await adapter.startContainer(id);
+    const t0 = clock.now();
+    let c = await adapter.inspectContainer(id);
+    while (c && c.state !== "exited" && c.state !== "dead") {
+      if (clock.now() - t0 > spec.timeoutMs)
+        return { exitCode: -1, output: `still running after ${spec.timeoutMs / 1000} s` };
+      await clock.sleep(250);
+      c = await adapter.inspectContainer(id);
+    }
+    const lines: string[] = [];
+    for await (const line of adapter.logs(id, {})) lines.push(line);
+    return { exitCode: c?.exitCode ?? -1, output: lines.join("\n") };
+  } finally {
+    await adapter.removeContainer(id);
+  }
+}
