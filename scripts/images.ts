@@ -100,6 +100,8 @@ interface ImageRecipe {
   maven?: string;
   /** Fetch this PyPI requirement (e.g. `pyspark==4.1.1`), without its dependencies, into `dist/`. */
   pypi?: string;
+  /** Build these Go packages (`module@version`) as static binaries into `bin/`. */
+  go?: { package: string; ldflags?: string }[];
 }
 
 async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
@@ -134,6 +136,14 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
         `-DoutputDirectory=${path.join(context, recipe.maven)}`,
         "-DincludeScope=runtime",
       ]);
+    }
+    for (const g of recipe.go ?? []) {
+      console.log(`  building ${g.package} from the Go module proxy`);
+      await run("go", ["install", "-trimpath", ...(g.ldflags ? ["-ldflags", g.ldflags] : []), g.package], {
+        ...process.env,
+        CGO_ENABLED: "0",
+        GOBIN: path.join(context, "bin"),
+      });
     }
     if (recipe.pypi) {
       console.log(`  fetching ${recipe.pypi} from PyPI`);
@@ -222,9 +232,9 @@ function follow(
   );
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"], env });
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
   });

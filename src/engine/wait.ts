@@ -114,8 +114,9 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
             .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
           if (r.exitCode === 0) return null;
           lastOutput = r.output || `exit code ${r.exitCode}`;
-          // The fastest run tells the check's own cost; a slow one was waiting on the service.
-          checkMs = Math.min(checkMs, w.clock.now() - began);
+          // The fastest run that finished tells the check's own cost; a slow one, or one over its
+          // timeout (-1), was waiting on the service.
+          if (r.exitCode !== -1) checkMs = Math.min(checkMs, w.clock.now() - began);
         }
       }
     }

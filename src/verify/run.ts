@@ -7,6 +7,7 @@ import type { Probe, ProbeResult, ProbeTarget } from "./probe.js";
 
 const PROBES: Record<string, () => Promise<Probe>> = {
   kafka: () => import("./probes/kafka.js").then((m) => m.kafkaProbe),
+  minio: () => import("./probes/minio.js").then((m) => m.minioProbe),
   "spark-master": () => import("./probes/spark.js").then((m) => m.sparkProbe),
   postgres: () => import("./probes/postgres.js").then((m) => m.postgresProbe),
   redis: () => import("./probes/redis.js").then((m) => m.redisProbe),
