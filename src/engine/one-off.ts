@@ -19,29 +19,14 @@ export async function runOneOff(
   clock: Clock = systemClock,
 ): Promise<OneOffResult> {
   const name = `one-off-${randomBytes(3).toString("hex")}`;
-  const service: PlannedService = {
-    name,
-    image: spec.image,
+  const service = plainService(name, spec.image, {
     command: spec.argv,
-    env: {},
-    ports: [],
-    volumes: [],
-    dependsOn: [],
-    phase: 1,
-    replicas: 1,
-    scalable: false,
-    stateful: false,
     oneShot: true,
-    restart: "no",
     memoryBytes: spec.memoryBytes,
     memoryMinBytes: spec.memoryBytes,
     memoryPreferredBytes: spec.memoryBytes,
     cpuMillis: 1000,
-    jvmHeapBytes: null,
-    endpoints: [],
-    secrets: [],
-    hash: name,
-  };
+  });
   const id = await adapter.createContainer({
     stack,
     service,
@@ -68,4 +53,36 @@ export async function runOneOff(
   } finally {
     await adapter.removeContainer(id);
   }
+}
+
+/** A service outside any plan (a one-off client, a test's): no ports, volumes, health check or dependencies. */
+export function plainService(
+  name: string,
+  image: string,
+  over: Partial<PlannedService> = {},
+): PlannedService {
+  const mib64 = 64 * 1024 * 1024;
+  return {
+    name,
+    image,
+    env: {},
+    ports: [],
+    volumes: [],
+    dependsOn: [],
+    phase: 1,
+    replicas: 1,
+    scalable: false,
+    stateful: false,
+    oneShot: false,
+    restart: "no",
+    memoryBytes: mib64,
+    memoryMinBytes: mib64,
+    memoryPreferredBytes: mib64,
+    cpuMillis: 250,
+    jvmHeapBytes: null,
+    endpoints: [],
+    secrets: [],
+    hash: name,
+    ...over,
+  };
 }

@@ -3,29 +3,19 @@
  * host and services in the stack both reach it (its two listeners), and `verify` proves it.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
+import { delocIn } from "../support/cli.js";
 import { dockerAdapter, service } from "../support/engine.js";
 
-const CLI = path.resolve(import.meta.dirname, "../../dist/deloc.js");
 const STACK = "deloc-e2e-kafka";
 let dir: string;
 let engine: Adapter;
 
-function ok(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, `deloc ${args.join(" ")} exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const { ok, deloc } = delocIn(() => dir);
 
 describe("kafka (real engine)", () => {
   before(async () => {
@@ -37,7 +27,7 @@ describe("kafka (real engine)", () => {
     );
   });
   after(() => {
-    spawnSync(process.execPath, [CLI, "down", "--volumes"], { cwd: dir });
+    deloc("down", "--volumes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

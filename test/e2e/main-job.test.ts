@@ -4,30 +4,20 @@
  * `deloc down --volumes` leaves nothing behind.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { delocIn } from "../support/cli.js";
 import { dockerAdapter } from "../support/engine.js";
 
-const CLI = path.resolve(import.meta.dirname, "../../dist/deloc.js");
 const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deloc-main-")), "deloc-main-job");
 fs.mkdirSync(dir);
 
-function deloc(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-    timeout: 600_000,
-  });
-  assert.equal(r.status, 0, `deloc ${args.join(" ")} exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const { ok: deloc, deloc: run } = delocIn(() => dir);
 
 after(() => {
-  spawnSync(process.execPath, [CLI, "cleanup"], { cwd: dir });
+  run("cleanup");
 });
 
 test("main job: init and up bring the default stack up; verify proves each service; down --volumes leaves nothing", async () => {

@@ -3,27 +3,17 @@
  * with it, a PySpark job runs on the cluster (`verify`), and the workers scale.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { delocIn } from "../support/cli.js";
 
-const CLI = path.resolve(import.meta.dirname, "../../dist/deloc.js");
 const STACK = "deloc-e2e-spark";
 let dir: string;
 
-function ok(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, `deloc ${args.join(" ")} exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
+const { ok, deloc } = delocIn(() => dir);
 
 /** The master's own account of its workers, from its UI's JSON on the published port. */
 async function aliveWorkers(): Promise<number> {
@@ -56,7 +46,7 @@ describe("spark (real engine)", () => {
     );
   });
   after(() => {
-    spawnSync(process.execPath, [CLI, "down", "--volumes"], { cwd: dir });
+    deloc("down", "--volumes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,37 +4,22 @@
  * printed. They run in order on one stack: each starts from what the previous one left.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../../src/adapters/adapter.js";
 import type { ObservedContainer } from "../../../src/core/index.js";
+import { delocIn } from "../../support/cli.js";
 import { dockerAdapter } from "../../support/engine.js";
 
 const STACK = "deloc-e2e";
-const CLI = path.resolve(import.meta.dirname, "../../../dist/deloc.js");
 const FIXTURE = import.meta.dirname;
 
 let dir: string;
 let engine: Adapter;
 
-function deloc(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, CI: "1" },
-    timeout: 240_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function ok(...args: string[]) {
-  const r = deloc(...args);
-  assert.equal(r.code, 0, `deloc ${args.join(" ")} exited ${r.code}:\n${r.err}\n${r.out}`);
-  return r;
-}
+const { deloc, ok } = delocIn(() => dir);
 
 const containers = async () => (await engine.observe(STACK)).containers;
 const byService = async () =>
@@ -69,7 +54,7 @@ describe("deploy scenario (real engine)", () => {
 
   test("up: built services, postgres and redis come up healthy, within their limits, in order", async () => {
     ok("up");
-    const plan = JSON.parse(ok("plan", "--json").out) as {
+    const plan = JSON.parse(ok("plan", "--json")) as {
       services: { name: string; memoryBytes: number; cpus: number }[];
     };
     const running = await byService();
@@ -93,7 +78,7 @@ describe("deploy scenario (real engine)", () => {
   });
 
   test("verify: postgres and redis serve data to real clients from the host", () => {
-    const r = JSON.parse(ok("verify", "--json").out) as {
+    const r = JSON.parse(ok("verify", "--json")) as {
       ok: boolean;
       probes: { service: string; ok: boolean; what: string | null }[];
     };
@@ -224,7 +209,7 @@ describe("deploy scenario (real engine)", () => {
   });
 
   test("status --json reports every service from the engine, with memory use against its limit", () => {
-    const status = JSON.parse(ok("status", "--json").out) as {
+    const status = JSON.parse(ok("status", "--json")) as {
       services: {
         service: string;
         condition: string;
@@ -241,7 +226,7 @@ describe("deploy scenario (real engine)", () => {
   });
 
   test("events: the history has every transition, in order", () => {
-    const events = JSON.parse(ok("events", "--json").out) as {
+    const events = JSON.parse(ok("events", "--json")) as {
       service?: string;
       from: string;
       to: string;
