@@ -79,6 +79,7 @@ for (const c of cases) results.push({ ...c, ms: median(c.args, c.cwd) });
 // services with known readiness delays, against the floor — the sum of the delays, which no tool
 // can beat — and `status` latency on the running chain.
 const DELAYS_S = [1.0, 1.5, 2.0, 1.0, 1.5];
+let sizing = null;
 const engine = spawnSync(process.execPath, [BIN, "status", "--stack", "deloc-bench-chain"], { cwd: work });
 if (
   engine.status === 0 &&
@@ -139,6 +140,35 @@ if (
   });
   results.push({ name: "deloc status (chain running)", ms: median([BIN, "status"], chainDir) });
   time([BIN, "cleanup"], chainDir);
+
+  // Sizing: the default stack on a 6 GB machine (`up --memory 6g`), proved by `verify`; then each
+  // service's peak memory (the engine's figure, page cache included) against the limit it got.
+  const sizeDir = path.join(work, "deloc-bench-sizing");
+  fs.mkdirSync(sizeDir);
+  spawnSync(process.execPath, [BIN, "init"], { cwd: sizeDir });
+  const upMs = time([BIN, "up", "--memory", "6g"], sizeDir);
+  const verified =
+    spawnSync(process.execPath, [BIN, "verify", "--memory", "6g"], { cwd: sizeDir, encoding: "utf8" })
+      .status === 0;
+  const status = JSON.parse(
+    spawnSync(process.execPath, [BIN, "status", "--json", "--memory", "6g"], {
+      cwd: sizeDir,
+      encoding: "utf8",
+    }).stdout,
+  );
+  sizing = {
+    upMs,
+    verified,
+    services: status.services.flatMap((s) =>
+      s.replicas.map((r) => ({
+        service: s.service,
+        limitBytes: r.memoryLimitBytes,
+        peakBytes: r.peakMemoryBytes,
+        nowBytes: r.memoryBytes,
+      })),
+    ),
+  };
+  time([BIN, "cleanup"], sizeDir);
 } else
   console.log(
     "(no engine or no deloc/debian:trixie image: engine benchmarks skipped; run `npm run images`)\n",
@@ -155,6 +185,17 @@ for (const r of results) {
   if (r.target !== undefined && r.ms > r.target) failed++;
   const ratio = r.floor ? `${(r.ms / r.floor).toFixed(2)}×fl` : (r.ms / bare).toFixed(2);
   console.log(`${r.name.padEnd(30)}${`${r.ms.toFixed(1)} ms`.padStart(10)}${ratio.padStart(9)}   ${verdict}`);
+}
+if (sizing) {
+  const mib = (b) => (b == null ? "-" : `${Math.round(b / 1024 / 1024)} MiB`);
+  console.log(
+    `\nDefault stack with --memory 6g: up ${(sizing.upMs / 1000).toFixed(1)} s, verify ${sizing.verified ? "passed" : "FAILED"}`,
+  );
+  console.log(`${"service".padEnd(16)}${"limit".padStart(10)}${"peak".padStart(10)}${"now".padStart(10)}`);
+  for (const s of sizing.services)
+    console.log(
+      `${s.service.padEnd(16)}${mib(s.limitBytes).padStart(10)}${mib(s.peakBytes).padStart(10)}${mib(s.nowBytes).padStart(10)}`,
+    );
 }
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(

@@ -24,8 +24,12 @@ export async function openSession(
   command: string,
   { lock }: { lock: boolean },
 ): Promise<EngineSession> {
-  const project = loadProject(ctx, opts);
+  let project = loadProject(ctx, opts);
   const store = new StateStore(project.stack.dir, project.stack.name, command);
+  // Day-2 commands act on what is deployed: the sizing flags of the last `up` apply unless given again.
+  const deployed = command === "up" ? undefined : store.read()?.flags;
+  if (deployed && Object.keys(deployed).some((k) => opts[k] === undefined))
+    project = loadProject(ctx, { ...deployed, ...definedOnly(opts) });
   if (lock) store.lock();
   try {
     const adapter = await openAdapter(project.stack.target, {
@@ -111,4 +115,17 @@ export async function openByName(
     store.unlock();
     throw e;
   }
+}
+
+/** The sizing flags `up` was given, saved so later commands plan what was deployed. */
+export function sizingFlags(opts: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of SIZING_FLAGS) if (typeof opts[k] === "string") out[k] = opts[k];
+  return out;
+}
+
+const SIZING_FLAGS = ["profile", "memory", "cpus", "strategy"] as const;
+
+function definedOnly(opts: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 }

@@ -67,5 +67,7 @@ export interface EngineInfo {
 export interface ContainerStats {
   memoryBytes: number;
   memoryLimitBytes: number;
+  /** The most the container has used since it started, page cache included; null when unknown. */
+  peakMemoryBytes: number | null;
   cpuPercent: number;
 }

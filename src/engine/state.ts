@@ -25,6 +25,8 @@ export interface StackState {
   scale: Record<string, { replicas: number; fileReplicas: number }>;
   /** Host ports the stack's containers published at the last deploy: `plan` does not count them as taken. */
   hostPorts?: number[];
+  /** The sizing flags of the last `up` (`--memory 6g`…): later commands plan what was deployed. */
+  flags?: Record<string, string>;
 }
 
 export function ensureStateDir(stackDir: string): string {

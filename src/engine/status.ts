@@ -26,6 +26,8 @@ export interface ReplicaStatus {
   /** Seconds since the container started; null when not running. */
   uptimeSeconds: number | null;
   memoryBytes: number | null;
+  /** Page cache included; null when the engine does not say. */
+  peakMemoryBytes: number | null;
   memoryLimitBytes: number;
   ports: number[];
 }
@@ -65,6 +67,7 @@ export function summarize(
             ? Math.max(0, Math.round((now.getTime() - Date.parse(c.startedAt)) / 1000))
             : null,
         memoryBytes: st ? st.memoryBytes : null,
+        peakMemoryBytes: st ? st.peakMemoryBytes : null,
         memoryLimitBytes: c.memoryLimitBytes,
         ports: c.hostPorts,
       };

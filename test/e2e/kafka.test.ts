@@ -31,9 +31,16 @@ describe("kafka (real engine)", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test("comes up healthy with its heap inside its memory limit", async () => {
-    ok("up");
-    const plan = JSON.parse(ok("plan", "--json")) as {
+  test("comes up healthy with its heap inside its memory limit, sized as `up` was told", async () => {
+    // A small machine: kafka is shrunk below its preferred size.
+    ok("up", "--memory", "1g");
+    // Later commands plan what was deployed: the same limits, so nothing looks outdated.
+    const status = JSON.parse(ok("status", "--json")) as { services: { outdated: boolean }[] };
+    assert.deepEqual(
+      status.services.map((s) => s.outdated),
+      [false],
+    );
+    const plan = JSON.parse(ok("plan", "--json", "--memory", "1g")) as {
       services: { name: string; memoryBytes: number; jvmHeapBytes: number }[];
     };
     const k = plan.services.find((s) => s.name === "kafka")!;

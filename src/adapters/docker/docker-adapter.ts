@@ -395,6 +395,7 @@ export class DockerAdapter implements Adapter {
     return {
       memoryBytes: Math.max(0, (mem.usage ?? 0) - cache),
       memoryLimitBytes: mem.limit ?? 0,
+      peakMemoryBytes: mem.max_usage ?? null,
       cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
     };
   }
@@ -558,7 +559,9 @@ function listFiles(root: string): string[] {
  * inactive page cache), for the layouts of Docker's cgroupfs and systemd drivers on cgroup v1 and
  * v2. null when none is readable (a remote engine, a VM, rootless): the caller asks the API.
  */
-function readCgroupMemory(id: string): { memoryBytes: number; memoryLimitBytes: number } | null {
+function readCgroupMemory(
+  id: string,
+): { memoryBytes: number; memoryLimitBytes: number; peakMemoryBytes: number | null } | null {
   const v1 = ["/sys/fs/cgroup/memory/docker", "/sys/fs/cgroup/memory/system.slice"];
   const v2 = ["/sys/fs/cgroup/system.slice", "/sys/fs/cgroup/docker"];
   const read = (f: string) => {
@@ -578,6 +581,7 @@ function readCgroupMemory(id: string): { memoryBytes: number; memoryLimitBytes: 
       return {
         memoryBytes: Math.max(0, Number(usage) - stat(st, "total_inactive_file")),
         memoryLimitBytes: Number(read(`${dir}/memory.limit_in_bytes`) ?? 0),
+        peakMemoryBytes: Number(read(`${dir}/memory.max_usage_in_bytes`) ?? Number.NaN) || null,
       };
     }
   for (const root of v2)
@@ -588,6 +592,7 @@ function readCgroupMemory(id: string): { memoryBytes: number; memoryLimitBytes: 
       return {
         memoryBytes: Math.max(0, Number(usage) - stat(read(`${dir}/memory.stat`), "inactive_file")),
         memoryLimitBytes: max && max !== "max" ? Number(max) : 0,
+        peakMemoryBytes: Number(read(`${dir}/memory.peak`) ?? Number.NaN) || null,
       };
     }
   return null;

@@ -223,7 +223,7 @@ export class DryRunAdapter implements Adapter {
   }
   async stats(id: string): Promise<ContainerStats> {
     const c = this.must(id);
-    return { memoryBytes: 0, memoryLimitBytes: c.memoryLimitBytes, cpuPercent: 0 };
+    return { memoryBytes: 0, memoryLimitBytes: c.memoryLimitBytes, peakMemoryBytes: null, cpuPercent: 0 };
   }
   async archiveVolume(volume: string, _image: string, out: Writable): Promise<void> {
     this.journal.push(`archive volume ${volume}`);

@@ -19,7 +19,9 @@ export const status: CommandRun = async (ctx, _args, opts) => {
       .map(async (c) =>
         stats.set(
           c.id,
-          await adapter.stats(c.id).catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, cpuPercent: 0 })),
+          await adapter
+            .stats(c.id)
+            .catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, peakMemoryBytes: null, cpuPercent: 0 })),
         ),
       ),
   );

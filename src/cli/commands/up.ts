@@ -10,7 +10,7 @@ import {
 import { deploy } from "../../engine/deploy.js";
 import { ensureSecrets } from "../../engine/secrets.js";
 import type { CommandRun } from "../command-table.js";
-import { openSession, planForEngine, scaleOverrides } from "../engine-session.js";
+import { openSession, planForEngine, scaleOverrides, sizingFlags } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { progressView } from "../render/progress.js";
 
@@ -106,6 +106,7 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);
       }
       state.hostPorts = [...new Set(fresh.containers.flatMap((c) => c.hostPorts))].sort((a, b) => a - b);
+      state.flags = sizingFlags(opts);
       for (const gone of Object.keys(state.services))
         if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
       store.move(
