@@ -145,17 +145,13 @@ if (
   // service's peak memory (the engine's figure, page cache included) against the limit it got.
   const sizeDir = path.join(work, "deloc-bench-sizing");
   fs.mkdirSync(sizeDir);
+  spawnSync(process.execPath, [BIN, "cleanup", "--stack", "deloc-bench-sizing"], { cwd: work }); // an interrupted run's
   spawnSync(process.execPath, [BIN, "init"], { cwd: sizeDir });
   const upMs = time([BIN, "up", "--memory", "6g"], sizeDir);
-  const verified =
-    spawnSync(process.execPath, [BIN, "verify", "--memory", "6g"], { cwd: sizeDir, encoding: "utf8" })
-      .status === 0;
-  const status = JSON.parse(
-    spawnSync(process.execPath, [BIN, "status", "--json", "--memory", "6g"], {
-      cwd: sizeDir,
-      encoding: "utf8",
-    }).stdout,
-  );
+  const verified = spawnSync(process.execPath, [BIN, "verify"], { cwd: sizeDir }).status === 0;
+  const st = spawnSync(process.execPath, [BIN, "status", "--json"], { cwd: sizeDir, encoding: "utf8" });
+  if (st.status !== 0) throw new Error(`deloc status failed (${st.status}): ${st.stderr}`);
+  const status = JSON.parse(st.stdout);
   sizing = {
     upMs,
     verified,

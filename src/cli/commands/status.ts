@@ -61,6 +61,13 @@ export const status: CommandRun = async (ctx, _args, opts) => {
             endpoints: (plan?.services.find((p) => p.name === s.service)?.endpoints ?? []).map((e) => ({
               ...e,
               url: opts.showSecrets ? resolveSecrets(e.url, secrets) : maskSecrets(e.url, secrets),
+              ...(e.description
+                ? {
+                    description: opts.showSecrets
+                      ? resolveSecrets(e.description, secrets)
+                      : maskSecrets(e.description, secrets),
+                  }
+                : {}),
             })),
           })),
           volumes: observed.volumes,

@@ -8,13 +8,10 @@ export function formatEndpoints(
   secrets: Readonly<Record<string, string>>,
   opts: { showSecrets: boolean; bold?: (s: string) => string },
 ): string {
+  const show = (text: string) =>
+    opts.showSecrets ? resolveSecrets(text, secrets) : maskSecrets(text, secrets);
   const rows = plan.services.flatMap((s) =>
-    s.endpoints.map((e) => [
-      s.name,
-      e.name,
-      opts.showSecrets ? resolveSecrets(e.url, secrets) : maskSecrets(e.url, secrets),
-      e.description ?? "",
-    ]),
+    s.endpoints.map((e) => [s.name, e.name, show(e.url), show(e.description ?? "")]),
   );
   return renderTable(["service", "endpoint", "url", "note"], rows, opts.bold ? { bold: opts.bold } : {});
 }
