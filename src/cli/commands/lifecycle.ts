@@ -193,7 +193,13 @@ export const scale: CommandRun = async (ctx, args, opts) => {
       return 0;
     } catch (e) {
       view.stop();
-      store.move(state, "failed", `scaling ${name} to ${n} failed`);
+      // A failed scale is rolled back: the replicas that ran before still run.
+      const rolledBack = e instanceof DeployFailedError && e.rolledBack.length > 0;
+      store.move(
+        state,
+        rolledBack ? "running" : "failed",
+        `scaling ${name} to ${n} failed${rolledBack ? "; rolled back" : ""}`,
+      );
       store.write(state);
       throw e;
     }
