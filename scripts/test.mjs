@@ -14,7 +14,12 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
-const { status } = spawnSync(process.execPath, ["--import", "tsx", "--test", ...files], {
-  stdio: "inherit",
-});
+// One file at a time: the engine tests share one Docker engine and the host's ports.
+const { status } = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", ...files],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(status ?? 1);
