@@ -100,6 +100,8 @@ interface ImageRecipe {
   maven?: string;
   /** Fetch this PyPI requirement (e.g. `pyspark==4.1.1`), without its dependencies, into `dist/`. */
   pypi?: string;
+  /** Fetch the wheels a lock file pins, for the image's Python (not the host's), into `wheels/`. */
+  wheels?: { lock: string; python: string };
   /** Build these Go packages (`module@version`) as static binaries into `bin/`. */
   go?: { package: string; ldflags?: string }[];
 }
@@ -156,6 +158,18 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
         "--dest",
         path.join(context, "dist"),
         recipe.pypi,
+      ]);
+    }
+    if (recipe.wheels) {
+      const { lock, python } = recipe.wheels;
+      const abi = `cp${python.replace(".", "")}`;
+      console.log(`  fetching the wheels ${path.join(name, lock)} pins, for Python ${python}, from PyPI`);
+      // biome-ignore format: one platform or ABI per line reads best
+      await run("python3", [
+        "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+        "--python-version", python, "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none",
+        ...["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_5_x86_64", "manylinux1_x86_64", "any"].flatMap((p) => ["--platform", p]),
+        "--dest", path.join(context, "wheels"), "-r", path.join(context, lock),
       ]);
     }
     const stream = await docker.buildImage(

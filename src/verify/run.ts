@@ -6,6 +6,7 @@ import type { PlannedService } from "../core/index.js";
 import type { Probe, ProbeResult, ProbeTarget } from "./probe.js";
 
 const PROBES: Record<string, () => Promise<Probe>> = {
+  jupyter: () => import("./probes/jupyter.js").then((m) => m.jupyterProbe),
   kafka: () => import("./probes/kafka.js").then((m) => m.kafkaProbe),
   minio: () => import("./probes/minio.js").then((m) => m.minioProbe),
   "spark-master": () => import("./probes/spark.js").then((m) => m.sparkProbe),

@@ -1,6 +1,7 @@
 /**
- * Spark standalone from the catalog, on the real engine: a worker brings its master, registers
- * with it, a PySpark job runs on the cluster (`verify`), and the workers scale.
+ * Spark standalone and Jupyter from the catalog, on the real engine: a worker brings its master,
+ * registers with it, a PySpark job runs on the cluster and Jupyter serves (`verify`), and the
+ * workers scale.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -42,7 +43,7 @@ describe("spark (real engine)", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-spark-"));
     fs.writeFileSync(
       path.join(dir, "deloc.yaml"),
-      `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: ${STACK} }\nspec:\n  profile: minimal\n  services:\n    spark-worker: {}\n`,
+      `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: ${STACK} }\nspec:\n  profile: minimal\n  services:\n    spark-worker: {}\n    jupyter: {}\n`,
     );
   });
   after(() => {
@@ -55,13 +56,13 @@ describe("spark (real engine)", () => {
     assert.equal(await aliveWorkers(), 1);
   });
 
-  test("verify: a PySpark job runs on the cluster and computes the right sum", () => {
+  test("verify: a PySpark job runs on the cluster and computes the right sum; Jupyter serves", () => {
     const r = JSON.parse(ok("verify", "--json")) as {
       probes: { service: string; ok: boolean; what: string | null }[];
     };
     assert.deepEqual(
       r.probes.filter((p) => p.what).map((p) => `${p.service}:${p.ok}`),
-      ["spark-master:true"],
+      ["jupyter:true", "spark-master:true"],
     );
   });
 
