@@ -1,6 +1,9 @@
 // `npm run bench`: start-up and planning time of the built CLI, each next to a bare `node -e ""`
-// measured in the same run on the same machine. Medians of N runs; results also go to
-// bench/out/results.json. Targets: --version within 1.3× bare Node; 1,000 services in under 1 s.
+// measured in the same run on the same machine; and, when an engine answers and the local images
+// are built, `up` of a health-gated chain against its floor, `status` latency, and the default
+// stack sized for 6 GB with each service's peak memory. Medians of N runs; results also go to
+// bench/out/results.json. Targets: --version within 1.3× bare Node; 1,000 services in under 1 s;
+// the chain within 10% of its floor.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
