@@ -5,7 +5,7 @@
 import type { Adapter } from "../adapters/adapter.js";
 import { openAdapter } from "../adapters/registry.js";
 import { isStackName, STACK_NAME_RULE } from "../config/index.js";
-import { type EngineInfo, type ObservedStack, type Plan, UsageError } from "../core/index.js";
+import { type EngineInfo, type ObservedStack, type Plan, type Target, UsageError } from "../core/index.js";
 import { StateStore } from "../engine/state.js";
 import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
 import type { CommandContext } from "./context.js";
@@ -30,14 +30,20 @@ export async function openSession(
   const deployed = command === "up" ? undefined : store.read()?.flags;
   if (deployed && Object.keys(deployed).some((k) => opts[k] === undefined))
     project = loadProject(ctx, { ...deployed, ...definedOnly(opts) });
+  const adapter = await lockAndOpen(ctx, store, project.stack.target, lock);
+  return { project, adapter, store };
+}
+
+/** Takes the stack's lock (when asked) and finds the engine; a lock is never left behind on failure. */
+async function lockAndOpen(
+  ctx: CommandContext,
+  store: StateStore,
+  target: Target,
+  lock: boolean,
+): Promise<Adapter> {
   if (lock) store.lock();
   try {
-    const adapter = await openAdapter(project.stack.target, {
-      env: ctx.env,
-      home: ctx.home,
-      uid: process.getuid?.() ?? 1000,
-    });
-    return { project, adapter, store };
+    return await openAdapter(target, { env: ctx.env, home: ctx.home, uid: process.getuid?.() ?? 1000 });
   } catch (e) {
     store.unlock();
     throw e;
@@ -103,18 +109,8 @@ export async function openByName(
   if (!isStackName(opts.stack))
     throw new UsageError(`--stack: "${opts.stack}" is not a stack name.`, STACK_NAME_RULE);
   const store = new StateStore(ctx.cwd, opts.stack, command);
-  if (lock) store.lock();
-  try {
-    const adapter = await openAdapter("docker", {
-      env: ctx.env,
-      home: ctx.home,
-      uid: process.getuid?.() ?? 1000,
-    });
-    return { stack: opts.stack, dir: ctx.cwd, adapter, store, session: null };
-  } catch (e) {
-    store.unlock();
-    throw e;
-  }
+  const adapter = await lockAndOpen(ctx, store, "docker", lock);
+  return { stack: opts.stack, dir: ctx.cwd, adapter, store, session: null };
 }
 
 /** The sizing flags `up` was given, saved so later commands plan what was deployed. */

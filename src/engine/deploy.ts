@@ -23,7 +23,7 @@ import {
 } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { LEFTOVER, reconcileContainers, reconcileResources } from "./reconcile.js";
-import { maskSecrets, resolveSecrets } from "./secrets.js";
+import { maskSecrets, resolveEnv, resolveSecrets } from "./secrets.js";
 import { deadlineMs, waitUntilReady } from "./wait.js";
 
 export type ProgressStatus =
@@ -177,7 +177,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     stack: plan.stack,
     service: s,
     replica,
-    env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, resolveSecrets(v, input.secrets)])),
+    env: resolveEnv(s.env, input.secrets),
     network: networkName(plan.stack),
     volumeNames: volumes,
     publishPorts: replica === 1,

@@ -24,7 +24,7 @@ export interface ReconcileOptions {
 }
 
 /**
- * Everything at once, for `--dry-run` and tests. A deploy runs the two halves apart: images first,
+ * Everything at once, for the tests and their golden file. A deploy (and `--dry-run`) runs the two halves apart: images first,
  * then containers against the image ids the builds produced, so an unchanged rebuild recreates nothing.
  */
 export function reconcile(plan: Plan, observed: ObservedStack, opts: ReconcileOptions): Operation[] {

@@ -65,6 +65,23 @@ export function resolveSecrets(text: string, values: Readonly<Record<string, str
   return text.replace(TOKEN, (whole, name: string) => values[name] ?? whole);
 }
 
+/** An environment with every `{{secret.X}}` replaced by its value: what a container or client gets. */
+export function resolveEnv(
+  env: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveSecrets(v, values)]));
+}
+
+/** Text for the user: secrets shown with `--show-secrets`, masked otherwise. */
+export function presentSecrets(
+  text: string,
+  values: Readonly<Record<string, string>>,
+  show: boolean,
+): string {
+  return show ? resolveSecrets(text, values) : maskSecrets(text, values);
+}
+
 /** Replaces secret values in text with `***`, for anything printed or logged. */
 export function maskSecrets(text: string, values: Readonly<Record<string, string>>): string {
   let out = text.replace(TOKEN, "***");

@@ -6,8 +6,8 @@
  * deadline.
  */
 
-import type { Adapter } from "../adapters/adapter.js";
-import type { PlannedService, ServiceFailure } from "../core/index.js";
+import type { Adapter, ExecResult } from "../adapters/adapter.js";
+import type { HealthCheckSpec, PlannedService, ServiceFailure } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { maskSecrets, resolveSecrets } from "./secrets.js";
 
@@ -51,7 +51,6 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   const want = readinessOf(s);
   const start = w.clock.now();
   const poll = Math.min(s.healthCheck?.startIntervalMs ?? MAX_POLL_MS, MAX_POLL_MS);
-  const command = s.healthCheck?.command.map(w.resolve);
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
   let checkMs = Number.POSITIVE_INFINITY;
@@ -107,11 +106,9 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       if (want === "started") return null;
       if (want === "healthy") {
         if (c.health === "healthy") return null;
-        if (command) {
+        if (s.healthCheck) {
           const began = w.clock.now();
-          const r = await w.adapter
-            .exec(w.containerId, command, { timeoutMs: s.healthCheck!.timeoutMs })
-            .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
+          const r = await runHealthCheck(w.adapter, w.containerId, s.healthCheck, w.resolve);
           if (r.exitCode === 0) return null;
           lastOutput = r.output || `exit code ${r.exitCode}`;
           // The fastest run that finished tells the check's own cost; a slow one, or one over its
@@ -155,6 +152,21 @@ export function suggestMemory(limitBytes: number): number {
 
 function mib(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
+
+/**
+ * Runs a health check's command in a container now, secrets resolved, within its timeout. Exit 0
+ * means healthy; -1 means it could not run or took too long (its output says which).
+ */
+export async function runHealthCheck(
+  adapter: Adapter,
+  containerId: string,
+  hc: HealthCheckSpec,
+  resolve: (text: string) => string,
+): Promise<ExecResult> {
+  return adapter
+    .exec(containerId, hc.command.map(resolve), { timeoutMs: hc.timeoutMs })
+    .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
 }
 
 /** Starts the given (stopped) containers of a service again and waits until each is ready. */

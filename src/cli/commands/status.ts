@@ -1,8 +1,8 @@
 import pc from "picocolors";
 import { type ContainerStats, formatBytes, type Plan } from "../../core/index.js";
-import { maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
 import { summarize } from "../../engine/status.js";
-import { readinessOf } from "../../engine/wait.js";
+import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command-table.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
@@ -35,14 +35,8 @@ export const status: CommandRun = async (ctx, _args, opts) => {
         .map(async (c) => {
           const hc = plan.services.find((s) => s.name === c.service)?.healthCheck;
           if (!hc) return;
-          const r = await adapter
-            .exec(
-              c.id,
-              hc.command.map((a) => resolveSecrets(a, secrets)),
-              { timeoutMs: hc.timeoutMs },
-            )
-            .catch(() => null);
-          if (r?.exitCode === 0) c.health = "healthy";
+          const r = await runHealthCheck(adapter, c.id, hc, (t) => resolveSecrets(t, secrets));
+          if (r.exitCode === 0) c.health = "healthy";
         }),
     );
   }
@@ -60,13 +54,9 @@ export const status: CommandRun = async (ctx, _args, opts) => {
             ...s,
             endpoints: (plan?.services.find((p) => p.name === s.service)?.endpoints ?? []).map((e) => ({
               ...e,
-              url: opts.showSecrets ? resolveSecrets(e.url, secrets) : maskSecrets(e.url, secrets),
+              url: presentSecrets(e.url, secrets, opts.showSecrets === true),
               ...(e.description
-                ? {
-                    description: opts.showSecrets
-                      ? resolveSecrets(e.description, secrets)
-                      : maskSecrets(e.description, secrets),
-                  }
+                ? { description: presentSecrets(e.description, secrets, opts.showSecrets === true) }
                 : {}),
             })),
           })),
@@ -162,8 +152,7 @@ export const health: CommandRun = async (ctx, args, opts) => {
             output: "running (no health check)",
             ms: 0,
           };
-        const argv = s.healthCheck.command.map((a) => resolveSecrets(a, secrets));
-        const r = await adapter.exec(c.id, argv, { timeoutMs: s.healthCheck.timeoutMs });
+        const r = await runHealthCheck(adapter, c.id, s.healthCheck, (a) => resolveSecrets(a, secrets));
         return {
           service: s.name,
           replica: c.replica,

@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import { runOneOff } from "../../engine/one-off.js";
-import { maskSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
 import { verify } from "../../verify/run.js";
 import type { CommandRun } from "../command-table.js";
 import { openSession, planForEngine, serviceIn } from "../engine-session.js";
@@ -16,7 +16,7 @@ export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   const results = (
     await verify(
       plan.services.filter((s) => names.includes(s.name) && !s.oneShot),
-      (s) => Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, resolveSecrets(v, secrets)])),
+      (s) => resolveEnv(s.env, secrets),
       (image, argv, memoryBytes) =>
         runOneOff(adapter, plan.stack, {
           image,

@@ -1,5 +1,5 @@
 import type { Plan } from "../../core/index.js";
-import { maskSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { presentSecrets } from "../../engine/secrets.js";
 import { renderTable } from "./table.js";
 
 /** The endpoints table printed after `up` and by `status`: secrets masked unless asked for. */
@@ -8,8 +8,7 @@ export function formatEndpoints(
   secrets: Readonly<Record<string, string>>,
   opts: { showSecrets: boolean; bold?: (s: string) => string },
 ): string {
-  const show = (text: string) =>
-    opts.showSecrets ? resolveSecrets(text, secrets) : maskSecrets(text, secrets);
+  const show = (text: string) => presentSecrets(text, secrets, opts.showSecrets);
   const rows = plan.services.flatMap((s) =>
     s.endpoints.map((e) => [s.name, e.name, show(e.url), show(e.description ?? "")]),
   );
