@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import { connectDocker } from "../src/adapters/docker/docker-adapter.js";
+import { connectDocker, contextFiles } from "../src/adapters/docker/docker-adapter.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const IMAGES = path.join(ROOT, "images");
@@ -109,7 +109,7 @@ interface ImageRecipe {
 async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
   const dir = path.join(IMAGES, name);
   const recipe = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as ImageRecipe;
-  const files = listFiles(dir);
+  const files = contextFiles(dir);
   const hash = sha256(
     Buffer.concat([
       Buffer.from(baseId),
@@ -173,7 +173,7 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
       ]);
     }
     const stream = await docker.buildImage(
-      { context, src: listFiles(context) },
+      { context, src: contextFiles(context) },
       { t: recipe.tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true },
     );
     await follow(docker, stream, (e) => {
@@ -183,14 +183,6 @@ async function ensureImage(docker: Docker, name: string, baseId: string): Promis
     fs.rmSync(context, { recursive: true, force: true });
   }
   console.log(`${recipe.tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-}
-
-/** Every file under a folder, relative, sorted; files a recipe ignores (`.gitignore`d fetches) are not in it. */
-function listFiles(root: string, rel = ""): string[] {
-  return fs
-    .readdirSync(path.join(root, rel), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listFiles(root, path.join(rel, e.name)) : [path.join(rel, e.name)]))
-    .sort();
 }
 
 /** The first Debian mirror in this machine's apt sources (deb822 `.sources` or one-line lists). */

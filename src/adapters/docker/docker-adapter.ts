@@ -181,7 +181,7 @@ export class DockerAdapter implements Adapter {
     labels: Record<string, string>,
     progress: ProgressSink,
   ): Promise<void> {
-    const src = listFiles(build.context);
+    const src = contextFiles(build.context);
     const stream = await this.engine(() =>
       this.docker.buildImage(
         { context: build.context, src },
@@ -540,18 +540,18 @@ function demuxBuffer(buf: Buffer): string {
   return Buffer.concat(parts).toString("utf8");
 }
 
-/** Every file of a build context, relative, for dockerode to filter by `.dockerignore` and pack. */
-function listFiles(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+/**
+ * Every file of a build context, relative with `/`, sorted: dockerode filters them by
+ * `.dockerignore` and packs them; `npm run images` also hashes them into the recipe's label.
+ */
+export function contextFiles(root: string, dir = ""): string[] {
+  return fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .flatMap((e) => {
       const rel = dir ? `${dir}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(rel);
-      else out.push(rel);
-    }
-  };
-  walk("");
-  return out;
+      return e.isDirectory() ? contextFiles(root, rel) : [rel];
+    })
+    .sort();
 }
 
 /**
