@@ -19,6 +19,7 @@ import { connectDocker, contextFiles } from "../src/adapters/docker/docker-adapt
 const ROOT = path.resolve(import.meta.dirname, "..");
 const IMAGES = path.join(ROOT, "images");
 const RECIPE_LABEL = "dev.deloc.recipe";
+const DEFAULT_BASE = "deloc/debian:trixie";
 
 interface BaseRecipe {
   tag: string;
@@ -35,18 +36,30 @@ async function main(): Promise<number> {
     uid: process.getuid?.() ?? 0,
   });
   console.log(`engine: ${endpoint}`);
-  const baseId = await ensureBase(docker);
   const names = fs
     .readdirSync(IMAGES)
     .filter((n) => fs.existsSync(path.join(IMAGES, n, "image.json")))
     .filter((n) => only.length === 0 || only.includes(n))
     .sort();
-  for (const name of names) await ensureImage(docker, name, baseId);
+  const bases = new Map<string, Promise<string>>();
+  for (const name of names) {
+    const recipe = readRecipe(name);
+    const base = recipe.base ?? DEFAULT_BASE;
+    if (!bases.has(base)) bases.set(base, ensureBase(docker, base));
+    await ensureImage(docker, name, recipe, await bases.get(base)!);
+  }
   return 0;
 }
 
-async function ensureBase(docker: Docker): Promise<string> {
-  const file = path.join(IMAGES, "base", "recipe.json");
+/** Builds (or finds up to date) the base image tagged `tag`, from its `images/base/*.json` recipe. */
+async function ensureBase(docker: Docker, tag: string): Promise<string> {
+  const bases = path.join(IMAGES, "base");
+  const file = fs
+    .readdirSync(bases)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => path.join(bases, f))
+    .find((f) => (JSON.parse(fs.readFileSync(f, "utf8")) as BaseRecipe).tag === tag);
+  if (!file) throw new Error(`no recipe in images/base/ is tagged ${tag}`);
   const recipe = JSON.parse(fs.readFileSync(file, "utf8")) as BaseRecipe;
   const hash = sha256(fs.readFileSync(file));
   const existing = await labelOf(docker, recipe.tag);
@@ -96,6 +109,8 @@ async function ensureBase(docker: Docker): Promise<string> {
 interface ImageRecipe {
   tag: string;
   service: string;
+  /** The base image (one of `images/base/*.json`); the Dockerfile's `FROM` names the same tag. */
+  base?: string;
   /** Fetch the dependencies of the recipe's pom.xml from Maven Central into this folder of the context. */
   maven?: string;
   /** Fetch this PyPI requirement (e.g. `pyspark==4.1.1`), without its dependencies, into `dist/`. */
@@ -106,9 +121,12 @@ interface ImageRecipe {
   go?: { package: string; ldflags?: string }[];
 }
 
-async function ensureImage(docker: Docker, name: string, baseId: string): Promise<void> {
+function readRecipe(name: string): ImageRecipe {
+  return JSON.parse(fs.readFileSync(path.join(IMAGES, name, "image.json"), "utf8")) as ImageRecipe;
+}
+
+async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, baseId: string): Promise<void> {
   const dir = path.join(IMAGES, name);
-  const recipe = JSON.parse(fs.readFileSync(path.join(dir, "image.json"), "utf8")) as ImageRecipe;
   const files = contextFiles(dir);
   const hash = sha256(
     Buffer.concat([

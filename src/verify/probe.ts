@@ -28,7 +28,25 @@ export interface Probe {
   hint: string;
 }
 
+/**
+ * A cross-service flow: data moved through several services of the stack, the way a pipeline
+ * would, checked at its far end. It runs when the stack has a service of each template it needs.
+ */
+export interface Flow {
+  /** Shown where a probe shows its service: "postgres → airflow → minio". */
+  name: string;
+  what: string;
+  /** The catalog templates of the services it runs through. */
+  needs: readonly string[];
+  /** Returns what it saw; throws with what went wrong. `targets` is keyed by template. */
+  run(targets: Readonly<Record<string, ProbeTarget>>): Promise<string>;
+  hint: string;
+}
+
 export interface ProbeResult {
+  /** "service" for a service's probe, "flow" for a cross-service flow. */
+  kind: "service" | "flow";
+  /** The service probed, or the flow's name. */
   service: string;
   template: string | null;
   /** null when DELoc has no probe for this kind of service (yet). */

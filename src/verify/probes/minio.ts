@@ -7,26 +7,14 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import type { Probe } from "../probe.js";
+import type { Probe, ProbeTarget } from "../probe.js";
 
 /** A bucket created, an object put and got back with the AWS S3 client, both deleted. */
 export const minioProbe: Probe = {
   what: "create a bucket, put an object, get it back",
   hint: "`deloc logs minio`; the access key is MINIO_ROOT_USER, the secret is in .deloc/secrets.env.",
   async run(t) {
-    // The SDK warns on stderr about the Node versions its future releases need: not this user's concern.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    const { host, port } = t.address("s3");
-    const s3 = new S3Client({
-      endpoint: `http://${host}:${port}`,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: t.env.MINIO_ROOT_USER ?? "",
-        secretAccessKey: t.env.MINIO_ROOT_PASSWORD ?? "",
-      },
-      maxAttempts: 2,
-    });
+    const s3 = s3Client(t);
     const bucket = `deloc-verify-${Date.now().toString(36)}`;
     const body = "written by deloc verify";
     try {
@@ -48,3 +36,20 @@ export const minioProbe: Probe = {
     }
   },
 };
+
+/** An S3 client of the service's published port, with its root credentials (its MINIO_ROOT_* env). */
+export function s3Client(t: ProbeTarget): S3Client {
+  // The SDK warns on stderr about the Node versions its future releases need: not this user's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const { host, port } = t.address("s3");
+  return new S3Client({
+    endpoint: `http://${host}:${port}`,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: t.env.MINIO_ROOT_USER ?? "",
+      secretAccessKey: t.env.MINIO_ROOT_PASSWORD ?? "",
+    },
+    maxAttempts: 2,
+  });
+}

@@ -1,21 +1,12 @@
 import pg from "pg";
-import type { Probe } from "../probe.js";
+import type { Probe, ProbeTarget } from "../probe.js";
 
 /** A table created, a row inserted and selected back, the table dropped. */
 export const postgresProbe: Probe = {
   what: "create a table, insert a row, select it back",
   hint: "`deloc logs postgres` shows the server's side; `deloc status` shows its port.",
   async run(t) {
-    const { host, port } = t.address("sql");
-    const client = new pg.Client({
-      host,
-      port,
-      user: t.env.POSTGRES_USER ?? "postgres",
-      password: t.env.POSTGRES_PASSWORD ?? "",
-      database: t.env.POSTGRES_DB ?? t.env.POSTGRES_USER ?? "postgres",
-      connectionTimeoutMillis: 5_000,
-    });
-    await client.connect();
+    const client = await connectPostgres(t);
     const table = `deloc_verify_${Date.now().toString(36)}`;
     try {
       await client.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, note text NOT NULL)`);
@@ -31,3 +22,18 @@ export const postgresProbe: Probe = {
     }
   },
 };
+
+/** A client connected from the host with the service's own credentials (its POSTGRES_* env). */
+export async function connectPostgres(t: ProbeTarget): Promise<pg.Client> {
+  const { host, port } = t.address("sql");
+  const client = new pg.Client({
+    host,
+    port,
+    user: t.env.POSTGRES_USER ?? "postgres",
+    password: t.env.POSTGRES_PASSWORD ?? "",
+    database: t.env.POSTGRES_DB ?? t.env.POSTGRES_USER ?? "postgres",
+    connectionTimeoutMillis: 5_000,
+  });
+  await client.connect();
+  return client;
+}
