@@ -30,7 +30,7 @@ interface Replica {
   memoryLimitBytes: number | null;
 }
 
-test("full recipe at --memory 6g: up, verify with the cross-service flow, no container killed for memory, down --volumes leaves nothing", async () => {
+test("full recipe at --memory 6g: up, verify with the cross-service flow, no container killed for memory, down --volumes leaves nothing", async (t) => {
   deloc("init", "--recipe", "full", "--profile", "minimal");
   deloc("up", "--memory", "6g");
 
@@ -68,9 +68,18 @@ test("full recipe at --memory 6g: up, verify with the cross-service flow, no con
   for (const r of replicas) {
     assert.equal(r.restarts, 0, `${r.name} restarted`);
     assert.ok(["running", "completed"].includes(r.condition), `${r.name} is ${r.condition}`);
-    if (r.condition === "running" && r.peakMemoryBytes !== null && r.memoryLimitBytes !== null)
-      assert.ok(r.peakMemoryBytes < r.memoryLimitBytes, `${r.name} peaked at its limit`);
+    // The engine's peak counts the page cache, which a service writing files (MinIO, Postgres)
+    // fills up to its limit without any pressure on its processes: recorded, not asserted.
+    const mib = (b: number | null) => (b === null ? "?" : Math.round(b / 2 ** 20));
+    t.diagnostic(`${r.name}: peak ${mib(r.peakMemoryBytes)} / ${mib(r.memoryLimitBytes)} MiB`);
   }
+  // Killed for memory means the kernel's OOM killer struck inside the container, health-check
+  // processes included: the engine records that whatever the page cache did.
+  const killed = (await (await dockerAdapter()).observe(STACK)).containers.filter((c) => c.oomKilled);
+  assert.deepEqual(
+    killed.map((c) => c.name),
+    [],
+  );
 
   deloc("down", "--volumes");
   const o = await (await dockerAdapter()).observe(STACK);
