@@ -182,7 +182,10 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
     restart: d.restart ?? (oneShot ? "no" : "unless-stopped"),
     secrets: d.secrets ?? {},
     variants: Object.fromEntries(
-      Object.entries(d.variants ?? {}).map(([k, v]): [string, TemplateVariant] => [k, { ...v }]),
+      Object.entries(d.variants ?? {}).map(([k, { healthCheck, ...v }]): [string, TemplateVariant] => [
+        k,
+        healthCheck ? { ...v, healthCheck: fullHealthCheck(healthCheck) } : v,
+      ]),
     ),
     source,
   };
@@ -192,8 +195,7 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
   if (d.backup) t.backup = d.backup;
   if (d.docs) t.docs = d.docs;
   if (group) t.group = group;
-  if (d.healthCheck)
-    t.healthCheck = { ...HEALTH_CHECK_DEFAULTS, ...normalizeHealthCheck(d.healthCheck) } as HealthCheckSpec;
+  if (d.healthCheck) t.healthCheck = fullHealthCheck(d.healthCheck);
   for (const [p, r] of Object.entries(resources))
     if (r.memoryMinBytes > r.memoryPreferredBytes)
       throw new ConfigError(
@@ -202,6 +204,11 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
         "catalog",
       );
   return t;
+}
+
+/** A catalog health check with DELoc's defaults for what it leaves out. */
+function fullHealthCheck(h: Parameters<typeof normalizeHealthCheck>[0]): HealthCheckSpec {
+  return { ...HEALTH_CHECK_DEFAULTS, ...normalizeHealthCheck(h) } as HealthCheckSpec;
 }
 
 function readRecipes(

@@ -44,6 +44,8 @@ const variant = z.strictObject({
   unsetEnv: z.array(z.string()).default([]),
   dependsOn: dependsOn.default({}),
   requires: z.array(name).default([]),
+  /** Replaces the service's health check (another image has other tools). */
+  healthCheck: healthCheck.optional(),
 });
 
 /** Fields a service (or a group component) declares. */

@@ -51,6 +51,8 @@ export interface TemplateVariant {
   unsetEnv: string[];
   dependsOn: Record<string, DependencyCondition>;
   requires: string[];
+  /** Replaces the template's health check (another image has other tools). */
+  healthCheck?: HealthCheckSpec;
 }
 
 export interface ServiceTemplate {

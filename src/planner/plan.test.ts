@@ -102,6 +102,17 @@ describe("plan", () => {
     const kafka = p.services.find((s) => s.name === "kafka")!;
     assert.equal(kafka.env.KAFKA_ZOOKEEPER_CONNECT, "zookeeper:2181");
     assert.equal(kafka.env.KAFKA_PROCESS_ROLES, undefined);
+    // Confluent's image has its own tools; a stack's own health-check fields still win.
+    assert.match(kafka.healthCheck!.command.join(" "), /KAFKA_HEAP_OPTS=-Xmx64m kafka-broker-api-versions /);
+    const tuned = plan(
+      stackFrom(`${header()}    kafka: { variant: zookeeper, healthCheck: { retries: 3 } }\n`),
+      catalog,
+      budget(16),
+    ).services.find((s) => s.name === "kafka")!;
+    assert.deepEqual(
+      [tuned.healthCheck!.command, tuned.healthCheck!.retries],
+      [kafka.healthCheck!.command, 3],
+    );
   });
 
   it("shrinks toward the minimums on a small machine and says so", () => {

@@ -186,7 +186,11 @@ function resolveOne(s: ServiceSpec, t: ServiceTemplate | undefined, stack: Stack
   if (t?.jvm) r.jvm = t.jvm;
   if (t?.backup) r.backup = t.backup;
   if (s.healthCheck !== null) {
-    const merged = { ...HEALTH_CHECK_DEFAULTS, ...t?.healthCheck, ...s.healthCheck };
+    const merged = {
+      ...HEALTH_CHECK_DEFAULTS,
+      ...(variant?.healthCheck ?? t?.healthCheck),
+      ...s.healthCheck,
+    };
     if (merged.command) r.healthCheck = merged as HealthCheckSpec;
   }
   return r;

@@ -14,6 +14,7 @@ const PROBES: Record<string, () => Promise<Probe>> = {
   "spark-master": () => import("./probes/spark.js").then((m) => m.sparkProbe),
   postgres: () => import("./probes/postgres.js").then((m) => m.postgresProbe),
   redis: () => import("./probes/redis.js").then((m) => m.redisProbe),
+  zookeeper: () => import("./probes/zookeeper.js").then((m) => m.zookeeperProbe),
 };
 
 /** Cross-service flows, with the templates each needs (to decide without loading it). */
