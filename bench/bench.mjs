@@ -1,7 +1,7 @@
 // `npm run bench`: start-up and planning time of the built CLI, each next to a bare `node -e ""`
 // measured in the same run on the same machine; and, when an engine answers and the local images
 // are built, `up` of a health-gated chain against its floor, `status` latency, and the default
-// stack sized for 6 GB with each service's peak memory. Medians of N runs; results also go to
+// stack and the full recipe sized for 6 GB with each container's peak memory. Medians of N runs; results also go to
 // bench/out/results.json. Targets: --version within 1.3× bare Node; 1,000 services in under 1 s;
 // the chain within 10% of its floor.
 import { spawnSync } from "node:child_process";
@@ -50,6 +50,31 @@ function generatedStack(n) {
   const dir = fs.mkdtempSync(path.join(work, `gen${n}-`));
   fs.writeFileSync(path.join(dir, "deloc.yaml"), `${lines.join("\n")}\n`);
   return dir;
+}
+
+/** `init` (with `initArgs`), `up --memory 6g`, `verify` and `status` of a stack, then its cleanup. */
+function sizeStack(label, stack, initArgs) {
+  const dir = path.join(work, stack);
+  fs.mkdirSync(dir);
+  spawnSync(process.execPath, [BIN, "cleanup", "--stack", stack], { cwd: work }); // an interrupted run's
+  spawnSync(process.execPath, [BIN, "init", ...initArgs], { cwd: dir });
+  const upMs = time([BIN, "up", "--memory", "6g"], dir);
+  const t0 = process.hrtime.bigint();
+  const verified = spawnSync(process.execPath, [BIN, "verify"], { cwd: dir }).status === 0;
+  const verifyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const st = spawnSync(process.execPath, [BIN, "status", "--json"], { cwd: dir, encoding: "utf8" });
+  if (st.status !== 0) throw new Error(`deloc status failed (${st.status}): ${st.stderr}`);
+  const services = JSON.parse(st.stdout).services.flatMap((s) =>
+    s.replicas.map((r) => ({
+      service: r.name.slice(stack.length + 1),
+      condition: r.condition,
+      limitBytes: r.memoryLimitBytes,
+      peakBytes: r.peakMemoryBytes,
+      nowBytes: r.memoryBytes,
+    })),
+  );
+  time([BIN, "cleanup"], dir);
+  return { label, upMs, verifyMs, verified, services };
 }
 
 const fullDir = fs.mkdtempSync(path.join(work, "full-"));
@@ -144,30 +169,18 @@ if (
   results.push({ name: "deloc status (chain running)", ms: median([BIN, "status"], chainDir) });
   time([BIN, "cleanup"], chainDir);
 
-  // Sizing: the default stack on a 6 GB machine (`up --memory 6g`), proved by `verify`; then each
-  // service's peak memory (the engine's figure, page cache included) against the limit it got.
-  const sizeDir = path.join(work, "deloc-bench-sizing");
-  fs.mkdirSync(sizeDir);
-  spawnSync(process.execPath, [BIN, "cleanup", "--stack", "deloc-bench-sizing"], { cwd: work }); // an interrupted run's
-  spawnSync(process.execPath, [BIN, "init"], { cwd: sizeDir });
-  const upMs = time([BIN, "up", "--memory", "6g"], sizeDir);
-  const verified = spawnSync(process.execPath, [BIN, "verify"], { cwd: sizeDir }).status === 0;
-  const st = spawnSync(process.execPath, [BIN, "status", "--json"], { cwd: sizeDir, encoding: "utf8" });
-  if (st.status !== 0) throw new Error(`deloc status failed (${st.status}): ${st.stderr}`);
-  const status = JSON.parse(st.stdout);
-  sizing = {
-    upMs,
-    verified,
-    services: status.services.flatMap((s) =>
-      s.replicas.map((r) => ({
-        service: s.service,
-        limitBytes: r.memoryLimitBytes,
-        peakBytes: r.peakMemoryBytes,
-        nowBytes: r.memoryBytes,
-      })),
-    ),
-  };
-  time([BIN, "cleanup"], sizeDir);
+  // Sizing on a 6 GB machine (`up --memory 6g`), proved by `verify`: the default stack, and the
+  // full recipe with the minimal profile; then each container's peak memory (the engine's figure,
+  // page cache included) against the limit it got.
+  sizing = [
+    sizeStack("default stack (streaming)", "deloc-bench-sizing", []),
+    sizeStack("full recipe, minimal profile", "deloc-bench-full", [
+      "--recipe",
+      "full",
+      "--profile",
+      "minimal",
+    ]),
+  ];
 } else
   console.log(
     "(no engine or no deloc/debian:trixie image: engine benchmarks skipped; run `npm run images`)\n",
@@ -185,15 +198,17 @@ for (const r of results) {
   const ratio = r.floor ? `${(r.ms / r.floor).toFixed(2)}×fl` : (r.ms / bare).toFixed(2);
   console.log(`${r.name.padEnd(30)}${`${r.ms.toFixed(1)} ms`.padStart(10)}${ratio.padStart(9)}   ${verdict}`);
 }
-if (sizing) {
-  const mib = (b) => (b == null ? "-" : `${Math.round(b / 1024 / 1024)} MiB`);
+const mib = (b) => (b == null ? "-" : `${Math.round(b / 1024 / 1024)} MiB`);
+for (const z of sizing ?? []) {
   console.log(
-    `\nDefault stack with --memory 6g: up ${(sizing.upMs / 1000).toFixed(1)} s, verify ${sizing.verified ? "passed" : "FAILED"}`,
+    `\n${z.label} with --memory 6g: up ${(z.upMs / 1000).toFixed(1)} s, verify ${(z.verifyMs / 1000).toFixed(1)} s ${z.verified ? "passed" : "FAILED"}`,
   );
-  console.log(`${"service".padEnd(16)}${"limit".padStart(10)}${"peak".padStart(10)}${"now".padStart(10)}`);
-  for (const s of sizing.services)
+  console.log(
+    `${"container".padEnd(24)}${"limit".padStart(10)}${"peak".padStart(10)}${"now".padStart(10)}   state`,
+  );
+  for (const s of z.services)
     console.log(
-      `${s.service.padEnd(16)}${mib(s.limitBytes).padStart(10)}${mib(s.peakBytes).padStart(10)}${mib(s.nowBytes).padStart(10)}`,
+      `${s.service.padEnd(24)}${mib(s.limitBytes).padStart(10)}${mib(s.peakBytes).padStart(10)}${mib(s.nowBytes).padStart(10)}   ${s.condition}`,
     );
 }
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
@@ -204,6 +219,7 @@ fs.writeFileSync(
       node: process.version,
       runs: RUNS,
       results: results.map(({ name, ms, floor }) => ({ name, ms, ...(floor ? { floorMs: floor } : {}) })),
+      sizing,
     },
     null,
     2,
