@@ -28,6 +28,7 @@ const FLOWS: { needs: readonly string[]; load: () => Promise<Flow> }[] = [
 /** Services another service's probe already proves. */
 const COVERED_BY: Record<string, string> = {
   "spark-worker": "proved by spark-master's probe: its job runs on the workers",
+  "airflow-init": "proved by airflow-api-server's probe: Airflow runs on the database it migrated",
   "airflow-scheduler": "proved by airflow-api-server's probe: the scheduler runs its DAG",
   "airflow-dag-processor": "proved by airflow-api-server's probe: the DAG processor parses its DAG",
 };
