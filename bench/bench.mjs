@@ -214,7 +214,7 @@ for (const z of sizing ?? []) {
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(
   path.join(ROOT, "bench/out/results.json"),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       node: process.version,
       runs: RUNS,
@@ -223,7 +223,7 @@ fs.writeFileSync(
     },
     null,
     2,
-  ),
+  )}\n`,
 );
 fs.rmSync(work, { recursive: true, force: true });
 if (failed) console.log(`\n${failed} target(s) missed`);
