@@ -15,7 +15,15 @@ test("images: every recipe is tagged as its catalog service's image and writes i
       tag: string;
       service: string;
     };
-    assert.equal(catalog.templates.get(service)?.image, tag, `images/${d}`);
+    // `service` names a template or a group; the tag is its image or one of its variants'.
+    const templates = (catalog.groups.get(service) ?? [service]).map((n) => catalog.templates.get(n));
+    const images = templates.flatMap((t) =>
+      t ? [t.image, ...Object.values(t.variants).flatMap((v) => v.image ?? [])] : [],
+    );
+    assert.ok(
+      images.includes(tag),
+      `images/${d}: ${tag} is not an image of ${service} (${images.join(", ")})`,
+    );
     assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
   }
 });
