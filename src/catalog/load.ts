@@ -138,6 +138,7 @@ function mergeComponent(group: GroupFile, name: string, c: ComponentFile) {
     ...c,
     name,
     image: c.image ?? group.image,
+    user: c.user ?? group.user,
     category: c.category ?? group.category,
     env: { ...group.env, ...c.env },
     volumes: [...(group.volumes ?? []), ...(c.volumes ?? [])],
@@ -194,6 +195,10 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
   if (d.jvm) t.jvm = d.jvm;
   if (d.backup) t.backup = d.backup;
   if (d.docs) t.docs = d.docs;
+  if (d.user) {
+    const [uid, gid] = d.user.split(":").map(Number) as [number, number];
+    t.user = { uid, gid };
+  }
   if (group) t.group = group;
   if (d.healthCheck) t.healthCheck = fullHealthCheck(d.healthCheck);
   for (const [p, r] of Object.entries(resources))

@@ -48,6 +48,9 @@ const variant = z.strictObject({
   healthCheck: healthCheck.optional(),
 });
 
+/** `uid:gid` the image's process runs as: Kubernetes exports run it so, non-root. */
+const imageUser = z.string().regex(/^\d+:\d+$/, 'must be "uid:gid", e.g. "999:999"');
+
 /** Fields a service (or a group component) declares. */
 const serviceFields = {
   description: z.string(),
@@ -88,6 +91,7 @@ const serviceFields = {
     .optional(),
   oneShot: z.boolean().optional(),
   restart: z.enum(RESTART_POLICIES).optional(),
+  user: imageUser.optional(),
   secrets: z.record(z.string(), z.enum(["password", "fernet", "token"])).optional(),
   variants: z.record(name, variant).optional(),
   docs: z.string().optional(),
@@ -105,6 +109,7 @@ export const groupFileSchema = z.strictObject({
   description: z.string(),
   category: z.string().optional(),
   image: z.string(),
+  user: imageUser.optional(),
   env: env.optional(),
   volumes: z.array(z.string()).optional(),
   requires: z.array(name).optional(),

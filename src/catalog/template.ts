@@ -15,7 +15,7 @@ import type {
 
 export type { SecretKind } from "../core/index.js";
 
-import type { SecretKind } from "../core/index.js";
+import type { ImageUser, SecretKind } from "../core/index.js";
 
 export interface BackupCommands {
   dump: string[];
@@ -80,6 +80,8 @@ export interface ServiceTemplate {
   stateful: boolean;
   oneShot: boolean;
   restart: RestartPolicy;
+  /** The user the image's process runs as. */
+  user?: ImageUser;
   /** Secrets this template's env or endpoints use, by name. */
   secrets: Record<string, SecretKind>;
   variants: Record<string, TemplateVariant>;

@@ -213,6 +213,62 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/verify.js").then((m) => m.verifyCommand),
   },
   {
+    name: "export",
+    summary: "Write the stack for another target: a Compose file, a Helm chart, Kubernetes manifests",
+    options: [],
+    subcommands: [
+      {
+        name: "compose",
+        summary: "Write a Compose file equivalent to what `deloc up` runs, and the secrets to .env beside it",
+        options: [
+          file,
+          ...sizing,
+          {
+            flags: "-o, --output <file>",
+            description: "where to write (default: ./compose.yaml; - for stdout, without secrets)",
+            completes: "files",
+          },
+          { flags: "--force", description: "overwrite a file deloc did not write" },
+        ],
+        load: () => import("./commands/export.js").then((m) => m.exportCompose),
+      },
+      {
+        name: "helm",
+        summary: "Write a Helm chart: workloads, services, probes, init containers for start order, a Secret",
+        options: [
+          file,
+          ...sizing,
+          {
+            flags: "-o, --output <dir>",
+            description: "the chart's folder (default: ./chart/<stack>)",
+            completes: "files",
+          },
+          { flags: "--force", description: "overwrite a folder whose Chart.yaml deloc did not write" },
+        ],
+        load: () => import("./commands/export.js").then((m) => m.exportHelm),
+      },
+      {
+        name: "k8s",
+        summary: "Write the chart's objects as plain Kubernetes manifests, with the stack's secrets",
+        options: [
+          file,
+          ...sizing,
+          {
+            flags: "-o, --output <file>",
+            description: "where to write (default: - for stdout; a file is written with mode 0600)",
+            completes: "files",
+          },
+          {
+            flags: "-n, --namespace <name>",
+            description: "namespace the RBAC binding names (default: default)",
+          },
+          { flags: "--force", description: "overwrite a file deloc did not write" },
+        ],
+        load: () => import("./commands/export.js").then((m) => m.exportK8s),
+      },
+    ],
+  },
+  {
     name: "backup",
     summary: "Back up a service's data to a .tar.gz (a consistent dump for postgres)",
     args: "<service>",

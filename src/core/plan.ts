@@ -72,6 +72,12 @@ export interface PlannedSecret {
   kind: SecretKind;
 }
 
+/** The numeric user an image's process runs as. */
+export interface ImageUser {
+  uid: number;
+  gid: number;
+}
+
 export interface PlannedService {
   name: string;
   template?: string;
@@ -93,6 +99,8 @@ export interface PlannedService {
   stateful: boolean;
   oneShot: boolean;
   restart: RestartPolicy;
+  /** The user the image runs as, when the catalog knows it (Kubernetes exports run it non-root). */
+  user?: ImageUser;
   /** Memory limit per replica. */
   memoryBytes: number;
   memoryMinBytes: number;

@@ -55,6 +55,7 @@ export function planToJson(plan: Plan) {
       stateful: s.stateful,
       scalable: s.scalable,
       restart: s.restart,
+      user: s.user ?? null,
       volumes: s.volumes,
       endpoints: s.endpoints,
       secrets: s.secrets,

@@ -197,6 +197,7 @@ function finish(s: ResolvedService, f: FinishInput): PlannedService {
     hash: "",
   };
   if (s.template) planned.template = s.template.name;
+  if (s.template?.user) planned.user = { ...s.template.user };
   if (s.variant) planned.variant = s.variant;
   if (s.build) planned.build = s.build;
   if (s.command) planned.command = s.command.map(text2);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the real tools the export tests validate against, from their Go modules (no release
+# download is reachable here), into tools/bin/ (git-ignored), each skipped when that version is
+# there already:
+#   helm            helm.sh/helm/v3, with the version ldflags its Makefile sets
+#   docker-compose  github.com/docker/compose/v2 (Compose v2, the CLI plugin, run standalone)
+# and fetches the Compose-spec JSON schema from github.com/compose-spec/compose-go/v2.
+# Used by CI and by the README's test command; needs Go.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HELM_VERSION=v3.22.0
+COMPOSE_VERSION=v2.40.3
+COMPOSE_GO_VERSION=v2.9.1
+BIN="$PWD/tools/bin"
+mkdir -p "$BIN"
+export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+# name version module package ldflags: built inside a copy of the module, so its go.mod's replace
+# and exclude directives apply (`go install pkg@version` refuses modules that have them).
+build() {
+  local name=$1 version=$2 module=$3 pkg=$4 ldflags=$5
+  if [[ -x "$BIN/$name" && "$(cat "$BIN/.$name.version" 2>/dev/null)" == "$version" ]]; then
+    echo "tools: $name $version up to date"
+    return
+  fi
+  echo "tools: building $name $version from the Go module proxy"
+  local t0=$SECONDS src work
+  src=$(go mod download -json "$module@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  (cd "$work" && go build -trimpath -ldflags "-s -w $ldflags" -o "$BIN/$name" "$pkg")
+  rm -rf "$work"
+  echo "$version" > "$BIN/.$name.version"
+  echo "tools: $name built in $((SECONDS - t0)) s"
+}
+
+build helm "$HELM_VERSION" helm.sh/helm/v3 ./cmd/helm \
+  "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+build docker-compose "$COMPOSE_VERSION" github.com/docker/compose/v2 ./cmd \
+  "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION"
+
+dir=$(go mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+cp "$dir/schema/compose-spec.json" tools/compose-spec.json
+chmod 0644 tools/compose-spec.json
+"$BIN/helm" version --short
+"$BIN/docker-compose" version --short

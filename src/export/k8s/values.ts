@@ -1,0 +1,118 @@
+/**
+ * What a Kubernetes rendering of the Plan lets its user change: the Helm chart's values.yaml and,
+ * with their defaults filled in, `deloc export k8s`. Objects are built with holes (`Hole`) where a
+ * value goes; `fillHoles` puts the values in, the chart writer turns each hole into a template
+ * expression. One object model, two renderings, so the chart and the manifests cannot drift.
+ */
+import type { Plan, PlannedService } from "../../core/index.js";
+import { Cpu, Size } from "../../core/index.js";
+
+/** kubectl for the init containers that wait for dependencies (`rollout status`, `wait`). */
+export const WAIT_IMAGE = "registry.k8s.io/kubectl:v1.37.0";
+/** Size of a PersistentVolumeClaim the catalog says nothing about. */
+export const DEFAULT_VOLUME_SIZE = "1Gi";
+
+export interface ServiceValues {
+  enabled: boolean;
+  image: string;
+  replicas: number;
+  resources: {
+    limits: { cpu: string; memory: string };
+    requests: { cpu: string; memory: string };
+  };
+  podSecurityContext: Record<string, unknown>;
+  containerSecurityContext: Record<string, unknown>;
+}
+
+export interface ChartValues {
+  global: {
+    imagePullPolicy: string;
+    /** Empty: the cluster's default storage class. */
+    storageClass: string;
+    waitImage: string;
+    networkPolicy: { enabled: boolean };
+  };
+  services: Record<string, ServiceValues>;
+  volumes: Record<string, { size: string }>;
+  /** Empty values are generated at install and kept on upgrade. */
+  secrets: Record<string, string>;
+}
+
+/**
+ * A place in an object that takes a value: `scalar` (written quoted when a string), `block` (an
+ * object or list) or `optional` (the key is left out when the value is empty).
+ */
+export interface Hole {
+  readonly hole: "scalar" | "block" | "optional";
+  readonly path: readonly string[];
+}
+
+/** A hole for the namespace the objects are applied to: Helm's release namespace. */
+export const RELEASE_NAMESPACE = "$namespace";
+
+export const hole = (kind: Hole["hole"], ...path: string[]): Hole => ({ hole: kind, path });
+
+export function isHole(v: unknown): v is Hole {
+  return typeof v === "object" && v !== null && "hole" in v && "path" in v;
+}
+
+export function defaultValues(plan: Plan, pvcNames: readonly string[]): ChartValues {
+  return {
+    global: {
+      imagePullPolicy: "IfNotPresent",
+      storageClass: "",
+      waitImage: WAIT_IMAGE,
+      networkPolicy: { enabled: true },
+    },
+    services: Object.fromEntries(plan.services.map((s) => [s.name, serviceValues(s)])),
+    volumes: Object.fromEntries(pvcNames.map((v) => [v, { size: DEFAULT_VOLUME_SIZE }])),
+    secrets: Object.fromEntries(plan.secrets.map((s) => [s.name, ""])),
+  };
+}
+
+function serviceValues(s: PlannedService): ServiceValues {
+  const cpu = Cpu.millis(s.cpuMillis).toQuantity();
+  return {
+    enabled: true,
+    image: s.image,
+    replicas: s.replicas,
+    resources: {
+      limits: { cpu, memory: Size.bytes(s.memoryBytes).toQuantity() },
+      requests: { cpu, memory: Size.bytes(s.memoryMinBytes).toQuantity() },
+    },
+    // Images whose user the catalog knows run as it, non-root; others as their image says.
+    podSecurityContext: {
+      ...(s.user
+        ? { runAsNonRoot: true, runAsUser: s.user.uid, runAsGroup: s.user.gid, fsGroup: s.user.gid }
+        : {}),
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    containerSecurityContext: {
+      allowPrivilegeEscalation: false,
+      ...(s.user ? { capabilities: { drop: ["ALL"] } } : {}),
+    },
+  };
+}
+
+/** The object with every hole replaced by its value (an empty `optional` drops its key). */
+export function fillHoles(value: unknown, values: ChartValues, namespace: string): unknown {
+  const get = (h: Hole) => (h.path[0] === RELEASE_NAMESPACE ? namespace : lookup(values, h.path));
+  if (isHole(value)) return get(value);
+  if (Array.isArray(value)) return value.map((v) => fillHoles(v, values, namespace));
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (isHole(v) && v.hole === "optional" && !get(v)) continue;
+      out[k] = fillHoles(v, values, namespace);
+    }
+    return out;
+  }
+  return value;
+}
+
+function lookup(values: ChartValues, path: readonly string[]): unknown {
+  let v: unknown = values;
+  for (const p of path) v = (v as Record<string, unknown> | undefined)?.[p];
+  if (v === undefined) throw new Error(`no value at ${path.join(".")}`);
+  return v;
+}
