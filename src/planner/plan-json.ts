@@ -38,6 +38,9 @@ export function planToJson(plan: Plan) {
       memoryMinBytes: s.memoryMinBytes,
       memoryPreferredBytes: s.memoryPreferredBytes,
       cpus: s.cpuMillis / 1000,
+      command: s.command ?? null,
+      entrypoint: s.entrypoint ?? null,
+      env: s.env,
       jvmHeapBytes: s.jvmHeapBytes,
       jvmHeapEnv: s.jvmHeapEnv ?? null,
       ports: s.ports.map((p) => ({

@@ -65,6 +65,13 @@ describe("plan", () => {
       { host: 5432, container: 5432, hostIp: "127.0.0.1", protocol: "tcp", name: "sql", movedFrom: null },
     ]);
     assert.equal(json.services.find((s) => s.name === "postgres")!.jvmHeapBytes, null);
+    const kafka = json.services.find((s) => s.name === "kafka")!;
+    assert.equal(kafka.env.KAFKA_HEAP_OPTS, "-Xmx768m -Xms768m");
+    assert.deepEqual([kafka.user, kafka.command], [{ uid: 1000, gid: 1000 }, null]);
+    assert.equal(
+      json.services.find((s) => s.name === "postgres")!.env.POSTGRES_PASSWORD,
+      "{{secret.postgres-password}}",
+    );
   });
 
   it("never puts secret values in the plan, only tokens", () => {

@@ -34,3 +34,12 @@ export function budget(memoryGiB: number, cpus = 4): Budget {
     cpuSource: "--cpus",
   };
 }
+
+/** The stack file of a catalog recipe, as `deloc init --recipe NAME` lists its services. */
+export function recipeStack(recipe: string, profile = "development"): Stack {
+  const services = catalog.recipes.get(recipe)?.services;
+  if (!services) throw new Error(`no recipe ${recipe}`);
+  return stackFrom(
+    `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: ${recipe} }\nspec:\n  profile: ${profile}\n  services:\n${services.map((s) => `    ${s}: {}\n`).join("")}`,
+  );
+}

@@ -44,8 +44,8 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
       ...(s.build.target ? { target: s.build.target } : {}),
       ...(Object.keys(s.build.args).length ? { args: s.build.args } : {}),
     };
-  if (s.entrypoint) out.entrypoint = s.entrypoint.map(escape);
-  if (s.command) out.command = s.command.map(escape);
+  if (s.entrypoint) out.entrypoint = s.entrypoint.map(escapeDollars);
+  if (s.command) out.command = s.command.map(escapeDollars);
   if (Object.keys(s.env).length)
     out.environment = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, composeValue(v)]));
   if (s.ports.length)
@@ -70,7 +70,7 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
   if (s.healthCheck) {
     const h = s.healthCheck;
     out.healthcheck = {
-      test: ["CMD", ...h.command.map(escape)],
+      test: ["CMD", ...h.command.map(escapeDollars)],
       interval: Duration.ms(h.intervalMs).toString(),
       timeout: Duration.ms(h.timeoutMs).toString(),
       retries: h.retries,
@@ -97,13 +97,15 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
 function composeValue(value: string): string {
   return envParts(value)
     .map((p) =>
-      "secret" in p ? `\${${secretVar(p.secret)}:?is set in .env by deloc export compose}` : escape(p.text),
+      "secret" in p
+        ? `\${${secretVar(p.secret)}:?is set in .env by deloc export compose}`
+        : escapeDollars(p.text),
     )
     .join("");
 }
 
 /** Compose interpolates `$` everywhere; a literal one is written `$$`. */
-function escape(text: string): string {
+function escapeDollars(text: string): string {
   return text.replaceAll("$", "$$$$");
 }
 
