@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Builds the real tools the export tests validate against, from their Go modules (no release
+# Builds the real tools the export and Kubernetes tests use, from their Go modules (no release
 # download is reachable here), into tools/bin/ (git-ignored), each skipped when that version is
 # there already:
 #   helm            helm.sh/helm/v3, with the version ldflags its Makefile sets
 #   docker-compose  github.com/docker/compose/v2 (Compose v2, the CLI plugin, run standalone)
-# and fetches the Compose-spec JSON schema from github.com/compose-spec/compose-go/v2.
-# Used by CI and by the README's test command; needs Go.
+#   kube-apiserver  k8s.io/kubernetes, through a wrapper module that pins its staging modules
+# installs Debian's etcd (the API server's store), and fetches the Compose-spec JSON schema from
+# github.com/compose-spec/compose-go/v2. Used by CI and by the README's test command; needs Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HELM_VERSION=v3.22.0
 COMPOSE_VERSION=v2.40.3
 COMPOSE_GO_VERSION=v2.9.1
+KUBE_VERSION=v1.37.0
 BIN="$PWD/tools/bin"
 mkdir -p "$BIN"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
@@ -40,8 +42,38 @@ build helm "$HELM_VERSION" helm.sh/helm/v3 ./cmd/helm \
 build docker-compose "$COMPOSE_VERSION" github.com/docker/compose/v2 ./cmd \
   "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION"
 
+# kube-apiserver: k8s.io/kubernetes replaces its k8s.io/* staging modules with folders its module
+# zip does not carry; a wrapper module pins each to its published v0.x release instead.
+if [[ -x "$BIN/kube-apiserver" && "$(cat "$BIN/.kube-apiserver.version" 2>/dev/null)" == "$KUBE_VERSION" ]]; then
+  echo "tools: kube-apiserver $KUBE_VERSION up to date"
+else
+  echo "tools: building kube-apiserver $KUBE_VERSION from the Go module proxy"
+  t0=$SECONDS
+  work=$(mktemp -d)
+  gomod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')
+  staging="v0.${KUBE_VERSION#v1.}"
+  {
+    printf 'module deloc.dev/kube-apiserver\n\ngo %s\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$(sed -n 's/^go //p' "$gomod")" "$KUBE_VERSION"
+    sed -n "s#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\t\1 => \1 $staging#p" "$gomod"
+    printf ')\n'
+  } > "$work/go.mod"
+  minor=${KUBE_VERSION#v1.}
+  (cd "$work" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBE_VERSION" && go build -trimpath -o "$BIN/kube-apiserver" \
+    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor%%.*}" \
+    k8s.io/kubernetes/cmd/kube-apiserver)
+  rm -rf "$work"
+  echo "$KUBE_VERSION" > "$BIN/.kube-apiserver.version"
+  echo "tools: kube-apiserver built in $((SECONDS - t0)) s"
+fi
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "tools: installing Debian's etcd-server"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+fi
+
 dir=$(go mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 cp "$dir/schema/compose-spec.json" tools/compose-spec.json
 chmod 0644 tools/compose-spec.json
 "$BIN/helm" version --short
 "$BIN/docker-compose" version --short
+"$BIN/kube-apiserver" --version

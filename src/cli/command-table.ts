@@ -53,6 +53,19 @@ const sizing: OptionDef[] = [
   { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
 ];
 
+/** Where the stack runs: the five commands that work on Kubernetes too take them. */
+const targeting: OptionDef[] = [
+  {
+    flags: "--target <target>",
+    description: "docker | kubernetes (default: the file's spec.target, DELOC_TARGET, or docker)",
+    completes: "targets",
+  },
+  {
+    flags: "-n, --namespace <name>",
+    description: "kubernetes: the namespace (default: DELOC_NAMESPACE, or the stack's name)",
+  },
+];
+
 const stackOpt: OptionDef = {
   flags: "--stack <name>",
   description: "act on this stack by name, from the engine's labels (no stack file needed)",
@@ -128,6 +141,7 @@ export const COMMANDS: CommandDef[] = [
       },
       { flags: "--dry-run", description: "show the operations without changing anything" },
       { flags: "--show-secrets", description: "print passwords in the endpoints table" },
+      ...targeting,
     ],
     json: true,
     aliases: ["deploy"],
@@ -136,7 +150,12 @@ export const COMMANDS: CommandDef[] = [
   {
     name: "status",
     summary: "Show each service: state, health, uptime, memory use against its limit, ports, endpoints",
-    options: [file, stackOpt, { flags: "--show-secrets", description: "print passwords in endpoints" }],
+    options: [
+      file,
+      stackOpt,
+      { flags: "--show-secrets", description: "print passwords in endpoints" },
+      ...targeting,
+    ],
     json: true,
     load: () => import("./commands/status.js").then((m) => m.status),
   },
@@ -159,6 +178,7 @@ export const COMMANDS: CommandDef[] = [
       { ...file, flags: "--file <path>" },
       { flags: "-f, --follow", description: "keep printing new lines" },
       { flags: "--tail <n>", description: "only the last n lines" },
+      ...targeting,
     ],
     load: () => import("./commands/logs.js").then((m) => m.logs),
   },
@@ -167,7 +187,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Run n replicas of a service that can scale (e.g. spark-worker)",
     args: "<service> <replicas>",
     argCompletes: "services",
-    options: [file],
+    options: [file, ...targeting],
     load: () => import("./commands/lifecycle.js").then((m) => m.scale),
   },
   {
@@ -193,6 +213,7 @@ export const COMMANDS: CommandDef[] = [
       file,
       stackOpt,
       { flags: "-v, --volumes", description: "also remove the stack's volumes (its data)" },
+      ...targeting,
     ],
     load: () => import("./commands/lifecycle.js").then((m) => m.down),
   },
@@ -260,7 +281,7 @@ export const COMMANDS: CommandDef[] = [
           },
           {
             flags: "-n, --namespace <name>",
-            description: "namespace the RBAC binding names (default: default)",
+            description: "the namespace the manifests are for (default: default)",
           },
           { flags: "--force", description: "overwrite a file deloc did not write" },
         ],

@@ -183,11 +183,9 @@ export class EngineUnreachableError extends DelocError {
   constructor(
     message: string,
     readonly tried: readonly string[],
+    hint = "Start Docker (`sudo dockerd &`, or Docker Desktop), or point DOCKER_HOST at a running engine.",
   ) {
-    super(
-      `${message}\n${tried.map((t) => `  ${t}`).join("\n")}`,
-      "Start Docker (`sudo dockerd &`, or Docker Desktop), or point DOCKER_HOST at a running engine.",
-    );
+    super(`${message}\n${tried.map((t) => `  ${t}`).join("\n")}`, hint);
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), tried: this.tried };

@@ -112,6 +112,11 @@ describe("export k8s", () => {
       );
     });
 
+  it("quotes the strings YAML 1.1 readers (Helm, kubectl) would take for booleans", () => {
+    const text = k8sManifests(planOf("orchestration"), { namespace: "data", secrets: SECRETS });
+    assert.match(text, /- --appendonly\n\s+- "yes"\n/);
+  });
+
   const objects = k8sManifestObjects(planOf("full"), { namespace: "data", secrets: SECRETS });
   const find = (kind: string, name: string) =>
     // biome-ignore lint/suspicious/noExplicitAny: the tests read nested manifest fields

@@ -104,7 +104,9 @@ for (const recipe of catalog.recipes.keys())
 
     it("helm lint --strict passes and helm template renders objects valid against the Kubernetes schemas", async () => {
       tool(HELM, ["lint", "--strict", "chart"], dir);
-      rendered = parseAllDocuments(tool(HELM, ["template", recipe, "chart", "--namespace", "data"], dir))
+      rendered = parseAllDocuments(tool(HELM, ["template", recipe, "chart", "--namespace", "data"], dir), {
+        version: "1.1",
+      })
         .map((d) => d.toJS() as Obj)
         .filter(Boolean);
       assert.ok(rendered.length > plan.services.length);

@@ -16,6 +16,7 @@ import { startAndWait } from "../../engine/wait.js";
 import type { CommandRun } from "../command-table.js";
 import { openByName, openSession, planForEngine, scaleOverrides, serviceIn } from "../engine-session.js";
 import { progressView } from "../render/progress.js";
+import { onKubernetes } from "../target.js";
 
 export const stop: CommandRun = async (ctx, args, opts) => {
   const { stack, adapter, store } = await openByName(ctx, opts, "stop", { lock: true });
@@ -41,6 +42,7 @@ export const stop: CommandRun = async (ctx, args, opts) => {
 };
 
 export const down: CommandRun = async (ctx, _args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesDown(ctx, opts);
   const { stack, adapter, store } = await openByName(ctx, opts, "down", { lock: true });
   try {
     const observed = await adapter.observe(stack);
@@ -129,6 +131,7 @@ export const restart: CommandRun = async (ctx, args, opts) => {
 };
 
 export const scale: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesScale(ctx, args, opts);
   const session = await openSession(ctx, opts, "scale", { lock: true });
   const { adapter, project, store } = session;
   try {

@@ -2,8 +2,10 @@ import { NotDeployedError, UsageError } from "../../core/index.js";
 import { maskSecrets, readSecrets } from "../../engine/secrets.js";
 import type { CommandRun } from "../command-table.js";
 import { openSession } from "../engine-session.js";
+import { onKubernetes } from "../target.js";
 
 export const logs: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesLogs(ctx, args, opts);
   const session = await openSession(ctx, opts, "logs", { lock: false });
   const { adapter, project } = session;
   const service = args[0];

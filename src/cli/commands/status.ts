@@ -7,8 +7,10 @@ import type { CommandRun } from "../command-table.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { renderTable } from "../render/table.js";
+import { onKubernetes } from "../target.js";
 
 export const status: CommandRun = async (ctx, _args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesStatus(ctx, opts);
   const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "status", { lock: false });
   const observed = await adapter.observe(stack);
   const plan: Plan | null = session ? await planForEngine(session, await adapter.info(), observed) : null;

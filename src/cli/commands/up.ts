@@ -13,8 +13,10 @@ import type { CommandRun } from "../command-table.js";
 import { openSession, planForEngine, scaleOverrides, sizingFlags } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { progressView } from "../render/progress.js";
+import { onKubernetes } from "../target.js";
 
 export const up: CommandRun = async (ctx, _args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesUp(ctx, opts);
   const dryRun = opts.dryRun === true;
   const session = await openSession(ctx, opts, "up", { lock: !dryRun });
   const { store } = session;

@@ -5,10 +5,10 @@
  * deterministic: the same Plan gives the same text (keys sorted, no timestamps).
  */
 import path from "node:path";
-import { stringify } from "yaml";
 import type { DependencyCondition, Plan, PlannedService } from "../../core/index.js";
 import { Cpu, Duration } from "../../core/index.js";
 import { envParts, secretVar } from "../secret-refs.js";
+import { yamlText } from "../yaml-text.js";
 
 export interface ComposeOptions {
   /** Folder the compose file is written to: host paths under it are written relative to it. */
@@ -32,7 +32,7 @@ export function composeFile(plan: Plan, opts: ComposeOptions): string {
     `# The ${plan.stack} stack as \`deloc up\` runs it (profile ${plan.profile}), written by \`deloc export compose\`.`,
     "# Secrets are the DELOC_SECRET_* variables, read by Compose from the .env file beside this one.",
   ];
-  return `${header.join("\n")}\n${stringify(doc, { sortMapEntries: true, lineWidth: 0 })}`;
+  return `${header.join("\n")}\n${yamlText(doc, { sortMapEntries: true })}`;
 }
 
 function composeService(s: PlannedService, opts: ComposeOptions): Record<string, unknown> {

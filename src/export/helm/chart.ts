@@ -4,10 +4,11 @@
  * security contexts, volume sizes, toggles per service and for the NetworkPolicy); the Secret is
  * generated at install (or given in `secrets:`) and kept on upgrade. Pure: a file map.
  */
-import { stringify } from "yaml";
+
 import type { Plan } from "../../core/index.js";
 import { type K8sObject, k8sObjects } from "../k8s/objects.js";
 import { type ChartValues, defaultValues, type Hole, isHole, RELEASE_NAMESPACE } from "../k8s/values.js";
+import { yamlText } from "../yaml-text.js";
 
 export const CHART_VERSION = "0.1.0";
 
@@ -31,7 +32,7 @@ export function helmChart(plan: Plan): Record<string, string> {
 }
 
 function chartYaml(plan: Plan): string {
-  return `# written by \`deloc export helm\` from the ${plan.stack} stack (profile ${plan.profile})\n${stringify(
+  return `# written by \`deloc export helm\` from the ${plan.stack} stack (profile ${plan.profile})\n${yamlText(
     {
       apiVersion: "v2",
       name: plan.stack,
@@ -52,7 +53,7 @@ function valuesYaml(plan: Plan, values: ChartValues): string {
     "# volumes.<claim>: the size of each PersistentVolumeClaim (host folders such as ./dags become",
     "#   claims of their own: fill them with `kubectl cp`).",
     "# secrets.<name>: leave empty to have one generated at install and kept on upgrade.",
-    stringify(values, { lineWidth: 0 }),
+    yamlText(values),
   ].join("\n");
 }
 
@@ -69,7 +70,7 @@ function templates(objects: readonly K8sObject[]): string {
 function template(obj: K8sObject): string {
   const holes: Hole[] = [];
   const marked = mark(obj, holes);
-  const text = stringify(marked, { lineWidth: 0 });
+  const text = yamlText(marked);
   return text
     .split("\n")
     .map((line) => {

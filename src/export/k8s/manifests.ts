@@ -2,8 +2,9 @@
  * `deloc export k8s`: the Plan as plain Kubernetes manifests, the chart's objects with its default
  * values, and a Secret holding the stack's own secrets. Pure and deterministic.
  */
-import { stringify } from "yaml";
+
 import type { Plan } from "../../core/index.js";
+import { yamlText } from "../yaml-text.js";
 import { type K8sObject, k8sObjects } from "./objects.js";
 import { defaultValues, fillHoles } from "./values.js";
 
@@ -42,7 +43,7 @@ export function k8sManifests(plan: Plan, opts: ManifestOptions): string {
   return (
     header +
     k8sManifestObjects(plan, opts)
-      .map((o) => stringify(o, { lineWidth: 0 }))
+      .map((o) => yamlText(o))
       .join("---\n")
   );
 }

@@ -1,0 +1,16 @@
+import type { CommandContext } from "./context.js";
+import { loadProject } from "./project.js";
+
+/**
+ * Whether a command runs on Kubernetes: `--target kubernetes`, `DELOC_TARGET`, or the stack file's
+ * `spec.target`. A file that does not load answers "no": the Docker path reports its errors.
+ */
+export function onKubernetes(ctx: CommandContext, opts: Record<string, unknown>): boolean {
+  if (typeof opts.target === "string") return opts.target === "kubernetes";
+  if (opts.stack !== undefined) return false;
+  try {
+    return loadProject({ ...ctx, err: () => undefined }, opts).stack.target === "kubernetes";
+  } catch {
+    return false;
+  }
+}
