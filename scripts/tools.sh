@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real tools the export and Kubernetes tests use, from their Go modules (no release
-# download is reachable here), into tools/bin/ (git-ignored), each skipped when that version is
+# download is reachable here), into tools/bin/ (a link, git-ignored, to a per-machine cache), each skipped when that version is
 # there already:
 #   helm            helm.sh/helm/v3, with the version ldflags its Makefile sets
 #   docker-compose  github.com/docker/compose/v2 (Compose v2, the CLI plugin, run standalone)
@@ -14,8 +14,12 @@ HELM_VERSION=v3.22.0
 COMPOSE_VERSION=v2.40.3
 COMPOSE_GO_VERSION=v2.9.1
 KUBE_VERSION=v1.37.0
-BIN="$PWD/tools/bin"
+# Built once per machine (a fresh clone reuses them): tools/ links to the cache.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/deloc/tools"
+BIN="$CACHE/bin"
 mkdir -p "$BIN"
+if [[ -d tools && ! -L tools ]]; then rm -rf tools; fi
+ln -sfn "$CACHE" tools
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
 # name version module package ldflags: built inside a copy of the module, so its go.mod's replace
@@ -72,8 +76,8 @@ if ! command -v etcd >/dev/null 2>&1; then
 fi
 
 dir=$(go mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-cp "$dir/schema/compose-spec.json" tools/compose-spec.json
-chmod 0644 tools/compose-spec.json
+cp "$dir/schema/compose-spec.json" "$CACHE/compose-spec.json"
+chmod 0644 "$CACHE/compose-spec.json"
 "$BIN/helm" version --short
 "$BIN/docker-compose" version --short
 "$BIN/kube-apiserver" --version

@@ -46,7 +46,7 @@ export class KubernetesTarget {
   private readonly batch: BatchV1Api;
 
   private constructor(
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     readonly namespace: string,
     readonly server: string,
     readonly version: string,
