@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { freePort } from "../../test/support/ports.js";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
 import type { PlannedService } from "../core/index.js";
 import { plan } from "../planner/index.js";
 import { verify } from "./run.js";
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** The planned services of `services`, every published port pointed at `port`, the DAG folder at `dags`. */
 function planned(services: string, port: number, dags: string): PlannedService[] {
@@ -41,7 +32,7 @@ describe("verify", () => {
     const dags = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-verify-dags-"));
     const services = planned(
       "    airflow: {}\n    minio: {}\n    redis: {}\n    spark-worker: {}\n    app: { image: example/app:1 }\n",
-      await closedPort(),
+      await freePort(),
       dags,
     );
     const results = await verify(services, () => ({}));
@@ -73,7 +64,7 @@ describe("verify", () => {
   });
 
   it("runs no flow when the stack lacks one of its services", async () => {
-    const results = await verify(planned("    redis: {}\n", await closedPort(), os.tmpdir()), () => ({}));
+    const results = await verify(planned("    redis: {}\n", await freePort(), os.tmpdir()), () => ({}));
     assert.deepEqual(
       results.map((r) => `${r.kind}:${r.service}`),
       ["service:redis"],

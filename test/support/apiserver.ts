@@ -8,20 +8,12 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./ports.js";
 
 const APISERVER = path.resolve(import.meta.dirname, "../../tools/bin/kube-apiserver");
 const TOKEN = "deloc-test-admin";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => server.once("listening", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: API objects are read field by field
 export type Obj = Record<string, any>;

@@ -154,31 +154,24 @@ export class KubernetesTarget {
       pods.items.filter((p) => p.metadata?.labels?.[SERVICE_LABEL] === service).map(podState);
     const service = (o: { metadata?: { labels?: Record<string, string> } }) =>
       o.metadata?.labels?.[SERVICE_LABEL] ?? "";
+    type Replicated = {
+      metadata?: { name?: string; labels?: Record<string, string> };
+      spec?: { replicas?: number };
+      status?: { readyReplicas?: number };
+    };
+    const replicated = (kind: "Deployment" | "StatefulSet", w: Replicated): WorkloadState => ({
+      service: service(w),
+      kind,
+      name: w.metadata?.name ?? "",
+      desired: w.spec?.replicas ?? 1,
+      ready: w.status?.readyReplicas ?? 0,
+      succeeded: 0,
+      failed: 0,
+      pods: podsOf(service(w)),
+    });
     return [
-      ...deployments.items.map(
-        (d): WorkloadState => ({
-          service: service(d),
-          kind: "Deployment",
-          name: d.metadata?.name ?? "",
-          desired: d.spec?.replicas ?? 1,
-          ready: d.status?.readyReplicas ?? 0,
-          succeeded: 0,
-          failed: 0,
-          pods: podsOf(service(d)),
-        }),
-      ),
-      ...statefulSets.items.map(
-        (s): WorkloadState => ({
-          service: service(s),
-          kind: "StatefulSet",
-          name: s.metadata?.name ?? "",
-          desired: s.spec?.replicas ?? 1,
-          ready: s.status?.readyReplicas ?? 0,
-          succeeded: 0,
-          failed: 0,
-          pods: podsOf(service(s)),
-        }),
-      ),
+      ...deployments.items.map((d) => replicated("Deployment", d)),
+      ...statefulSets.items.map((st) => replicated("StatefulSet", st)),
       ...jobs.items.map((j): WorkloadState => {
         const failed = j.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
         return {
