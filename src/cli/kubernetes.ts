@@ -306,6 +306,11 @@ export async function kubernetesLogs(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
+  if (opts.follow)
+    throw new UsageError(
+      "deloc logs --follow does not follow pods on Kubernetes yet; nothing was printed.",
+      `Use \`kubectl logs -f -l dev.deloc.service=${args[0]}\`, or drop --follow for the lines so far.`,
+    );
   const { stack, plan } = await planHere(ctx, opts);
   const target = await KubernetesTarget.connect(namespaceOf(ctx, opts, stack.name));
   const w = (await target.workloads(plan.stack)).find((x) => x.service === args[0]);

@@ -187,6 +187,7 @@ describe("kubernetes target (a real API server)", () => {
     assert.equal(await replicas(), 3);
     assert.equal(deloc("scale", "postgres", "2", "--target", "kubernetes").code, 2);
     assert.equal(deloc("logs", "kafka", "--target", "kubernetes").code, 7);
+    assert.equal(deloc("logs", "kafka", "-f", "--target", "kubernetes").code, 2);
   });
 
   test("down keeps the claims (the data); down --volumes removes them; nothing of the stack is left", async () => {
