@@ -250,6 +250,10 @@ export const COMMANDS: CommandDef[] = [
             completes: "files",
           },
           { flags: "--force", description: "overwrite a file deloc did not write" },
+          {
+            flags: "--no-start-interval",
+            description: "leave out health checks' start_interval (Docker Engine before 25 refuses it)",
+          },
         ],
         load: () => import("./commands/export.js").then((m) => m.exportCompose),
       },

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse, parseAllDocuments } from "yaml";
 import { Cpu, Size } from "../../src/core/index.js";
@@ -212,3 +212,65 @@ for (const recipe of catalog.recipes.keys())
       }
     });
   });
+
+describe("Compose v2 runs the export on the real engine", () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "deloc-compose-")), "deloc-compose-run");
+  fs.mkdirSync(dir);
+  const { ok } = delocIn(() => dir);
+  after(() => {
+    spawnSync(COMPOSE, ["-f", "compose.yaml", "down", "--volumes"], { cwd: dir, stdio: "ignore" });
+  });
+
+  it("up --wait: every service healthy in start order, with the plan's limits; the secrets from .env reach it", () => {
+    fs.writeFileSync(
+      path.join(dir, "deloc.yaml"),
+      'apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: deloc-compose-run }\nspec:\n  profile: minimal\n  services:\n    postgres: {}\n    redis: { dependsOn: { migrate: completed } }\n    migrate:\n      image: postgres:17\n      oneShot: true\n      command: ["sh", "-c", "PGPASSWORD=$$PW psql -h postgres -U deloc -d deloc -c \'CREATE TABLE done (x int)\'"]\n      env: { PW: "{{secret.postgres-password}}" }\n      dependsOn: { postgres: healthy }\n',
+    );
+    // Docker Engine 20.10 here refuses start_interval (it came with Engine 25).
+    ok("export", "compose", "--no-start-interval");
+    tool(COMPOSE, ["-f", "compose.yaml", "up", "--detach", "--wait"], dir);
+    const ps = tool(COMPOSE, ["-f", "compose.yaml", "ps", "--all", "--format", "json"], dir)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Obj);
+    assert.deepEqual(ps.map((c) => `${c.Service}:${c.State}:${c.Health || c.ExitCode}`).sort(), [
+      "migrate:exited:0",
+      "postgres:running:healthy",
+      "redis:running:healthy",
+    ]);
+    const plan = JSON.parse(ok("plan", "--json", "--profile", "minimal")) as PlanJson;
+    const inspect = (service: string) =>
+      JSON.parse(
+        spawnSync("docker", ["inspect", ps.find((c) => c.Service === service)!.ID], { encoding: "utf8" })
+          .stdout,
+      )[0];
+    assert.equal(
+      inspect("postgres").HostConfig.Memory,
+      plan.services.find((s) => s.name === "postgres")!.memoryBytes,
+    );
+    // redis waited for the one-shot task to complete, which waited for postgres to be healthy.
+    assert.ok(
+      Date.parse(inspect("redis").State.StartedAt) >= Date.parse(inspect("migrate").State.FinishedAt),
+    );
+    // The one-shot task logged in with the generated password and made its table.
+    const psql = tool(
+      COMPOSE,
+      [
+        "-f",
+        "compose.yaml",
+        "exec",
+        "-T",
+        "postgres",
+        "psql",
+        "-U",
+        "deloc",
+        "-d",
+        "deloc",
+        "-tAc",
+        "SELECT count(*) FROM done",
+      ],
+      dir,
+    );
+    assert.equal(psql.trim(), "0");
+  });
+});

@@ -21,7 +21,9 @@ export const exportCompose: CommandRun = async (ctx, _args, opts) => {
   const { stack, plan } = await planHere(ctx, opts);
   const out = typeof opts.output === "string" ? opts.output : "compose.yaml";
   if (out === "-") {
-    ctx.out(composeFile(plan, { baseDir: stack.dir }).trimEnd());
+    ctx.out(
+      composeFile(plan, { baseDir: stack.dir, noStartInterval: opts.startInterval === false }).trimEnd(),
+    );
     return 0;
   }
   const file = path.resolve(ctx.cwd, out);
@@ -29,7 +31,7 @@ export const exportCompose: CommandRun = async (ctx, _args, opts) => {
   refuseForeign(ctx, file, opts);
   const envFile = path.join(dir, ".env");
   const secrets = ensureSecrets(stack.dir, plan.secrets);
-  writeAtomic(file, composeFile(plan, { baseDir: dir }));
+  writeAtomic(file, composeFile(plan, { baseDir: dir, noStartInterval: opts.startInterval === false }));
   const existing = fs.existsSync(envFile) ? fs.readFileSync(envFile, "utf8") : "";
   writeAtomic(envFile, composeEnvFile(plan, secrets, existing), 0o600);
   ctx.out(

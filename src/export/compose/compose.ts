@@ -13,6 +13,8 @@ import { yamlText } from "../yaml-text.js";
 export interface ComposeOptions {
   /** Folder the compose file is written to: host paths under it are written relative to it. */
   baseDir: string;
+  /** Leave out `start_interval`, which Docker Engine before 25 refuses. */
+  noStartInterval?: boolean;
 }
 
 const CONDITION: Record<DependencyCondition, string> = {
@@ -75,7 +77,7 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
       timeout: Duration.ms(h.timeoutMs).toString(),
       retries: h.retries,
       start_period: Duration.ms(h.startPeriodMs).toString(),
-      start_interval: Duration.ms(h.startIntervalMs).toString(),
+      ...(opts.noStartInterval ? {} : { start_interval: Duration.ms(h.startIntervalMs).toString() }),
     };
   }
   if (s.dependsOn.length)
