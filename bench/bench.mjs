@@ -77,6 +77,39 @@ function sizeStack(label, stack, initArgs) {
   return { label, upMs, verifyMs, verified, services };
 }
 
+const COMPOSE = path.join(ROOT, "tools/bin/docker-compose");
+const FAN_OUT = 10;
+const FAN_DELAY_S = 1.5;
+let versus = null;
+
+/**
+ * `up` of a stack by DELoc and by Compose from its export, `rounds` times each, alternating, each
+ * torn down with its volumes before the next. Medians; `floorMs` is what no tool can beat.
+ */
+function againstCompose(label, dir, floorMs, rounds, sizing) {
+  time([BIN, "export", "compose", "--no-start-interval", "--force", ...sizing], dir);
+  const compose = (...args) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(COMPOSE, ["-f", "compose.yaml", ...args], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    if (r.status !== 0) throw new Error(`docker compose ${args.join(" ")} failed: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const deloc = [];
+  const peer = [];
+  for (let i = 0; i < rounds; i++) {
+    deloc.push(time([BIN, "up", ...sizing], dir));
+    time([BIN, "down", "--volumes"], dir);
+    peer.push(compose("up", "--detach", "--wait"));
+    compose("down", "--volumes");
+  }
+  const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  time([BIN, "cleanup"], dir);
+  return { label, rounds, floorMs, delocMs: med(deloc), composeMs: med(peer) };
+}
+
 const fullDir = fs.mkdtempSync(path.join(work, "full-"));
 spawnSync(process.execPath, [BIN, "init", "--recipe", "full"], { cwd: fullDir });
 
@@ -169,6 +202,36 @@ if (
   results.push({ name: "deloc status (chain running)", ms: median([BIN, "status"], chainDir) });
   time([BIN, "cleanup"], chainDir);
 
+  // Against the peer: the same stacks, the same images, the same machine and run, deployed by DELoc
+  // and by Docker Compose v2 (`npm run tools` builds it from its Go module) from `deloc export
+  // compose`, alternating; time until every service is healthy (`up`, `up --detach --wait`).
+  if (fs.existsSync(COMPOSE)) {
+    const fanDir = fs.mkdtempSync(path.join(work, "fan-"));
+    const fan = [
+      "apiVersion: deloc.dev/v1",
+      "kind: Stack",
+      "metadata: { name: deloc-bench-fan }",
+      "spec:",
+      "  services:",
+      ...Array.from({ length: FAN_OUT }, (_, i) => [
+        `    f${i}:`,
+        '      image: "deloc/debian:trixie"',
+        `      command: ["bash", "-c", "sleep ${FAN_DELAY_S}; touch /tmp/ready; trap 'exit 0' TERM; sleep infinity & wait"]`,
+        '      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 5s }',
+        "      resources: { memory: 32Mi, cpu: 100m }",
+      ]).flat(),
+    ];
+    fs.writeFileSync(path.join(fanDir, "deloc.yaml"), `${fan.join("\n")}\n`);
+    const fullDir = path.join(work, "deloc-bench-vs-full");
+    fs.mkdirSync(fullDir);
+    spawnSync(process.execPath, [BIN, "init", "--recipe", "full", "--profile", "minimal"], { cwd: fullDir });
+    versus = [
+      againstCompose(`chain of ${DELAYS_S.length}`, chainDir, floor, 3, []),
+      againstCompose(`fan-out of ${FAN_OUT}`, fanDir, FAN_DELAY_S * 1000, 3, []),
+      againstCompose("full recipe (minimal, 6g)", fullDir, null, 1, ["--memory", "6g"]),
+    ];
+  }
+
   // Sizing on a 6 GB machine (`up --memory 6g`), proved by `verify`: the default stack, and the
   // full recipe with the minimal profile; then each container's peak memory (the engine's figure,
   // page cache included) against the limit it got.
@@ -211,6 +274,36 @@ for (const z of sizing ?? []) {
       `${s.service.padEnd(24)}${mib(s.limitBytes).padStart(10)}${mib(s.peakBytes).padStart(10)}${mib(s.nowBytes).padStart(10)}   ${s.condition}`,
     );
 }
+if (versus) {
+  const composeVersion = spawnSync(COMPOSE, ["version", "--short"], { encoding: "utf8" }).stdout.trim();
+  const engineVersion = spawnSync("docker", ["version", "--format", "{{.Server.Version}}"], {
+    encoding: "utf8",
+  }).stdout.trim();
+  const s1 = (ms) => (ms == null ? "—" : `${(ms / 1000).toFixed(1)} s`);
+  const lines = [
+    "# DELoc against Docker Compose",
+    "",
+    `Written by \`npm run bench\` on ${os.cpus().length} CPUs, Docker Engine ${engineVersion}, Compose v${composeVersion}`,
+    "(built from its Go module by `npm run tools`), Node " +
+      process.version +
+      ". The same stacks and images, in the",
+    "same run, alternating; each deploy torn down with its volumes before the next. Time until every",
+    "service is healthy: `deloc up` against `docker compose up --detach --wait` on the file `deloc",
+    "export compose --no-start-interval` writes (this engine predates health-check start intervals, so",
+    "Compose sees readiness at each health check's interval; DELoc runs the checks itself while a",
+    "service starts). The floor is the critical path of readiness delays, which no tool can beat.",
+    "",
+    "| stack | runs | floor | deloc | compose | deloc / floor | deloc / compose |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...versus.map(
+      (v) =>
+        `| ${v.label} | ${v.rounds} | ${s1(v.floorMs)} | ${s1(v.delocMs)} | ${s1(v.composeMs)} | ${v.floorMs ? `${(v.delocMs / v.floorMs).toFixed(2)}×` : "—"} | ${(v.delocMs / v.composeMs).toFixed(2)}× |`,
+    ),
+    "",
+  ];
+  fs.writeFileSync(path.join(ROOT, "bench/results.md"), lines.join("\n"));
+  console.log(`\n${lines.slice(10).join("\n")}`);
+}
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(
   path.join(ROOT, "bench/out/results.json"),
@@ -220,6 +313,7 @@ fs.writeFileSync(
       runs: RUNS,
       results: results.map(({ name, ms, floor }) => ({ name, ms, ...(floor ? { floorMs: floor } : {}) })),
       sizing,
+      versus,
     },
     null,
     2,
