@@ -90,7 +90,20 @@ export function loadStackText(
   if (interpolation.errors.length) return fail(interpolation.errors);
 
   // 3. schema
-  const validated = validateSchema(doc.toJS({ maxAliasCount: 100 }), locate);
+  // The YAML library reports an alias without its anchor, or one expanded too often, only here.
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return fail([
+      {
+        path: "",
+        message: `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+        suggestion: "define each &anchor before its *alias",
+      },
+    ]);
+  }
+  const validated = validateSchema(data, locate);
   if (!validated.ok) return fail(validated.errors);
   const raw = validated.file;
 

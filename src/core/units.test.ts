@@ -10,6 +10,14 @@ describe("Size", () => {
     assert.equal(Size.parse("2Gi")!.bytes, 2 * 1024 ** 3);
     assert.equal(Size.parse(1024)!.bytes, 1024);
     assert.equal(Size.parse("two gigs"), undefined);
+    // Too large to be an amount: refused, not thrown (found by the loader's fuzzing).
+    assert.equal(Size.parse(`${"9".repeat(400)}g`), undefined);
+    assert.equal(Cpu.parse(1e306), undefined);
+    assert.equal(Cpu.parse("9".repeat(400)), undefined);
+    assert.equal(Duration.parse(1e306), undefined);
+    assert.equal(Duration.parse(`${"9".repeat(400)}s`), undefined);
+    assert.equal(Cpu.parse("500m")!.millis, 500);
+    assert.equal(Cpu.parse(0.5)!.millis, 500);
     assert.equal(Size.parse("-1g"), undefined);
     assert.equal(Size.parse("1x"), undefined);
   });

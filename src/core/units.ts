@@ -55,7 +55,8 @@ export class Size {
     if (!m) return undefined;
     const factor = SIZE_UNITS[m[2]!.toLowerCase()];
     if (factor === undefined) return undefined;
-    return Size.bytes(Number(m[1]) * factor);
+    const bytes = Number(m[1]) * factor;
+    return Number.isFinite(bytes) ? Size.bytes(bytes) : undefined;
   }
 
   get mib(): number {
@@ -121,12 +122,12 @@ export class Cpu {
 
   /** Parses `500m`, `0.5`, `2`. Returns undefined when it is not a CPU amount. */
   static parse(text: string | number): Cpu | undefined {
-    if (typeof text === "number") return Number.isFinite(text) && text > 0 ? Cpu.cores(text) : undefined;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(m?)\s*$/.exec(text);
-    if (!m) return undefined;
-    const n = Number(m[1]);
-    if (n <= 0) return undefined;
-    return m[2] === "m" ? Cpu.millis(n) : Cpu.cores(n);
+    const m = typeof text === "number" ? null : /^\s*(\d+(?:\.\d+)?)\s*(m?)\s*$/.exec(text);
+    if (typeof text !== "number" && !m) return undefined;
+    const millis =
+      typeof text === "number" ? text * 1000 : m![2] === "m" ? Number(m![1]) : Number(m![1]) * 1000;
+    // Zero, negative or too large to be a CPU amount (`1e305` cores): not one.
+    return Number.isFinite(millis) && millis > 0 ? Cpu.millis(millis) : undefined;
   }
 
   get cores(): number {
@@ -160,7 +161,7 @@ export class Duration {
   }
   static parse(text: string | number): Duration | undefined {
     if (typeof text === "number")
-      return Number.isFinite(text) && text >= 0 ? Duration.seconds(text) : undefined;
+      return Number.isFinite(text * 1000) && text >= 0 ? Duration.seconds(text) : undefined;
     const trimmed = text.trim();
     if (trimmed === "") return undefined;
     const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
@@ -170,7 +171,7 @@ export class Duration {
       total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
       consumed = re.lastIndex;
     }
-    return consumed === trimmed.length ? Duration.ms(total) : undefined;
+    return consumed === trimmed.length && Number.isFinite(total) ? Duration.ms(total) : undefined;
   }
   get seconds(): number {
     return this.ms / 1000;

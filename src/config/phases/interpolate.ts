@@ -37,7 +37,12 @@ export function interpolate(
           suggestion: `set it, or write \${${name}:-default}`,
         });
       if (node.type === Scalar.PLAIN && out !== node.value) {
-        const typed: unknown = parseYamlScalar(out);
+        // An unquoted `${PORT}` becomes a number as if written so; text YAML cannot read as one
+        // scalar (`!>`, `&x`) stays the string it is.
+        let typed: unknown = out;
+        try {
+          typed = parseYamlScalar(out);
+        } catch {}
         node.value = typed === null || typeof typed === "object" ? out : typed;
       } else {
         node.value = out;
