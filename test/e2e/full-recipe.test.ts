@@ -5,6 +5,7 @@
  * restarted, and `deloc down --volumes` leaves nothing behind.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -75,11 +76,30 @@ test("full recipe at --memory 6g: up, verify with the cross-service flow, no con
   }
   // Killed for memory means the kernel's OOM killer struck inside the container, health-check
   // processes included: the engine records that whatever the page cache did.
-  const killed = (await (await dockerAdapter()).observe(STACK)).containers.filter((c) => c.oomKilled);
+  const containers = (await (await dockerAdapter()).observe(STACK)).containers;
+  const killed = containers.filter((c) => c.oomKilled);
   assert.deepEqual(
     killed.map((c) => c.name),
     [],
   );
+
+  // As the engine runs them: never privileged, no privilege gained, ports on 127.0.0.1 only.
+  const inspected = JSON.parse(
+    spawnSync("docker", ["inspect", ...containers.map((c) => c.id)], { encoding: "utf8" }).stdout,
+  ) as {
+    Name: string;
+    HostConfig: {
+      Privileged: boolean;
+      SecurityOpt: string[] | null;
+      PortBindings: Record<string, { HostIp: string }[]>;
+    };
+  }[];
+  for (const c of inspected) {
+    assert.equal(c.HostConfig.Privileged, false, c.Name);
+    assert.deepEqual(c.HostConfig.SecurityOpt, ["no-new-privileges:true"], c.Name);
+    for (const b of Object.values(c.HostConfig.PortBindings ?? {}).flat())
+      assert.equal(b.HostIp, "127.0.0.1", c.Name);
+  }
 
   deloc("down", "--volumes");
   const o = await (await dockerAdapter()).observe(STACK);

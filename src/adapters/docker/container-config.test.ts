@@ -47,6 +47,8 @@ test("container config: limits, no extra swap, labels, network alias and the sta
   assert.equal(c.HostConfig?.Mounts?.[0]?.Source, "demo_postgres-data");
   assert.deepEqual(c.HostConfig?.RestartPolicy, { Name: "unless-stopped" });
   assert.ok(c.Env?.includes("POSTGRES_PASSWORD=s3cret"));
+  assert.equal(c.HostConfig?.Privileged, false);
+  assert.deepEqual(c.HostConfig?.SecurityOpt, ["no-new-privileges:true"]);
 });
 
 test("container config: the health check in nanoseconds, with a start interval only where the engine has one", () => {

@@ -68,6 +68,10 @@ export function containerConfig(
       RestartPolicy: restartPolicy(s.restart),
       NetworkMode: req.network,
       Init: false,
+      // Never privileged; no process may gain privileges it did not start with (setuid binaries),
+      // which every image here allows: entrypoints that start as root only ever drop them.
+      Privileged: false,
+      SecurityOpt: ["no-new-privileges:true"],
     },
     NetworkingConfig: { EndpointsConfig: { [req.network]: { Aliases: [s.name] } } },
   };
