@@ -18,7 +18,7 @@ import {
   type ServiceFailure,
   UsageError,
 } from "../core/index.js";
-import { maskSecrets, readSecrets } from "../engine/secrets.js";
+import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
 import { StateStore } from "../engine/state.js";
 import { helmChart } from "../export/helm/chart.js";
 import { k8sManifestObjects } from "../export/k8s/manifests.js";
@@ -45,7 +45,6 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
   store.lock();
   try {
     const target = await KubernetesTarget.connect(namespaceOf(ctx, opts, stack.name));
-    const { ensureSecrets } = await import("../engine/secrets.js");
     const secrets = ensureSecrets(stack.dir, plan.secrets);
     const state = store.read() ?? store.fresh();
     // A `deloc scale` lasts until the file's replicas change, as on Docker.
