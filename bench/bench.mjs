@@ -77,6 +77,32 @@ function sizeStack(label, stack, initArgs) {
   return { label, upMs, verifyMs, verified, services };
 }
 
+/**
+ * A stack of services that each become ready (health check passing) `delayS` after they start,
+ * each after the one it names in `after` is healthy; its folder.
+ */
+function delayedStack(name, services) {
+  const lines = [
+    "apiVersion: deloc.dev/v1",
+    "kind: Stack",
+    `metadata: { name: ${name} }`,
+    "spec:",
+    "  services:",
+  ];
+  for (const s of services)
+    lines.push(
+      `    ${s.name}:`,
+      '      image: "deloc/debian:trixie"',
+      `      command: ["bash", "-c", "sleep ${s.delayS}; touch /tmp/ready; trap 'exit 0' TERM; sleep infinity & wait"]`,
+      '      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 5s }',
+      "      resources: { memory: 32Mi, cpu: 100m }",
+      ...(s.after ? [`      dependsOn: { ${s.after}: healthy }`] : []),
+    );
+  const dir = fs.mkdtempSync(path.join(work, `${name}-`));
+  fs.writeFileSync(path.join(dir, "deloc.yaml"), `${lines.join("\n")}\n`);
+  return dir;
+}
+
 const COMPOSE = path.join(ROOT, "tools/bin/docker-compose");
 const FAN_OUT = 10;
 const FAN_DELAY_S = 1.5;
@@ -146,25 +172,10 @@ if (
   engine.status === 0 &&
   spawnSync("docker", ["image", "inspect", "deloc/debian:trixie"], { stdio: "ignore" }).status === 0
 ) {
-  const chainDir = fs.mkdtempSync(path.join(work, "chain-"));
-  const lines = [
-    "apiVersion: deloc.dev/v1",
-    "kind: Stack",
-    "metadata: { name: deloc-bench-chain }",
-    "spec:",
-    "  services:",
-  ];
-  DELAYS_S.forEach((d, i) => {
-    lines.push(
-      `    s${i}:`,
-      '      image: "deloc/debian:trixie"',
-      `      command: ["bash", "-c", "sleep ${d}; touch /tmp/ready; trap 'exit 0' TERM; sleep infinity & wait"]`,
-      '      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 5s }',
-      "      resources: { memory: 32Mi, cpu: 100m }",
-      ...(i > 0 ? [`      dependsOn: { s${i - 1}: healthy }`] : []),
-    );
-  });
-  fs.writeFileSync(path.join(chainDir, "deloc.yaml"), `${lines.join("\n")}\n`);
+  const chainDir = delayedStack(
+    "deloc-bench-chain",
+    DELAYS_S.map((d, i) => ({ name: `s${i}`, delayS: d, ...(i > 0 ? { after: `s${i - 1}` } : {}) })),
+  );
   const floor = DELAYS_S.reduce((a, b) => a + b, 0) * 1000;
   // What the engine itself takes to start one container (no tool can go below it), median of 5.
   const starts = [];
@@ -206,22 +217,10 @@ if (
   // and by Docker Compose v2 (`npm run tools` builds it from its Go module) from `deloc export
   // compose`, alternating; time until every service is healthy (`up`, `up --detach --wait`).
   if (fs.existsSync(COMPOSE)) {
-    const fanDir = fs.mkdtempSync(path.join(work, "fan-"));
-    const fan = [
-      "apiVersion: deloc.dev/v1",
-      "kind: Stack",
-      "metadata: { name: deloc-bench-fan }",
-      "spec:",
-      "  services:",
-      ...Array.from({ length: FAN_OUT }, (_, i) => [
-        `    f${i}:`,
-        '      image: "deloc/debian:trixie"',
-        `      command: ["bash", "-c", "sleep ${FAN_DELAY_S}; touch /tmp/ready; trap 'exit 0' TERM; sleep infinity & wait"]`,
-        '      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 5s }',
-        "      resources: { memory: 32Mi, cpu: 100m }",
-      ]).flat(),
-    ];
-    fs.writeFileSync(path.join(fanDir, "deloc.yaml"), `${fan.join("\n")}\n`);
+    const fanDir = delayedStack(
+      "deloc-bench-fan",
+      Array.from({ length: FAN_OUT }, (_, i) => ({ name: `f${i}`, delayS: FAN_DELAY_S })),
+    );
     const fullDir = path.join(work, "deloc-bench-vs-full");
     fs.mkdirSync(fullDir);
     spawnSync(process.execPath, [BIN, "init", "--recipe", "full", "--profile", "minimal"], { cwd: fullDir });
