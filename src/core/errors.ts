@@ -217,7 +217,15 @@ export class ImageUnavailableError extends DelocError {
 /** Why a service failed to come up: what the health check said, the exit, the last log lines. */
 export interface ServiceFailure {
   service: string;
-  reason: "unhealthy" | "exited" | "oom-killed" | "restart-loop" | "create-failed" | "build-failed";
+  reason:
+    | "unhealthy"
+    | "exited"
+    | "killed"
+    | "oom-killed"
+    | "restart-loop"
+    | "create-failed"
+    | "build-failed"
+    | "engine-unreachable";
   message: string;
   exitCode?: number;
   memoryLimitBytes?: number;

@@ -10,6 +10,7 @@ import {
   type ContainerRequest,
   containerName,
   DeployFailedError,
+  EngineUnreachableError,
   ImageUnavailableError,
   InterruptedError,
   LABEL_STACK,
@@ -162,6 +163,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const changed = new Set<string>();
   const readyAtMs: Record<string, number> = {};
   const failures: ServiceFailure[] = [];
+  let engineLost: EngineUnreachableError | null = null;
   const abort = new AbortController();
   input.signal?.addEventListener("abort", () => abort.abort(), { once: true });
   const limit =
@@ -299,7 +301,11 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         started.get(s.name)!.reject(e);
         ready.get(s.name)!.reject(e);
         if (e instanceof Skipped) emit(s.name, "skipped", "a service it needs failed");
-        else if (!failures.some((f) => f === e)) {
+        else if (e instanceof EngineUnreachableError) {
+          engineLost ??= e;
+          emit(s.name, "failed", "the engine stopped answering");
+          abort.abort();
+        } else if (!failures.some((f) => f === e)) {
           failures.push({ service: s.name, reason: "create-failed", message: firstLine(e), logTail: [] });
           emit(s.name, "failed", firstLine(e));
           abort.abort();
@@ -313,6 +319,15 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   if (input.signal?.aborted) {
     const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];
     throw new InterruptedError(signalOf(input.signal), rolledBack);
+  }
+  // The engine went away: nothing can be undone now; the next `up` converges from what is left.
+  if (engineLost) {
+    if (input.rollback) await rollBack(adapter, undo, emit);
+    throw new EngineUnreachableError(
+      engineLost.message.split("\n")[0]!,
+      [],
+      "Start the engine again, then run `deloc up`: it takes what this run left half-done and converges. Your volumes are untouched.",
+    );
   }
   if (failures.length) {
     const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];

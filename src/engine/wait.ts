@@ -15,6 +15,12 @@ import { maskSecrets, resolveSecrets } from "./secrets.js";
 export const MAX_POLL_MS = 250;
 /** Restarts seen while waiting before the circuit breaker stops the container. */
 export const RESTART_BREAKER = 3;
+/**
+ * A service without a health check is "started" once it has stayed up a moment (one that exits at
+ * once is caught), and after a restart only once it stays up longer: a crash loop is running most
+ * of the time between its exits.
+ */
+export const STARTED_SETTLE_MS = { fresh: MAX_POLL_MS, restarted: 2_000 } as const;
 const LOG_TAIL = 15;
 
 export type Readiness = "healthy" | "started" | "completed";
@@ -54,6 +60,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
   let checkMs = Number.POSITIVE_INFINITY;
+  /** Since when it has been seen running without a restart, and at which restart count. */
+  let up: { since: number; restarts: number } | null = null;
 
   const fail = async (
     reason: ServiceFailure["reason"],
@@ -73,7 +81,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     const c = await w.adapter.inspectContainer(w.containerId);
     if (!c) return fail("exited", "its container disappeared");
     firstRestarts ??= c.restartCount;
-    if (c.oomKilled || (c.exitCode === 137 && c.state === "exited")) {
+    if (c.oomKilled) {
       const limit = c.memoryLimitBytes || s.memoryBytes;
       return fail("oom-killed", `killed for running out of memory (limit ${mib(limit)})`, {
         exitCode: 137,
@@ -90,8 +98,16 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
         c.exitCode === null ? {} : { exitCode: c.exitCode },
       );
     }
+    if (c.state !== "running") up = null;
     if (c.state === "exited" || c.state === "dead") {
       if (want === "completed" && c.exitCode === 0) return null;
+      // Exit 137 is SIGKILL; with no OOM kill recorded by the engine, something outside killed it.
+      if (c.exitCode === 137)
+        return fail(
+          "killed",
+          "was killed with SIGKILL (exit 137) while starting, not for memory: the engine recorded no OOM kill (`docker kill`, the host's OOM killer, or another tool)",
+          { exitCode: 137 },
+        );
       const restarts =
         s.restart === "always" ||
         s.restart === "unless-stopped" ||
@@ -103,7 +119,16 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
           c.exitCode === null ? {} : { exitCode: c.exitCode },
         );
     } else if (c.state === "running") {
-      if (want === "started") return null;
+      if (up?.restarts !== c.restartCount) up = { since: w.clock.now(), restarts: c.restartCount };
+      if (want === "started") {
+        const settle = c.restartCount === 0 ? STARTED_SETTLE_MS.fresh : STARTED_SETTLE_MS.restarted;
+        // Up that long by the engine's clock (a container kept running) or seen up that long here.
+        const upMs = Math.max(
+          c.startedAt ? Date.now() - Date.parse(c.startedAt) : 0,
+          w.clock.now() - up.since,
+        );
+        if (upMs >= settle) return null;
+      }
       if (want === "healthy") {
         if (c.health === "healthy") return null;
         if (s.healthCheck) {

@@ -273,7 +273,8 @@ export class DockerAdapter implements Adapter {
       imageId: c.Image,
       state: state.Status as ContainerState,
       health: (state.Health?.Status as HealthState | undefined) ?? "none",
-      exitCode: state.Status === "exited" || state.Status === "dead" ? state.ExitCode : null,
+      // A restarting container's code is that of the exit it restarts after.
+      exitCode: ["exited", "dead", "restarting"].includes(state.Status) ? state.ExitCode : null,
       oomKilled: state.OOMKilled,
       restartCount: c.RestartCount,
       startedAt: state.StartedAt && !state.StartedAt.startsWith("0001") ? state.StartedAt : null,

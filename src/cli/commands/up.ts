@@ -150,13 +150,14 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       view.stop();
       if (!(e instanceof DeployFailedError)) {
         // Stopped before any change (an image missing, the engine gone), or interrupted and rolled back.
+        // With the engine gone, what runs is unknown: failed, until the next `up` converges.
         const running = await adapter
           .observe(plan.stack)
           .then((o) => o.containers.some((c) => c.state === "running"))
-          .catch(() => false);
+          .catch(() => null);
         store.move(
           state,
-          running ? "running" : "stopped",
+          running === null ? "failed" : running ? "running" : "stopped",
           `up stopped: ${(e as Error).message.split("\n")[0]}`,
         );
         store.write(state);
