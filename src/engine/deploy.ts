@@ -163,7 +163,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const changed = new Set<string>();
   const readyAtMs: Record<string, number> = {};
   const failures: ServiceFailure[] = [];
-  let engineLost: EngineUnreachableError | null = null;
+  const lost: { engine: EngineUnreachableError | null } = { engine: null };
   const abort = new AbortController();
   input.signal?.addEventListener("abort", () => abort.abort(), { once: true });
   const limit =
@@ -302,7 +302,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         ready.get(s.name)!.reject(e);
         if (e instanceof Skipped) emit(s.name, "skipped", "a service it needs failed");
         else if (e instanceof EngineUnreachableError) {
-          engineLost ??= e;
+          lost.engine ??= e;
           emit(s.name, "failed", "the engine stopped answering");
           abort.abort();
         } else if (!failures.some((f) => f === e)) {
@@ -321,10 +321,10 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     throw new InterruptedError(signalOf(input.signal), rolledBack);
   }
   // The engine went away: nothing can be undone now; the next `up` converges from what is left.
-  if (engineLost) {
+  if (lost.engine) {
     if (input.rollback) await rollBack(adapter, undo, emit);
     throw new EngineUnreachableError(
-      engineLost.message.split("\n")[0]!,
+      lost.engine.message.split("\n")[0]!,
       [],
       "Start the engine again, then run `deloc up`: it takes what this run left half-done and converges. Your volumes are untouched.",
     );

@@ -60,8 +60,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
   let checkMs = Number.POSITIVE_INFINITY;
-  /** Since when it has been seen running without a restart, and at which restart count. */
-  let up: { since: number; restarts: number } | null = null;
+  /** Since when it has been seen running without a restart, and at which restart count (-1: not running). */
+  const up = { since: 0, restarts: -1 };
 
   const fail = async (
     reason: ServiceFailure["reason"],
@@ -98,7 +98,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
         c.exitCode === null ? {} : { exitCode: c.exitCode },
       );
     }
-    if (c.state !== "running") up = null;
+    if (c.state !== "running") up.restarts = -1;
     if (c.state === "exited" || c.state === "dead") {
       if (want === "completed" && c.exitCode === 0) return null;
       // Exit 137 is SIGKILL; with no OOM kill recorded by the engine, something outside killed it.
@@ -119,7 +119,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
           c.exitCode === null ? {} : { exitCode: c.exitCode },
         );
     } else if (c.state === "running") {
-      if (up?.restarts !== c.restartCount) up = { since: w.clock.now(), restarts: c.restartCount };
+      if (up.restarts !== c.restartCount)
+        Object.assign(up, { since: w.clock.now(), restarts: c.restartCount });
       if (want === "started") {
         const settle = c.restartCount === 0 ? STARTED_SETTLE_MS.fresh : STARTED_SETTLE_MS.restarted;
         // Up that long by the engine's clock (a container kept running) or seen up that long here.
