@@ -25,6 +25,8 @@ export interface FaultProject {
   ok: ReturnType<typeof delocIn>["ok"];
   /** Starts `deloc ARGS` in the background. */
   start(...args: string[]): Running;
+  /** The same, with more environment variables (DOCKER_HOST…). */
+  startWith(env: Record<string, string>, ...args: string[]): Running;
 }
 
 export function faultProject(stack: string, env: Record<string, string> = {}): FaultProject {
@@ -36,6 +38,7 @@ export function faultProject(stack: string, env: Record<string, string> = {}): F
     deloc,
     ok,
     start: (...args) => running(dir, args, env),
+    startWith: (more, ...args) => running(dir, args, { ...env, ...more }),
   };
 }
 
