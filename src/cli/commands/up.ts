@@ -5,6 +5,7 @@ import {
   DeployFailedError,
   Duration,
   describeOperation,
+  type LifecycleState,
   UsageError,
 } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
@@ -148,31 +149,29 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       return 0;
     } catch (e) {
       view.stop();
-      if (!(e instanceof DeployFailedError)) {
-        // Stopped before any change (an image missing, the engine gone), or interrupted and rolled back.
-        // With the engine gone, what runs is unknown: failed, until the next `up` converges.
-        const running = await adapter
-          .observe(plan.stack)
-          .then((o) => o.containers.some((c) => c.state === "running"))
-          .catch(() => null);
-        store.move(
-          state,
-          running === null ? "failed" : running ? "running" : "stopped",
-          `up stopped: ${(e as Error).message.split("\n")[0]}`,
-        );
-        store.write(state);
-      } else {
+      // The saved state says what runs now, after the rollback; "failed" when the engine is gone
+      // and nobody knows, until the next `up` converges.
+      const now = await adapter.observe(plan.stack).catch(() => null);
+      const settled = (service?: string): LifecycleState =>
+        now === null
+          ? "failed"
+          : now.containers.some(
+                (c) => c.state === "running" && (service === undefined || c.service === service),
+              )
+            ? "running"
+            : "stopped";
+      let reason = `up stopped: ${(e as Error).message.split("\n")[0]}`;
+      if (e instanceof DeployFailedError) {
         for (const f of e.failures)
           if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
-        const reason = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
-        if (opts.rollback === false) store.move(state, "failed", reason);
-        else {
-          // Rolled back: the stack is what it was before this run.
-          const running = (await adapter.observe(plan.stack)).containers.some((c) => c.state === "running");
-          store.move(state, running ? "running" : "stopped", `rolled back after: ${reason}`);
-        }
-        store.write(state);
+        const failures = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
+        reason = opts.rollback === false ? failures : `rolled back after: ${failures}`;
       }
+      for (const [name, rec] of Object.entries(state.services))
+        if (rec.state === "deploying") store.move(state, settled(name), reason, name);
+      const failedInPlace = e instanceof DeployFailedError && opts.rollback === false;
+      store.move(state, failedInPlace ? "failed" : settled(), reason);
+      store.write(state);
       throw e;
     } finally {
       process.removeListener("SIGINT", onSignal);
