@@ -149,7 +149,10 @@ export class StateStore {
 
   append(event: LifecycleEvent): void {
     ensureStateDir(this.stackDir);
-    fs.appendFileSync(path.join(this.dir, "events.ndjson"), `${JSON.stringify(event)}\n`, { mode: 0o600 });
+    const file = path.join(this.dir, "events.ndjson");
+    // A line a crash cut short is closed first, so this event does not join it and get lost.
+    const line = `${endsMidLine(file) ? "\n" : ""}${JSON.stringify(event)}\n`;
+    fs.appendFileSync(file, line, { mode: 0o600 });
   }
 
   events(): LifecycleEvent[] {
@@ -184,6 +187,24 @@ function readJson<T>(file: string): T | null {
     return JSON.parse(fs.readFileSync(file, "utf8")) as T;
   } catch {
     return null;
+  }
+}
+
+function endsMidLine(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
