@@ -109,9 +109,9 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
     fs.appendFileSync(state("events.ndjson"), '{"time":"2026-11-23T00:00:00Z","stack":"x","fr');
     const before = (JSON.parse(project.ok("events", "--json")) as unknown[]).length;
     project.ok("restart", "keeper");
-    const after = JSON.parse(project.ok("events", "--json")) as { service?: string }[];
+    const after = JSON.parse(project.ok("events", "--json")) as { reason: string }[];
     assert.ok(
-      after.slice(before).some((e) => e.service === "keeper"),
+      after.slice(before).some((e) => e.reason === "restarted keeper"),
       "the restart's events are read back, not glued to the cut line",
     );
   });
