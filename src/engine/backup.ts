@@ -38,7 +38,7 @@ export interface BackupTarget {
 export async function backupService(t: BackupTarget, file: string): Promise<BackupManifest> {
   const s = t.service;
   const running = t.containers.filter((c) => c.state === "running");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-backup-"));
+  const tmp = scratchDir("deloc-backup-");
   try {
     let manifest: BackupManifest;
     const entries: { name: string; file: string }[] = [];
@@ -78,20 +78,52 @@ export async function backupService(t: BackupTarget, file: string): Promise<Back
     }
     await writeArchive(file, manifest, entries);
     return manifest;
+  } catch (e) {
+    throw scratchFailure(e) ?? e;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+/** Errors of the disk itself: a full disk, a quota, a read-only or failing file system. */
+const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EIO", "EACCES", "EPERM"]);
+
+/** The scratch folder a backup or restore copies through, in TMPDIR. */
+function scratchDir(prefix: string): string {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  } catch (e) {
+    throw scratchFailure(e) ?? e;
+  }
+}
+
+/** A disk error while copying through the scratch folder (TMPDIR), as a backup error naming it. */
+function scratchFailure(e: unknown): BackupError | null {
+  const { code, path: where } = e as NodeJS.ErrnoException;
+  const scratch = os.tmpdir();
+  if (e instanceof BackupError || !code || !DISK_ERRORS.has(code)) return null;
+  if (where && !where.startsWith(scratch)) return null; // the user's own file: not ours to explain
+  return new BackupError(
+    `Could not copy the data through ${scratch}: ${(e as Error).message}.`,
+    "Free space there, or point TMPDIR at a disk with room for the data; nothing was kept and nothing was changed.",
+  );
+}
+
 export async function restoreService(t: BackupTarget, file: string): Promise<BackupManifest> {
   const s = t.service;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-restore-"));
+  const tmp = scratchDir("deloc-restore-");
   try {
     const manifest = await readArchive(file, tmp);
-    if (manifest.service !== s.name && manifest.image !== s.image)
+    // A dump loads into any service of the same image; volumes only into a service that has them.
+    const own = new Set(s.volumes.filter((v) => v.type === "volume").map((v) => v.source));
+    const fits =
+      manifest.kind === "dump"
+        ? manifest.service === s.name || manifest.image === s.image
+        : manifest.volumes.every((v) => own.has(v));
+    if (!fits)
       throw new BackupError(
-        `${file} is a backup of ${manifest.service} (${manifest.image}), not of ${s.name}.`,
-        `Restore it with \`deloc restore ${manifest.service} ${file}\`.`,
+        `${file} is a backup of ${manifest.service} (${manifest.kind === "dump" ? manifest.image : `volumes ${manifest.volumes.join(", ")}`}), not of ${s.name}.`,
+        `Restore it with \`deloc restore ${manifest.service} ${file}\`. Nothing was changed.`,
       );
     const running = t.containers.filter((c) => c.state === "running");
     if (manifest.kind === "dump") {
@@ -160,6 +192,9 @@ async function writeArchive(
         const entry = pack.entry({ name: e.name, size, mode: 0o600 }, (err) =>
           err ? reject(err) : resolve(),
         );
+        // The archive's own file failing (a full disk) ends this entry too, instead of a crash.
+        entry.on("error", reject);
+        written.catch(reject);
         fs.createReadStream(e.file).on("error", reject).pipe(entry);
       });
     }
@@ -196,6 +231,8 @@ async function readArchive(file: string, dir: string): Promise<BackupManifest> {
   try {
     await pipeline(fs.createReadStream(file), zlib.createGunzip(), extract);
   } catch (e) {
+    const disk = scratchFailure(e);
+    if (disk) throw disk;
     throw new BackupError(
       `${file} is not a readable deloc backup (${(e as Error).message}).`,
       "Nothing was restored. Use a file made by `deloc backup`.",
