@@ -231,7 +231,9 @@ export class DockerAdapter implements Adapter {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.engine(() => this.docker.getContainer(id).start());
+    await this.engine(() => this.docker.getContainer(id).start()).catch((e: unknown) => {
+      throw portTaken(e) ?? e;
+    });
   }
 
   async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
@@ -465,6 +467,21 @@ export class DockerAdapter implements Adapter {
       );
     return e;
   }
+}
+
+/**
+ * A host port another program took after the plan was made (the plan moves ports taken then):
+ * the engine's words, from its userland proxy or its own allocator, made plain.
+ */
+function portTaken(e: unknown): Error | null {
+  const text = reason(e);
+  const m =
+    /listen (?:tcp|udp)[46]? \[?([^\]\s]*?)\]?:(\d+): bind: address already in use/.exec(text) ??
+    /Bind for \[?([^\]\s]*?)\]?:(\d+) failed: port is already allocated/.exec(text);
+  if (!m) return null;
+  return new Error(
+    `host port ${m[2]} is taken: another program started listening on ${m[1] || "0.0.0.0"}:${m[2]} after the plan was made; run \`deloc up\` again and the plan moves to a free port`,
+  );
 }
 
 function apiAtLeast(version: string, major: number, minor: number): boolean {
