@@ -52,13 +52,28 @@ function generatedStack(n) {
   return dir;
 }
 
-/** `init` (with `initArgs`), `up --memory 6g`, `verify` and `status` of a stack, then its cleanup. */
+const PEAK_RSS = path.join(ROOT, "bench/peak-rss.mjs");
+
+/** Time and the CLI's own peak memory (KiB) of one run. */
+function timeAndPeak(args, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ["--import", PEAK_RSS, ...args], { cwd, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return { ms, peakKiB: Number(/@@peak-rss-kib (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN) };
+}
+
+/**
+ * `init` (with `initArgs`), `up --memory 6g`, `verify` and `status` of a stack, then its cleanup;
+ * with `status` latency (median of 5) and the CLI's peak memory in `up` and `status`.
+ */
 function sizeStack(label, stack, initArgs) {
   const dir = path.join(work, stack);
   fs.mkdirSync(dir);
   spawnSync(process.execPath, [BIN, "cleanup", "--stack", stack], { cwd: work }); // an interrupted run's
   spawnSync(process.execPath, [BIN, "init", ...initArgs], { cwd: dir });
-  const upMs = time([BIN, "up", "--memory", "6g"], dir);
+  const up = timeAndPeak([BIN, "up", "--memory", "6g"], dir);
+  const upMs = up.ms;
   const t0 = process.hrtime.bigint();
   const verified = spawnSync(process.execPath, [BIN, "verify"], { cwd: dir }).status === 0;
   const verifyMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -73,8 +88,20 @@ function sizeStack(label, stack, initArgs) {
       nowBytes: r.memoryBytes,
     })),
   );
+  timeAndPeak([BIN, "status"], dir); // warm the file cache
+  const statuses = Array.from({ length: 5 }, () => timeAndPeak([BIN, "status"], dir)).sort(
+    (a, b) => a.ms - b.ms,
+  );
   time([BIN, "cleanup"], dir);
-  return { label, upMs, verifyMs, verified, services };
+  return {
+    label,
+    upMs,
+    verifyMs,
+    verified,
+    services,
+    statusMs: statuses[2].ms,
+    cliPeakKiB: { up: up.peakKiB, status: Math.max(...statuses.map((x) => x.peakKiB)) },
+  };
 }
 
 /**
@@ -260,10 +287,16 @@ for (const r of results) {
   const ratio = r.floor ? `${(r.ms / r.floor).toFixed(2)}×fl` : (r.ms / bare).toFixed(2);
   console.log(`${r.name.padEnd(30)}${`${r.ms.toFixed(1)} ms`.padStart(10)}${ratio.padStart(9)}   ${verdict}`);
 }
+const STATUS_TARGET_MS = 300;
 const mib = (b) => (b == null ? "-" : `${Math.round(b / 1024 / 1024)} MiB`);
 for (const z of sizing ?? []) {
   console.log(
     `\n${z.label} with --memory 6g: up ${(z.upMs / 1000).toFixed(1)} s, verify ${(z.verifyMs / 1000).toFixed(1)} s ${z.verified ? "passed" : "FAILED"}`,
+  );
+  const statusMet = z.statusMs < STATUS_TARGET_MS;
+  if (!statusMet) failed++;
+  console.log(
+    `status ${z.statusMs.toFixed(0)} ms (< ${STATUS_TARGET_MS} ms: ${statusMet ? "met" : "MISSED"}); CLI peak memory: up ${mib(z.cliPeakKiB.up * 1024)}, status ${mib(z.cliPeakKiB.status * 1024)}`,
   );
   console.log(
     `${"container".padEnd(24)}${"limit".padStart(10)}${"peak".padStart(10)}${"now".padStart(10)}   state`,
@@ -297,6 +330,16 @@ if (versus) {
     ...versus.map(
       (v) =>
         `| ${v.label} | ${v.rounds} | ${s1(v.floorMs)} | ${s1(v.delocMs)} | ${s1(v.composeMs)} | ${v.floorMs ? `${(v.delocMs / v.floorMs).toFixed(2)}×` : "—"} | ${(v.delocMs / v.composeMs).toFixed(2)}× |`,
+    ),
+    "",
+    `\`deloc status\` on the running stack (median of 5; target under ${STATUS_TARGET_MS} ms) and the CLI's own`,
+    "peak resident memory (`process.resourceUsage().maxRSS`) in `up` and in `status`:",
+    "",
+    "| stack | status | CLI peak in up | CLI peak in status |",
+    "| --- | --- | --- | --- |",
+    ...(sizing ?? []).map(
+      (z) =>
+        `| ${z.label} | ${z.statusMs.toFixed(0)} ms | ${mib(z.cliPeakKiB.up * 1024)} | ${mib(z.cliPeakKiB.status * 1024)} |`,
     ),
     "",
   ];
