@@ -102,6 +102,14 @@ test("deploy: a container killed for memory is reported with its limit and a big
   assert.match(err.message, /out of memory \(limit \d+ MiB\)/);
 });
 
+test("deploy: exit 137 with no OOM record is reported as a kill, not as memory", async () => {
+  const adapter = twin({ behaviour: { db: { exitCode: 137 } } });
+  const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);
+  assert.ok(err instanceof DeployFailedError);
+  assert.equal(err.failures[0]?.reason, "killed");
+  assert.match(err.message, /killed with SIGKILL \(exit 137\).*not for memory/);
+});
+
 test("deploy: every missing image is named before anything is created", async () => {
   const text = yaml(`    extra: { image: "missing:1" }\n    other: { image: "gone:2" }`);
   const adapter = new DryRunAdapter({ images, unpullable: ["missing:1", "gone:2"] });
