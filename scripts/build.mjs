@@ -1,10 +1,16 @@
 // Bundles src/bin/deloc.ts into dist/deloc.js with code splitting: every command module and the
 // libraries only it uses land in their own chunk, loaded on demand. Dependencies stay external
-// (installed by npm). Writes dist/meta.json, the bundle report (`npx esbuild --analyze` reads it).
+// (installed by npm), except BUNDLED: zod is 226 small ES modules, and resolving them cost every
+// command that reads a stack file about 40 ms (`status` of the full recipe: 340 → 300 ms, median
+// of 15). Writes dist/meta.json, the bundle report (`npx esbuild --analyze` reads it).
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const BUNDLED = new Set(["zod"]);
+const external = Object.keys(pkg.dependencies)
+  .filter((d) => !BUNDLED.has(d))
+  .flatMap((d) => [d, `${d}/*`]);
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 const result = await build({
   entryPoints: { deloc: "src/bin/deloc.ts" },
@@ -14,7 +20,7 @@ const result = await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  external,
   sourcemap: true,
   metafile: true,
   chunkNames: "chunks/[name]-[hash]",

@@ -14,6 +14,8 @@ export * from "./observed.js";
 export * from "./operation.js";
 /** The Plan every target projects. */
 export * from "./plan.js";
+/** The rights a container runs with. */
+export * from "./security.js";
 /** Deterministic key order. */
 export { sortKeys } from "./sort-keys.js";
 /** The validated stack. */

@@ -14,6 +14,7 @@ spec:
   services:
     postgres: {}
     spark-worker: { replicas: 2 }
+    app: { image: "example/app:1" }
 `),
   catalog,
   budget(8),
@@ -48,6 +49,24 @@ test("container config: limits, no extra swap, labels, network alias and the sta
   assert.deepEqual(c.HostConfig?.RestartPolicy, { Name: "unless-stopped" });
   assert.ok(c.Env?.includes("POSTGRES_PASSWORD=s3cret"));
   assert.equal(c.HostConfig?.Privileged, false);
+  assert.deepEqual(c.HostConfig?.SecurityOpt, ["no-new-privileges:true"]);
+  // postgres's image user is known: every capability dropped but what its entrypoint needs to step down.
+  assert.deepEqual(c.HostConfig?.CapDrop, ["ALL"]);
+  assert.deepEqual(c.HostConfig?.CapAdd, [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+  ]);
+});
+
+test("container config: an image DELoc does not know keeps the capabilities a server may need, not the unused ones", () => {
+  const c = containerConfig(request("app"), { healthStartInterval: false });
+  assert.deepEqual(c.HostConfig?.CapDrop, ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"]);
+  assert.deepEqual(c.HostConfig?.CapAdd, []);
   assert.deepEqual(c.HostConfig?.SecurityOpt, ["no-new-privileges:true"]);
 });
 

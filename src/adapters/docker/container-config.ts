@@ -6,6 +6,7 @@ import type Docker from "dockerode";
 import {
   type ContainerRequest,
   containerName,
+  containerSecurity,
   LABEL_HASH,
   LABEL_ONE_SHOT,
   LABEL_REPLICA,
@@ -45,6 +46,7 @@ export function containerConfig(
     return { Type: "tmpfs", Target: v.target, ReadOnly: v.readOnly } as Docker.MountSettings;
   });
   const hc = s.healthCheck;
+  const security = containerSecurity(s);
   const config: Docker.ContainerCreateOptions = {
     name: containerName(req.stack, s.name, req.replica),
     Image: s.image,
@@ -72,6 +74,8 @@ export function containerConfig(
       // which every image here allows: entrypoints that start as root only ever drop them.
       Privileged: false,
       SecurityOpt: ["no-new-privileges:true"],
+      CapDrop: security.capDrop,
+      CapAdd: security.capAdd,
     },
     NetworkingConfig: { EndpointsConfig: { [req.network]: { Aliases: [s.name] } } },
   };

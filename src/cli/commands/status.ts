@@ -12,8 +12,8 @@ import { onKubernetes } from "../target.js";
 export const status: CommandRun = async (ctx, _args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesStatus(ctx, opts);
   const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "status", { lock: false });
-  const observed = await adapter.observe(stack);
-  const plan: Plan | null = session ? await planForEngine(session, await adapter.info(), observed) : null;
+  const [observed, info] = await Promise.all([adapter.observe(stack), session ? adapter.info() : null]);
+  const plan: Plan | null = session && info ? await planForEngine(session, info, observed) : null;
   const stats = new Map<string, ContainerStats>();
   await Promise.all(
     observed.containers

@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import type { DependencyCondition, Plan, PlannedService } from "../../core/index.js";
-import { Cpu, Duration } from "../../core/index.js";
+import { Cpu, containerSecurity, Duration } from "../../core/index.js";
 import { envParts, secretVar } from "../secret-refs.js";
 import { yamlText } from "../yaml-text.js";
 
@@ -92,6 +92,10 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
     },
   };
   out.restart = s.restart;
+  const security = containerSecurity(s);
+  out.security_opt = ["no-new-privileges:true"];
+  out.cap_drop = security.capDrop;
+  if (security.capAdd.length) out.cap_add = security.capAdd;
   return out;
 }
 
