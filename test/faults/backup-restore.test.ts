@@ -75,9 +75,7 @@ describe("backup and restore faults (real engine)", () => {
     const before = await checksum();
     const r = project.deloc("backup", "keeper", "-o", "keeper.tar.gz");
     assert.equal(r.code, 0, r.err); // with room, it works
-    const { deloc } = await import("../support/cli.js").then((m) =>
-      m.delocIn(() => project.dir, { TMPDIR: tiny }),
-    );
+    const { deloc } = delocIn(() => project.dir, { TMPDIR: tiny });
     const full = deloc("backup", "keeper", "-o", "keeper-2.tar.gz");
     assert.equal(full.code, 8, full.err);
     assert.match(full.err, /ENOSPC|no space left/i);
