@@ -66,6 +66,8 @@ export interface Adapter {
     argv: readonly string[],
     opts?: { stdin?: Readable; stdout?: Writable; timeoutMs?: number },
   ): Promise<ExecResult>;
+  /** The environment a container was created with (secrets resolved); empty when it is gone. */
+  containerEnv(id: string): Promise<Record<string, string>>;
   /** The container's own health-check result, as the engine last recorded it. */
   lastHealthOutput(id: string): Promise<string | null>;
   logs(id: string, opts: LogOptions): AsyncIterable<string>;

@@ -6,6 +6,7 @@ import type { Adapter } from "../adapters/adapter.js";
 import { openAdapter } from "../adapters/registry.js";
 import { isStackName, STACK_NAME_RULE } from "../config/index.js";
 import { type EngineInfo, type ObservedStack, type Plan, type Target, UsageError } from "../core/index.js";
+import { ensureSecrets, readSecrets, secretsOnEngine } from "../engine/secrets.js";
 import { StateStore } from "../engine/state.js";
 import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
 import type { CommandContext } from "./context.js";
@@ -60,6 +61,30 @@ export async function planForEngine(
   const budget = computeBudget(capToEngine(detectHost({ dataDir: stack.dir }), info), capacity);
   const own = new Set(observed.containers.flatMap((c) => c.hostPorts));
   return planAroundTakenPorts(stack, catalog, budget, own);
+}
+
+/**
+ * The stack's secrets for a deploy. Any that `.deloc/secrets.env` lacks (the folder deleted, a
+ * `git clean -x`) are read back from the stack's containers before new ones are made: a database
+ * keeps the password its data was created with.
+ */
+export async function stackSecrets(
+  ctx: CommandContext,
+  session: EngineSession,
+  plan: Plan,
+  observed: ObservedStack,
+): Promise<Record<string, string>> {
+  const dir = session.project.stack.dir;
+  const saved = readSecrets(dir);
+  const missing = plan.secrets.map((s) => s.name).filter((name) => saved[name] === undefined);
+  const found =
+    missing.length && observed.containers.length
+      ? await secretsOnEngine(session.adapter, plan, observed, missing)
+      : {};
+  const names = Object.keys(found).sort();
+  if (names.length)
+    ctx.err(`note: .deloc/secrets.env lacked ${names.join(", ")}; recovered from the stack's containers`);
+  return ensureSecrets(dir, plan.secrets, found);
 }
 
 /** A service named on the command line must be in the plan. */

@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { PlannedSecret, SecretKind } from "../core/index.js";
+import type { Adapter } from "../adapters/adapter.js";
+import type { ObservedStack, Plan, PlannedSecret, SecretKind } from "../core/index.js";
 import { ensureStateDir } from "./state.js";
 
 export const SECRETS_FILE = "secrets.env";
@@ -37,12 +38,19 @@ export function readSecrets(stackDir: string): Record<string, string> {
   return out;
 }
 
-/** The values of every secret the plan needs, generating (and saving) the ones not yet made. */
-export function ensureSecrets(stackDir: string, needed: readonly PlannedSecret[]): Record<string, string> {
+/**
+ * The values of every secret the plan needs, generating (and saving) the ones not yet made; a
+ * value in `found` (recovered from the engine) is saved instead of a new one.
+ */
+export function ensureSecrets(
+  stackDir: string,
+  needed: readonly PlannedSecret[],
+  found: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const values = readSecrets(stackDir);
   const missing = needed.filter((s) => values[s.name] === undefined);
   if (missing.length === 0) return values;
-  for (const s of missing) values[s.name] = generateSecret(s.kind);
+  for (const s of missing) values[s.name] = found[s.name] ?? generateSecret(s.kind);
   const dir = ensureStateDir(stackDir);
   const file = path.join(dir, SECRETS_FILE);
   const body =
@@ -60,6 +68,58 @@ export function ensureSecrets(stackDir: string, needed: readonly PlannedSecret[]
 }
 
 const TOKEN = /\{\{secret\.([A-Za-z0-9_.-]+)\}\}/g;
+
+/**
+ * The secrets an environment holds, read back through the planned templates: `"{{secret.pw}}"`, or
+ * `"postgresql://deloc:{{secret.pw}}@postgres:5432/deloc"`, matched against what the container
+ * was given. A template a value does not fit (the container predates a change) yields nothing.
+ */
+export function secretsFromEnv(
+  templates: Readonly<Record<string, string>>,
+  actual: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, template] of Object.entries(templates)) {
+    const value = actual[key];
+    if (value === undefined || !template.includes("{{secret.")) continue;
+    const groups = new Map<string, number>();
+    const pattern = template
+      .split(TOKEN)
+      .map((part, i) => {
+        if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const seen = groups.get(part);
+        if (seen !== undefined) return `\\${seen}`;
+        groups.set(part, groups.size + 1);
+        return "(.+?)";
+      })
+      .join("");
+    const m = new RegExp(`^${pattern}$`, "s").exec(value);
+    if (m) for (const [name, group] of groups) out[name] = m[group]!;
+  }
+  return out;
+}
+
+/**
+ * Secrets the saved file lacks (`.deloc/` deleted, say) but the stack's containers were given:
+ * read back from each service's first container, so a redeploy keeps the passwords its data has.
+ */
+export async function secretsOnEngine(
+  adapter: Adapter,
+  plan: Plan,
+  observed: ObservedStack,
+  missing: readonly string[],
+): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const s of plan.services) {
+    if (missing.every((name) => found[name] !== undefined)) break;
+    if (!Object.values(s.env).some((v) => missing.some((name) => v.includes(`{{secret.${name}}}`)))) continue;
+    const c = observed.containers.find((x) => x.service === s.name);
+    if (!c) continue;
+    const values = secretsFromEnv(s.env, await adapter.containerEnv(c.id));
+    for (const name of missing) if (found[name] === undefined && values[name]) found[name] = values[name];
+  }
+  return found;
+}
 
 export function resolveSecrets(text: string, values: Readonly<Record<string, string>>): string {
   return text.replace(TOKEN, (whole, name: string) => values[name] ?? whole);

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { LockedError, TransitionError } from "../core/index.js";
-import { ensureSecrets, generateSecret, maskSecrets, readSecrets } from "./secrets.js";
+import { ensureSecrets, generateSecret, maskSecrets, readSecrets, secretsFromEnv } from "./secrets.js";
 import { StateStore } from "./state.js";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "deloc-state-"));
@@ -95,4 +95,28 @@ test("state: a run killed mid-deploy leaves a state the next one closes and move
   assert.deepEqual([recovered.state, recovered.services.db?.state], ["failed", "failed"]);
   next.move(recovered, "deploying", "up"); // allowed again
   next.unlock();
+});
+
+test("secrets: read back from a container's environment through the planned templates", () => {
+  const templates = {
+    POSTGRES_PASSWORD: "{{secret.pg}}",
+    DSN: "postgresql+psycopg2://deloc:{{secret.pg}}@postgres:5432/deloc?x=(1)",
+    BOTH: "{{secret.a}}:{{secret.b}}",
+    PLAIN: "no secret here",
+    GONE: "{{secret.c}}",
+  };
+  assert.deepEqual(
+    secretsFromEnv(templates, {
+      POSTGRES_PASSWORD: "Xy7pQ",
+      DSN: "postgresql+psycopg2://deloc:Xy7pQ@postgres:5432/deloc?x=(1)",
+      BOTH: "left:right",
+      PLAIN: "no secret here",
+    }),
+    { pg: "Xy7pQ", a: "left", b: "right" },
+  );
+  // A value the template does not fit (the container predates a change of it) gives nothing.
+  assert.deepEqual(
+    secretsFromEnv({ DSN: "postgresql://deloc:{{secret.pg}}@db/x" }, { DSN: "mysql://x" }),
+    {},
+  );
 });

@@ -79,6 +79,12 @@ function contract(name: string, make: () => Promise<Adapter>) {
       assert.equal(c.imageId, (await a.observe(STACK, [BASE_IMAGE])).images[BASE_IMAGE]);
     });
 
+    test("a container's environment is what it was created with", async () => {
+      const [c] = (await a.observe(STACK)).containers;
+      assert.equal((await a.containerEnv(c!.id)).GREETING, "hi");
+      assert.deepEqual(await a.containerEnv("no-such-container"), {});
+    });
+
     test("exec returns the exit code", async () => {
       const [c] = (await a.observe(STACK)).containers;
       assert.equal((await a.exec(c!.id, ["true"])).exitCode, 0);

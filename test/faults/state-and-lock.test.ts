@@ -20,6 +20,7 @@ let engine: Adapter;
 const SERVICES = `    keeper:
       image: "deloc/debian:trixie"
       command: ${IDLE}
+      env: { TOKEN: "{{secret.app-token}}" }
       volumes: ["keep:/data"]
       resources: { memory: 32Mi, cpu: 100m }
     web:
@@ -114,6 +115,29 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
       after.slice(before).some((e) => e.reason === "restarted keeper"),
       "the restart's events are read back, not glued to the cut line",
     );
+  });
+
+  test(".deloc/ deleted, then a change recreates a service: its secret is read back from the engine, not made anew", async () => {
+    const token = (await execIn(engine, STACK, "keeper", ["printenv", "TOKEN"])).output;
+    assert.ok(token.length > 16);
+    fs.rmSync(path.join(project.dir, ".deloc"), { recursive: true });
+    project.write(
+      SERVICES.replace('TOKEN: "{{secret.app-token}}"', 'TOKEN: "{{secret.app-token}}", VERSION: "2"'),
+    );
+    const up = project.deloc("up", "--json");
+    assert.equal(up.code, 0, up.err);
+    assert.ok(
+      (JSON.parse(up.out) as { changed: string[] }).changed.includes("keeper"),
+      "keeper was recreated",
+    );
+    assert.match(up.err, /\.deloc\/secrets\.env lacked app-token; recovered from the stack's containers/);
+    assert.equal((await execIn(engine, STACK, "keeper", ["printenv", "TOKEN"])).output, token);
+    assert.match(
+      fs.readFileSync(state("secrets.env"), "utf8"),
+      new RegExp(`^app-token=${token.trim()}$`, "m"),
+    );
+    project.write(SERVICES);
+    project.ok("up");
   });
 
   test(".deloc/ deleted: status, up, down and cleanup work from the engine's labels; the volume's data is kept", async () => {

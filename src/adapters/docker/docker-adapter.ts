@@ -341,6 +341,22 @@ export class DockerAdapter implements Adapter {
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
   }
 
+  async containerEnv(id: string): Promise<Record<string, string>> {
+    let env: string[];
+    try {
+      env = (await this.docker.getContainer(id).inspect()).Config.Env ?? [];
+    } catch (e) {
+      if (statusOf(e) === 404) return {};
+      throw this.wrap(e);
+    }
+    return Object.fromEntries(
+      env.map((kv) => {
+        const i = kv.indexOf("=");
+        return i < 0 ? [kv, ""] : [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
+  }
+
   async lastHealthOutput(id: string): Promise<string | null> {
     try {
       const c = await this.docker.getContainer(id).inspect();

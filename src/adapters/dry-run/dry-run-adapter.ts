@@ -215,6 +215,9 @@ export class DryRunAdapter implements Adapter {
     c.health = "healthy";
     return { exitCode: 0, output: "ok" };
   }
+  async containerEnv(id: string): Promise<Record<string, string>> {
+    return { ...(this.containers.get(id)?.env ?? {}) };
+  }
   async lastHealthOutput(): Promise<string | null> {
     return null;
   }

@@ -9,12 +9,19 @@ import {
   NotScalableError,
 } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
-import { ensureSecrets, readSecrets } from "../../engine/secrets.js";
+import { readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
 import { removeStack, stopStack } from "../../engine/teardown.js";
 import { startAndWait } from "../../engine/wait.js";
 import type { CommandRun } from "../command-table.js";
-import { openByName, openSession, planForEngine, scaleOverrides, serviceIn } from "../engine-session.js";
+import {
+  openByName,
+  openSession,
+  planForEngine,
+  scaleOverrides,
+  serviceIn,
+  stackSecrets,
+} from "../engine-session.js";
 import { progressView } from "../render/progress.js";
 import { onKubernetes } from "../target.js";
 
@@ -179,7 +186,7 @@ export const scale: CommandRun = async (ctx, args, opts) => {
       const result = await deploy({
         plan,
         adapter,
-        secrets: ensureSecrets(project.stack.dir, plan.secrets),
+        secrets: await stackSecrets(ctx, session, plan, observed),
         replicas,
         rollback: true,
         deployedBy: ctx.version,

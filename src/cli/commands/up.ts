@@ -9,9 +9,8 @@ import {
   UsageError,
 } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
-import { ensureSecrets } from "../../engine/secrets.js";
 import type { CommandRun } from "../command-table.js";
-import { openSession, planForEngine, scaleOverrides, sizingFlags } from "../engine-session.js";
+import { openSession, planForEngine, scaleOverrides, sizingFlags, stackSecrets } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { progressView } from "../render/progress.js";
 import { onKubernetes } from "../target.js";
@@ -56,7 +55,7 @@ export const up: CommandRun = async (ctx, _args, opts) => {
       return 0;
     }
 
-    const secrets = ensureSecrets(session.project.stack.dir, plan.secrets);
+    const secrets = await stackSecrets(ctx, session, plan, observed);
     const state = store.read() ?? store.fresh();
     store.move(state, "deploying", `up on ${info.endpoint}`);
     store.write(state);
