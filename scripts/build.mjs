@@ -28,3 +28,18 @@ const result = await build({
   logLevel: "warning",
 });
 writeFileSync("dist/meta.json", JSON.stringify(result.metafile));
+
+// The built-in catalog, validated now and shipped as dist/catalog.json (src/catalog/snapshot.ts).
+const snapshotScript = new URL("../dist/catalog-snapshot.mjs", import.meta.url);
+await build({
+  entryPoints: ["scripts/catalog-snapshot.ts"],
+  outfile: snapshotScript.pathname,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+});
+await import(snapshotScript.href);
+rmSync(snapshotScript);

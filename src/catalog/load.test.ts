@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, formatDiagnostic, PROFILES } from "../core/index.js";
-import { loadCatalog, readTemplateFile } from "./index.js";
+import { builtinCatalogDir, loadCatalog, readTemplateFile } from "./index.js";
+import { makeSnapshot, readSnapshot, snapshotFile } from "./snapshot.js";
 
 describe("the built-in catalog", () => {
   const catalog = loadCatalog();
@@ -101,5 +102,34 @@ describe("user templates", () => {
       () => loadCatalog({ paths: [path.join(dir, "nope")] }),
       (e: unknown) => e instanceof ConfigError && e.code === "E_CATALOG" && e.message.includes("nope"),
     );
+  });
+});
+
+describe("the catalog snapshot the build writes", () => {
+  const copy = () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-snapshot-"));
+    fs.cpSync(builtinCatalogDir(), path.join(root, "catalog"), { recursive: true });
+    fs.mkdirSync(path.join(root, "dist"));
+    return path.join(root, "catalog");
+  };
+
+  it("loads to exactly the catalog its YAML files give", () => {
+    const dir = copy();
+    const fromYaml = loadCatalog({ builtinDir: dir });
+    fs.writeFileSync(snapshotFile(dir), JSON.stringify(makeSnapshot(dir, fromYaml)));
+    assert.ok(readSnapshot(dir), "the snapshot is used");
+    assert.deepEqual(loadCatalog({ builtinDir: dir }), fromYaml);
+  });
+
+  it("is not used once a catalog file changed: the edited template wins", () => {
+    const dir = copy();
+    fs.writeFileSync(snapshotFile(dir), JSON.stringify(makeSnapshot(dir, loadCatalog({ builtinDir: dir }))));
+    const file = path.join(dir, "services", "redis.yaml");
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, "utf8").replace(/^description: .*$/m, "description: edited"),
+    );
+    assert.equal(readSnapshot(dir), null);
+    assert.equal(loadCatalog({ builtinDir: dir }).templates.get("redis")?.description, "edited");
   });
 });

@@ -25,6 +25,7 @@ import {
   recipesFileSchema,
   serviceFileSchema,
 } from "./schema.js";
+import { readSnapshot } from "./snapshot.js";
 import type { Catalog, ProfileResources, Recipe, ServiceTemplate, TemplateVariant } from "./template.js";
 import { parseTemplateVolume } from "./volumes.js";
 
@@ -48,11 +49,16 @@ export interface LoadCatalogOptions {
 
 export function loadCatalog(opts: LoadCatalogOptions = {}): Catalog {
   const builtin = opts.builtinDir ?? builtinCatalogDir();
-  const templates = new Map<string, ServiceTemplate>();
-  const groups = new Map<string, string[]>();
   const problems: { file: string; diagnostics: Diagnostic[] }[] = [];
+  // The built-in templates from the build's snapshot when it matches the files, else from YAML.
+  const snapshot = readSnapshot(builtin);
+  const templates = new Map<string, ServiceTemplate>(snapshot?.templates);
+  const groups = new Map<string, readonly string[]>(snapshot?.groups);
+  const recipes = snapshot
+    ? new Map(snapshot.recipes)
+    : readRecipes(path.join(builtin, "recipes.yaml"), problems);
 
-  const folders = [path.join(builtin, "services"), ...(opts.paths ?? [])];
+  const folders = [...(snapshot ? [] : [path.join(builtin, "services")]), ...(opts.paths ?? [])];
   for (const folder of folders) {
     let entries: string[];
     try {
@@ -76,9 +82,6 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): Catalog {
     }
   }
 
-  const recipesFile = path.join(builtin, "recipes.yaml");
-  const recipes = readRecipes(recipesFile, problems);
-
   for (const t of templates.values()) {
     for (const r of [...t.requires, ...Object.keys(t.dependsOn)])
       if (!templates.has(r))
@@ -91,7 +94,7 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): Catalog {
     for (const s of r.services)
       if (!templates.has(s) && !groups.has(s))
         problems.push({
-          file: recipesFile,
+          file: path.join(builtin, "recipes.yaml"),
           diagnostics: [{ path: `recipes.${r.name}.services`, message: `"${s}" is not in the catalog` }],
         });
 

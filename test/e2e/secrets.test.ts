@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
-import { execIn, faultProject, IDLE } from "../support/faults.js";
+import { execIn, faultProject, service } from "../support/faults.js";
 
 const STACK = "deloc-e2e-secrets";
 const project = faultProject(STACK);
@@ -18,21 +18,18 @@ let engine: Adapter;
 let token = "";
 
 /** A health check whose arguments look like shell code: they must reach `test` as they are. */
-const SERVICE = `    app:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { TOKEN: "{{secret.app-token}}", URL: "https://user:{{secret.app-token}}@example.com" }
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "!", "-e", "/tmp/x; touch /tmp/pwned $(touch /tmp/pwned2)"], interval: 1s, startInterval: 100ms }
-`;
-const LEAKY = `    app:
-      image: "deloc/debian:trixie"
-      command: ["sh", "-c", "echo token is $$TOKEN; exit 1"]
-      restart: "no"
-      env: { TOKEN: "{{secret.app-token}}" }
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["sh", "-c", "echo checked with $$TOKEN; exit 1"], interval: 1s, retries: 2 }
-`;
+const SERVICE = service(
+  "app",
+  `env: { TOKEN: "{{secret.app-token}}", URL: "https://user:{{secret.app-token}}@example.com" }
+healthCheck: { command: ["test", "!", "-e", "/tmp/x; touch /tmp/pwned $(touch /tmp/pwned2)"], interval: 1s, startInterval: 100ms }`,
+);
+const LEAKY = service(
+  "app",
+  `command: ["sh", "-c", "echo token is $$TOKEN; exit 1"]
+restart: "no"
+env: { TOKEN: "{{secret.app-token}}" }
+healthCheck: { command: ["sh", "-c", "echo checked with $$TOKEN; exit 1"], interval: 1s, retries: 2 }`,
+);
 
 function assertHidden(where: string, text: string): void {
   assert.ok(token.length >= 16, "the generated token");
@@ -46,8 +43,7 @@ describe("secrets never shown, user strings never a shell's (real engine)", () =
     project.write(SERVICE);
   });
   after(() => {
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("generated into .deloc/secrets.env (0600, folder 0700); in the container, and nowhere printed", async () => {

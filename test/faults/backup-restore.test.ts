@@ -12,24 +12,14 @@ import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { delocIn } from "../support/cli.js";
 import { dockerAdapter } from "../support/engine.js";
-import { execIn, faultProject, IDLE } from "../support/faults.js";
+import { execIn, faultProject, service } from "../support/faults.js";
 
 const STACK = "deloc-faults-backup";
 const project = faultProject(STACK);
 let engine: Adapter;
 let tiny = "";
 
-const SERVICES = `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-    other:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      volumes: ["other:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-`;
+const SERVICES = service("keeper", 'volumes: ["keep:/data"]') + service("other", 'volumes: ["other:/data"]');
 
 const checksum = async () => (await execIn(engine, STACK, "keeper", ["sha256sum", "/data/blob"])).output;
 const keeperRunning = async () =>
@@ -54,8 +44,7 @@ describe("backup and restore faults (real engine)", () => {
   });
   after(() => {
     if (tiny) spawnSync("umount", [tiny]);
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("the output disk fills while the backup is written: exit 8, nothing left there, keeper running, data intact", async (t) => {

@@ -12,39 +12,41 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
-import { type EngineSnapshot, execIn, faultProject, IDLE, readJson, snapshot } from "../support/faults.js";
+import {
+  assertMarker,
+  type EngineSnapshot,
+  faultProject,
+  IDLE,
+  readJson,
+  readyAfter,
+  service,
+  snapshot,
+  writeMarker,
+} from "../support/faults.js";
 
 const STACK = "deloc-faults-deploy";
 const project = faultProject(STACK);
 let engine: Adapter;
 
 /** keeper holds the data; web is what each fault breaks. Both change from v1, so both are replaced. */
-function services(version: number, web: string): string {
-  return `    keeper:
-      image: "deloc/debian:trixie"
-      command: ["sh", "-c", "date >> /data/starts; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
-      env: { VERSION: "${version}" }
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "-s", "/data/starts"], interval: 1s, startInterval: 100ms, retries: 10 }
-    web:
-      image: "deloc/debian:trixie"
-      env: { VERSION: "${version}" }
-      dependsOn: { keeper: healthy }
-${web.includes("resources:") ? "" : "      resources: { memory: 32Mi, cpu: 100m }\n"}${web
-  .split("\n")
-  .map((l) => `      ${l}`)
-  .join("\n")}
-`;
+function services(version: number, web = ""): string {
+  return (
+    service(
+      "keeper",
+      `command: ["sh", "-c", "date >> /data/starts; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
+env: { VERSION: "${version}" }
+volumes: ["keep:/data"]
+healthCheck: { command: ["test", "-s", "/data/starts"], interval: 1s, startInterval: 100ms, retries: 10 }`,
+    ) + service("web", `env: { VERSION: "${version}" }\ndependsOn: { keeper: healthy }\n${web}`)
+  );
 }
 
-const HEALTHY_WEB = `command: ${IDLE}`;
 let baseline: EngineSnapshot;
 
 /** What must hold after any failed deploy: the v1 stack as it was, its data, no lock, a true state. */
 async function assertUntouched(): Promise<void> {
   assert.deepEqual(await snapshot(engine, STACK), baseline);
-  assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+  await assertMarker(engine, STACK);
   assert.ok(!fs.existsSync(path.join(project.dir, ".deloc", "lock")), "the lock is released");
   const state = readJson<{ state: string; services: Record<string, { state: string }> }>(
     path.join(project.dir, ".deloc", "state.json"),
@@ -71,14 +73,13 @@ describe("faults during a deploy (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
     project.deloc("cleanup", "--stack", STACK);
-    project.write(services(1, HEALTHY_WEB));
+    project.write(services(1));
     project.ok("up");
-    await execIn(engine, STACK, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+    await writeMarker(engine, STACK);
     baseline = await snapshot(engine, STACK);
   });
   after(() => {
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("a service that exits at once: exit 5 with its code and last log line; v1 intact", async () => {
@@ -132,7 +133,7 @@ describe("faults during a deploy (real engine)", () => {
   });
 
   test("after every fault, the fixed v2 deploys over the same volume", async () => {
-    project.write(services(2, HEALTHY_WEB));
+    project.write(services(2));
     project.ok("up");
     const now = await snapshot(engine, STACK);
     assert.deepEqual(now.volumes, baseline.volumes);
@@ -141,16 +142,11 @@ describe("faults during a deploy (real engine)", () => {
       ["running", "running"],
     );
     assert.notDeepEqual(now.containers, baseline.containers, "both services were replaced");
-    assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+    await assertMarker(engine, STACK);
   });
 
   test("a service's process killed from the host while starting is restarted by its policy; the deploy still succeeds", async () => {
-    project.write(
-      services(
-        3,
-        `command: ["sh", "-c", "sleep 2; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]\nhealthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms, retries: 30 }`,
-      ),
-    );
+    project.write(services(3, readyAfter(2)));
     const up = project.start("up");
     await up.waitFor(/web: checking/);
     const pid = spawnSync("docker", ["inspect", "-f", "{{.State.Pid}}", `${STACK}-web-1`], {

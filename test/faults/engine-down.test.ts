@@ -9,25 +9,22 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { localDockerd, startDockerd, stopDockerd } from "../support/dockerd.js";
 import { dockerAdapter } from "../support/engine.js";
-import { execIn, faultProject, IDLE, readJson, snapshot } from "../support/faults.js";
+import {
+  assertMarker,
+  faultProject,
+  readJson,
+  readyAfter,
+  service,
+  snapshot,
+  writeMarker,
+} from "../support/faults.js";
 
 const STACK = "deloc-faults-engine";
 const project = faultProject(STACK);
 
-const KEEPER = `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-`;
+const KEEPER = service("keeper", 'volumes: ["keep:/data"]');
 /** Ready 3 s after it starts: long enough to stop the engine while `up` waits for it. */
-const SLOW = `    slow:
-      image: "deloc/debian:trixie"
-      command: ["sh", "-c", "sleep 3; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
-      dependsOn: { keeper: started }
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms, retries: 30 }
-`;
+const SLOW = service("slow", `${readyAfter(3)}\ndependsOn: { keeper: started }`);
 
 const UNREACHABLE = /The container engine at .* stopped answering|No container engine answered/;
 
@@ -39,12 +36,11 @@ describe(
       project.deloc("cleanup", "--stack", STACK);
       project.write(KEEPER);
       project.ok("up");
-      await execIn(await dockerAdapter(), STACK, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+      await writeMarker(await dockerAdapter(), STACK);
     });
     after(() => {
       if (localDockerd() === null) startDockerd();
-      project.deloc("cleanup");
-      fs.rmSync(project.dir, { recursive: true, force: true });
+      project.dispose();
     });
 
     test("during up: exit 4 naming the engine, the state says failed; after a restart the next up converges", async () => {
@@ -76,7 +72,7 @@ describe(
         [`${STACK}-keeper-1 running`, `${STACK}-slow-1 running`],
       );
       assert.deepEqual(now.volumes, [`${STACK}_keep`]);
-      assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+      await assertMarker(engine, STACK);
       assert.equal(
         readJson<{ state: string }>(path.join(project.dir, ".deloc", "state.json")).state,
         "running",

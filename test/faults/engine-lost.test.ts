@@ -11,27 +11,29 @@ import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
 import { engineProxy } from "../support/engine-proxy.js";
-import { execIn, faultProject, IDLE, type Running, readJson, snapshot } from "../support/faults.js";
+import {
+  assertMarker,
+  faultProject,
+  type Running,
+  readJson,
+  service,
+  snapshot,
+  writeMarker,
+} from "../support/faults.js";
 
 const STACK = "deloc-faults-lost";
 const project = faultProject(STACK);
 let engine: Adapter;
 
 function services(version: number): string {
-  return `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { VERSION: "${version}" }
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "-d", "/data"], interval: 1s, startInterval: 100ms, retries: 10 }
-    web:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { VERSION: "${version}" }
-      dependsOn: { keeper: healthy }
-      resources: { memory: 32Mi, cpu: 100m }
-`;
+  return (
+    service(
+      "keeper",
+      `env: { VERSION: "${version}" }
+volumes: ["keep:/data"]
+healthCheck: { command: ["test", "-d", "/data"], interval: 1s, startInterval: 100ms, retries: 10 }`,
+    ) + service("web", `env: { VERSION: "${version}" }\ndependsOn: { keeper: healthy }`)
+  );
 }
 
 /** Runs deloc through a proxy that loses the engine after `cutAfter` requests. */
@@ -64,11 +66,10 @@ describe("the engine lost at each step of a command (real engine behind a cuttin
     project.deloc("cleanup", "--stack", STACK);
     project.write(services(1));
     project.ok("up");
-    await execIn(engine, STACK, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+    await writeMarker(engine, STACK);
   });
   after(() => {
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("status cut after each of its requests: a report or exit 4, never a crash", async (t) => {
@@ -123,7 +124,7 @@ describe("the engine lost at each step of a command (real engine behind a cuttin
         status.services.every((s) => !s.outdated),
         `cut after ${k}: every service is at version ${version}`,
       );
-      assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+      await assertMarker(engine, STACK);
     }
   });
 });

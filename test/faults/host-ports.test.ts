@@ -4,12 +4,11 @@
  * before stays; the next `up` moves it).
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
-import { faultProject, IDLE, snapshot } from "../support/faults.js";
+import { faultProject, readyAfter, service, snapshot } from "../support/faults.js";
 import { freePort } from "../support/ports.js";
 
 const STACK = "deloc-faults-ports";
@@ -24,24 +23,10 @@ async function hold(port: number): Promise<void> {
   listeners.push(server);
 }
 
-const KEEPER = `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      resources: { memory: 32Mi, cpu: 100m }
-`;
-const web = (port: number, extra = "") => `    web:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      ports: ["${port}:8080"]
-      resources: { memory: 32Mi, cpu: 100m }
-${extra}`;
+const KEEPER = service("keeper");
+const web = (port: number, extra = "") => service("web", `ports: ["${port}:8080"]\n${extra}`);
 /** Ready 2 s after it starts: time to take web's port while up waits for it. */
-const SLOW = `    slow:
-      image: "deloc/debian:trixie"
-      command: ["sh", "-c", "sleep 2; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms, retries: 30 }
-`;
+const SLOW = service("slow", readyAfter(2));
 
 const webPorts = async () =>
   (await engine.observe(STACK)).containers.find((c) => c.service === "web")?.hostPorts;
@@ -53,8 +38,7 @@ describe("host ports already taken (real engine)", () => {
   });
   after(() => {
     for (const l of listeners) l.close();
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("taken before up: the port moves to the next free one, the plan says so, the other program keeps it", async () => {
@@ -77,7 +61,7 @@ describe("host ports already taken (real engine)", () => {
     project.ok("up");
     const before = await snapshot(engine, STACK);
     const port = await freePort();
-    project.write(KEEPER + SLOW + web(port, "      dependsOn: { slow: healthy }\n"));
+    project.write(KEEPER + SLOW + web(port, "dependsOn: { slow: healthy }"));
     const up = project.start("up");
     await up.waitFor(/slow: checking/);
     await hold(port);

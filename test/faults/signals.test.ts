@@ -10,7 +10,15 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
-import { type EngineSnapshot, execIn, faultProject, IDLE, readJson, snapshot } from "../support/faults.js";
+import {
+  assertMarker,
+  type EngineSnapshot,
+  faultProject,
+  readJson,
+  service,
+  snapshot,
+  writeMarker,
+} from "../support/faults.js";
 
 const STACK = "deloc-faults-signals";
 const project = faultProject(STACK);
@@ -18,20 +26,15 @@ let engine: Adapter;
 
 /** v1 is healthy; any other version's web never gets healthy, so `up` waits on it until stopped. */
 function services(version: number, webReady = version === 1): string {
-  return `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { VERSION: "${version}" }
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-    web:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { VERSION: "${version}" }
-      dependsOn: { keeper: started }
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "${webReady ? "-d" : "-f"}", "/tmp"], interval: 1s, startInterval: 100ms, retries: 120 }
-`;
+  return (
+    service("keeper", `env: { VERSION: "${version}" }\nvolumes: ["keep:/data"]`) +
+    service(
+      "web",
+      `env: { VERSION: "${version}" }
+dependsOn: { keeper: started }
+healthCheck: { command: ["test", "${webReady ? "-d" : "-f"}", "/tmp"], interval: 1s, startInterval: 100ms, retries: 120 }`,
+    )
+  );
 }
 
 interface SavedState {
@@ -47,8 +50,7 @@ describe("signals during up (real engine)", () => {
     project.deloc("cleanup", "--stack", STACK);
   });
   after(() => {
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("SIGINT during a first up: exit 130, no container or network left, the lock released", async () => {
@@ -72,7 +74,7 @@ describe("signals during up (real engine)", () => {
     test(`${signal} while up changes a running stack: exit ${code}, the stack back as it was, state true, next up converges`, async () => {
       project.write(services(1));
       project.ok("up");
-      await execIn(engine, STACK, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+      await writeMarker(engine, STACK);
       baseline = await snapshot(engine, STACK);
 
       project.write(services(2));
@@ -81,7 +83,7 @@ describe("signals during up (real engine)", () => {
       up.kill(signal);
       assert.equal(await up.exited, code, up.stderr());
       assert.deepEqual(await snapshot(engine, STACK), baseline);
-      assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+      await assertMarker(engine, STACK);
       assert.ok(!lockHeld());
       const state = saved();
       assert.deepEqual(
@@ -123,7 +125,7 @@ describe("signals during up (real engine)", () => {
       now.containers.map((c) => `${c.split(" ")[0]} ${c.split(" ")[2]}`),
       [`${STACK}-keeper-1 running`, `${STACK}-web-1 running`],
     );
-    assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+    await assertMarker(engine, STACK);
     assert.ok(!lockHeld());
     assert.equal(saved().state, "running");
     const events = project.ok("events", "--json");

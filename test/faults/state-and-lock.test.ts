@@ -10,26 +10,31 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Adapter } from "../../src/adapters/adapter.js";
 import { dockerAdapter } from "../support/engine.js";
-import { execIn, faultProject, IDLE, readJson, snapshot } from "../support/faults.js";
+import {
+  assertMarker,
+  execIn,
+  faultProject,
+  readJson,
+  readyAfter,
+  service,
+  snapshot,
+  writeMarker,
+} from "../support/faults.js";
 
 const STACK = "deloc-faults-state";
 const project = faultProject(STACK);
 const state = (f = "state.json") => path.join(project.dir, ".deloc", f);
 let engine: Adapter;
 
-const SERVICES = `    keeper:
-      image: "deloc/debian:trixie"
-      command: ${IDLE}
-      env: { TOKEN: "{{secret.app-token}}" }
-      volumes: ["keep:/data"]
-      resources: { memory: 32Mi, cpu: 100m }
-    web:
-      image: "deloc/debian:trixie"
-      command: ["sh", "-c", "sleep 2; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
-      dependsOn: { keeper: started }
-      resources: { memory: 32Mi, cpu: 100m }
-      healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms, retries: 30 }
-`;
+/** keeper holds data and a secret; web is ready `readyIn` seconds after it starts. */
+function services(readyIn = 2, version = 1): string {
+  return (
+    service(
+      "keeper",
+      `env: { TOKEN: "{{secret.app-token}}", VERSION: "${version}" }\nvolumes: ["keep:/data"]`,
+    ) + service("web", `${readyAfter(readyIn)}\ndependsOn: { keeper: started }`)
+  );
+}
 
 const ids = async () => (await snapshot(engine, STACK)).containers;
 
@@ -44,11 +49,10 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
     project.deloc("cleanup", "--stack", STACK);
-    project.write(SERVICES);
+    project.write(services());
   });
   after(() => {
-    project.deloc("cleanup");
-    fs.rmSync(project.dir, { recursive: true, force: true });
+    project.dispose();
   });
 
   test("two up at once: one deploys, the other refuses with exit 6 naming it; nothing interleaves", async () => {
@@ -72,11 +76,11 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
       .filter((e) => e.service === undefined)
       .map((e) => `${e.from}->${e.to}`);
     assert.deepEqual(stackEvents, ["stopped->deploying", "deploying->running"]);
-    await execIn(engine, STACK, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+    await writeMarker(engine, STACK);
   });
 
   test("status while an up runs works (it takes no lock); a down meanwhile is refused", async () => {
-    project.write(SERVICES.replace("sleep 2;", "sleep 3;"));
+    project.write(services(3));
     const up = project.start("up");
     await up.waitFor(/web: checking/);
     assert.equal(statusServices().length, 2);
@@ -121,9 +125,7 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
     const token = (await execIn(engine, STACK, "keeper", ["printenv", "TOKEN"])).output;
     assert.ok(token.length > 16);
     fs.rmSync(path.join(project.dir, ".deloc"), { recursive: true });
-    project.write(
-      SERVICES.replace('TOKEN: "{{secret.app-token}}"', 'TOKEN: "{{secret.app-token}}", VERSION: "2"'),
-    );
+    project.write(services(3, 2));
     const up = project.deloc("up", "--json");
     assert.equal(up.code, 0, up.err);
     assert.ok(
@@ -136,7 +138,7 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
       fs.readFileSync(state("secrets.env"), "utf8"),
       new RegExp(`^app-token=${token.trim()}$`, "m"),
     );
-    project.write(SERVICES);
+    project.write(services());
     project.ok("up");
   });
 
@@ -152,7 +154,7 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
     const down = await snapshot(engine, STACK);
     assert.deepEqual([down.containers, down.volumes], [[], [`${STACK}_keep`]]);
     project.ok("up");
-    assert.equal((await execIn(engine, STACK, "keeper", ["cat", "/data/marker"])).output, "precious\n");
+    await assertMarker(engine, STACK);
 
     fs.rmSync(path.join(project.dir, ".deloc"), { recursive: true });
     fs.rmSync(path.join(project.dir, "deloc.yaml"));

@@ -14,6 +14,28 @@ import { CLI, delocIn } from "./cli.js";
 /** A process that idles and stops at once on SIGTERM (a bare `sleep` as PID 1 would wait out the stop timeout). */
 export const IDLE = '["sh", "-c", "trap \'exit 0\' TERM; while :; do sleep 1 & wait $!; done"]';
 
+/**
+ * One service of a test stack as stack-file lines: the base image, idling, in 32 MiB, unless
+ * `fields` (stack-file lines, not indented) say otherwise.
+ */
+export function service(name: string, fields = ""): string {
+  const lines = fields.split("\n").filter(Boolean);
+  const has = (key: string) => lines.some((l) => l.startsWith(`${key}:`));
+  return `${[
+    `    ${name}:`,
+    '      image: "deloc/debian:trixie"',
+    ...(has("command") ? [] : [`      command: ${IDLE}`]),
+    ...(has("resources") ? [] : ["      resources: { memory: 32Mi, cpu: 100m }"]),
+    ...lines.map((l) => `      ${l}`),
+  ].join("\n")}\n`;
+}
+
+/** Stack-file lines of a service that gets healthy `seconds` after it starts. */
+export function readyAfter(seconds: number): string {
+  return `command: ["sh", "-c", "sleep ${seconds}; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
+healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms, retries: 30 }`;
+}
+
 export function stackYaml(stack: string, services: string): string {
   return `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: ${stack} }\nspec:\n  services:\n${services}`;
 }
@@ -27,6 +49,8 @@ export interface FaultProject {
   start(...args: string[]): Running;
   /** The same, with more environment variables (DOCKER_HOST…). */
   startWith(env: Record<string, string>, ...args: string[]): Running;
+  /** Removes what the stack has on the engine, and the folder. */
+  dispose(): void;
 }
 
 export function faultProject(stack: string, env: Record<string, string> = {}): FaultProject {
@@ -39,6 +63,10 @@ export function faultProject(stack: string, env: Record<string, string> = {}): F
     ok,
     start: (...args) => running(dir, args, env),
     startWith: (more, ...args) => running(dir, args, { ...env, ...more }),
+    dispose: () => {
+      deloc("cleanup", "--stack", stack);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -106,6 +134,17 @@ export async function execIn(engine: Adapter, stack: string, service: string, ar
   const c = (await engine.observe(stack)).containers.find((x) => x.service === service);
   assert.ok(c, `${service} of ${stack} is not on the engine`);
   return engine.exec(c.id, argv);
+}
+
+/** Data a test puts in keeper's volume (at /data) before a fault, to find again after it. */
+export async function writeMarker(engine: Adapter, stack: string): Promise<void> {
+  const r = await execIn(engine, stack, "keeper", ["sh", "-c", "echo precious > /data/marker"]);
+  assert.equal(r.exitCode, 0, r.output);
+}
+
+export async function assertMarker(engine: Adapter, stack: string): Promise<void> {
+  const r = await execIn(engine, stack, "keeper", ["cat", "/data/marker"]);
+  assert.equal(r.output, "precious\n", "the data in keeper's volume is intact");
 }
 
 /** A JSON file DELoc wrote. */
