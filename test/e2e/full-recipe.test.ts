@@ -91,15 +91,22 @@ test("full recipe at --memory 6g: up, verify with the cross-service flow, no con
     HostConfig: {
       Privileged: boolean;
       SecurityOpt: string[] | null;
+      CapDrop: string[] | null;
       PortBindings: Record<string, { HostIp: string }[]>;
     };
   }[];
   for (const c of inspected) {
     assert.equal(c.HostConfig.Privileged, false, c.Name);
     assert.deepEqual(c.HostConfig.SecurityOpt, ["no-new-privileges:true"], c.Name);
+    assert.deepEqual(c.HostConfig.CapDrop, ["ALL"], c.Name); // every one is a catalog service
     for (const b of Object.values(c.HostConfig.PortBindings ?? {}).flat())
       assert.equal(b.HostIp, "127.0.0.1", c.Name);
   }
+
+  // Once stepped down to its user, postgres runs with no capability at all.
+  const postgres = containers.find((c) => c.service === "postgres")!;
+  const caps = await (await dockerAdapter()).exec(postgres.id, ["grep", "^CapEff", "/proc/1/status"]);
+  assert.match(caps.output, /^CapEff:\s+0+$/m);
 
   deloc("down", "--volumes");
   const o = await (await dockerAdapter()).observe(STACK);
