@@ -19,23 +19,44 @@ export interface Project {
   capacity: CapacityOverride;
 }
 
+interface Loaded {
+  env: CommandContext["env"];
+  warnings: string[];
+  project?: Project;
+  error?: ConfigError;
+}
+
+/**
+ * The loads this process made, by folder, file and flags: `onKubernetes` and then the command both
+ * load the project, and the file is read and checked against the catalog only once. A load is
+ * reused only under the same environment; its warnings are printed at every call.
+ */
+const loads = new Map<string, Loaded>();
+
 export function loadProject(ctx: CommandContext, opts: Record<string, unknown>): Project {
   const flags: LayerFlags = {};
   for (const key of ["profile", "target", "strategy", "memory", "cpus"] as const)
     if (typeof opts[key] === "string") flags[key] = opts[key] as string;
-  const loaded = loadStack({
-    ...(typeof opts.file === "string" ? { file: opts.file } : {}),
-    cwd: ctx.cwd,
-    env: ctx.env,
-    flags,
-    home: ctx.home,
-  });
-  for (const w of loaded.warnings) ctx.err(`warning: ${formatDiagnostic(w)}`);
-  if (!loaded.ok) throw new ConfigError(loaded.file, loaded.errors);
+  const file = typeof opts.file === "string" ? opts.file : undefined;
+  const key = JSON.stringify([ctx.cwd, ctx.home, file ?? null, flags]);
+  let done = loads.get(key);
+  if (done?.env !== ctx.env) {
+    done = readProject(ctx, file, flags);
+    loads.set(key, done);
+  }
+  for (const w of done.warnings) ctx.err(w);
+  if (done.error) throw done.error;
+  return done.project!;
+}
+
+function readProject(ctx: CommandContext, file: string | undefined, flags: LayerFlags): Loaded {
+  const loaded = loadStack({ ...(file ? { file } : {}), cwd: ctx.cwd, env: ctx.env, flags, home: ctx.home });
+  const warnings = loaded.warnings.map((w) => `warning: ${formatDiagnostic(w)}`);
+  if (!loaded.ok) return { env: ctx.env, warnings, error: new ConfigError(loaded.file, loaded.errors) };
   const catalog = loadCatalog({ paths: loaded.stack.catalogPaths });
   const errors = checkAgainstCatalog(loaded.stack, catalogIndex(catalog), loaded.locate);
-  if (errors.length) throw new ConfigError(loaded.file, errors);
-  return { stack: loaded.stack, catalog, capacity: loaded.capacity };
+  if (errors.length) return { env: ctx.env, warnings, error: new ConfigError(loaded.file, errors) };
+  return { env: ctx.env, warnings, project: { stack: loaded.stack, catalog, capacity: loaded.capacity } };
 }
 
 /** The catalog alone (no stack file needed), with `DELOC_CATALOG_PATH` folders. */
