@@ -5,7 +5,16 @@
 import type { Adapter } from "../adapters/adapter.js";
 import { openAdapter } from "../adapters/registry.js";
 import { isStackName, STACK_NAME_RULE } from "../config/index.js";
-import { type EngineInfo, type ObservedStack, type Plan, type Target, UsageError } from "../core/index.js";
+import {
+  Duration,
+  type EngineInfo,
+  NotScalableError,
+  type ObservedStack,
+  type Plan,
+  type PlannedService,
+  type Target,
+  UsageError,
+} from "../core/index.js";
 import { ensureSecrets, readSecrets, secretsOnEngine } from "../engine/secrets.js";
 import { StateStore } from "../engine/state.js";
 import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
@@ -99,9 +108,43 @@ export function serviceIn(plan: Plan, name: string | undefined): string {
   return name;
 }
 
+/** `deloc scale SERVICE N` on any target: a service of the plan that can scale, and a count from 0 to 64. */
+export function scaleRequest(
+  plan: Plan,
+  args: readonly string[],
+): { service: PlannedService; replicas: number } {
+  const name = serviceIn(plan, args[0]);
+  const service = plan.services.find((p) => p.name === name)!;
+  const replicas = Number(args[1]);
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 64)
+    throw new NotScalableError(
+      `"${args[1] ?? ""}" is not a replica count.`,
+      `Give a number from 0 to 64: \`deloc scale ${name} 3\`.`,
+    );
+  if (!service.scalable && replicas !== 1)
+    throw new NotScalableError(
+      `${name} cannot be scaled: it keeps state or a fixed identity.`,
+      "Services that scale: " +
+        (plan.services
+          .filter((p) => p.scalable)
+          .map((p) => p.name)
+          .join(", ") || "none in this stack"),
+    );
+  return { service, replicas };
+}
+
+/** `--wait-timeout` in milliseconds, on any target; undefined when not given. */
+export function waitTimeoutOf(opts: Record<string, unknown>): number | undefined {
+  if (opts.waitTimeout === undefined) return undefined;
+  const text = String(opts.waitTimeout);
+  const d = Duration.parse(text);
+  if (!d) throw new UsageError(`--wait-timeout: "${text}" is not a duration.`, "Use e.g. 90s or 5m.");
+  return d.ms;
+}
+
 /** Replica counts `deloc scale` set, while the file's own count is what it was then. */
-export function scaleOverrides(session: EngineSession, plan: Plan): Record<string, number> {
-  const saved = session.store.read()?.scale ?? {};
+export function scaleOverrides(store: StateStore, plan: Plan): Record<string, number> {
+  const saved = store.read()?.scale ?? {};
   const out: Record<string, number> = {};
   for (const s of plan.services) {
     const o = saved[s.name];

@@ -11,7 +11,6 @@ import { type K8sObject, KubernetesTarget } from "../adapters/kubernetes/kuberne
 import { readiness, type WorkloadState } from "../adapters/kubernetes/readiness.js";
 import {
   DeployFailedError,
-  Duration,
   NotDeployedError,
   NotScalableError,
   type Plan,
@@ -24,6 +23,7 @@ import { helmChart } from "../export/helm/chart.js";
 import { k8sManifestObjects } from "../export/k8s/manifests.js";
 import { planHere } from "./commands/plan.js";
 import type { CommandContext } from "./context.js";
+import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
 import { renderTable } from "./render/table.js";
 
 /** The stack's namespace: `--namespace`, `DELOC_NAMESPACE`, or the stack's name. */
@@ -41,6 +41,7 @@ function findHelm(ctx: CommandContext): string | null {
 
 export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
   const { stack, plan } = await planHere(ctx, opts);
+  const waitMs = waitTimeoutOf(opts); // a bad flag stops here, before the cluster is touched
   const store = new StateStore(stack.dir, stack.name, "up");
   store.lock();
   try {
@@ -48,10 +49,8 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
     const secrets = ensureSecrets(stack.dir, plan.secrets);
     const state = store.read() ?? store.fresh();
     // A `deloc scale` lasts until the file's replicas change, as on Docker.
-    for (const s of plan.services) {
-      const o = state.scale[s.name];
-      if (o && o.fileReplicas === s.replicas) s.replicas = o.replicas;
-    }
+    const scaled = scaleOverrides(store, plan);
+    for (const s of plan.services) s.replicas = scaled[s.name] ?? s.replicas;
     store.move(state, "deploying", `up on ${target.server}`);
     store.write(state);
     ctx.err(
@@ -69,7 +68,7 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
       );
     }
     try {
-      await waitForPhases(ctx, target, plan, opts.waitTimeout);
+      await waitForPhases(ctx, target, plan, waitMs);
     } catch (e) {
       store.move(state, "failed", "up failed");
       store.write(state);
@@ -140,14 +139,8 @@ async function waitForPhases(
   ctx: CommandContext,
   target: KubernetesTarget,
   plan: Plan,
-  waitTimeout: unknown,
+  fixed: number | undefined,
 ): Promise<void> {
-  const fixed = waitTimeout === undefined ? undefined : Duration.parse(String(waitTimeout))?.ms;
-  if (waitTimeout !== undefined && fixed === undefined)
-    throw new UsageError(
-      `--wait-timeout: "${waitTimeout}" is not a duration.`,
-      "Use e.g. --wait-timeout 5m.",
-    );
   const t0 = Date.now();
   for (const phase of plan.phases) {
     const pending = new Set(phase);
@@ -262,21 +255,10 @@ export async function kubernetesScale(
   opts: Record<string, unknown>,
 ): Promise<number> {
   const { stack, plan } = await planHere(ctx, opts);
-  const s = plan.services.find((x) => x.name === args[0]);
-  if (!s)
-    throw new UsageError(
-      `No service "${args[0]}" in stack ${plan.stack}.`,
-      `Services: ${plan.services.map((x) => x.name).join(", ")}`,
-    );
-  const n = Number(args[1]);
-  if (!Number.isInteger(n) || n < 0 || n > 64)
+  const { service: s, replicas: n } = scaleRequest(plan, args);
+  if (s.oneShot)
     throw new NotScalableError(
-      `"${args[1] ?? ""}" is not a replica count.`,
-      `Give a number from 0 to 64: \`deloc scale ${s.name} 3\`.`,
-    );
-  if ((!s.scalable && n !== 1) || s.oneShot)
-    throw new NotScalableError(
-      `${s.name} cannot be scaled: it keeps state or a fixed identity.`,
+      `${s.name} cannot be scaled: it is a one-shot task (a Job on Kubernetes).`,
       "Scale a stateless service, e.g. spark-worker.",
     );
   const store = new StateStore(stack.dir, stack.name, "scale");

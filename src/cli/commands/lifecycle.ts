@@ -6,7 +6,6 @@ import {
   formatBytes,
   InsufficientMemoryError,
   NotDeployedError,
-  NotScalableError,
 } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
 import { readSecrets } from "../../engine/secrets.js";
@@ -19,6 +18,7 @@ import {
   openSession,
   planForEngine,
   scaleOverrides,
+  scaleRequest,
   serviceIn,
   stackSecrets,
 } from "../engine-session.js";
@@ -145,24 +145,9 @@ export const scale: CommandRun = async (ctx, args, opts) => {
     const info = await adapter.info();
     const observed = await adapter.observe(project.stack.name);
     const plan = await planForEngine(session, info, observed);
-    const name = serviceIn(plan, args[0]);
-    const s = plan.services.find((p) => p.name === name)!;
-    const n = Number(args[1]);
-    if (!Number.isInteger(n) || n < 0 || n > 64)
-      throw new NotScalableError(
-        `"${args[1] ?? ""}" is not a replica count.`,
-        `Give a number from 0 to 64: \`deloc scale ${name} 3\`.`,
-      );
-    if (!s.scalable && n !== 1)
-      throw new NotScalableError(
-        `${name} cannot be scaled: it keeps state or a fixed identity.`,
-        "Services that scale: " +
-          (plan.services
-            .filter((p) => p.scalable)
-            .map((p) => p.name)
-            .join(", ") || "none in this stack"),
-      );
-    const replicas = { ...scaleOverrides(session, plan), [name]: n };
+    const { service: s, replicas: n } = scaleRequest(plan, args);
+    const name = s.name;
+    const replicas = { ...scaleOverrides(store, plan), [name]: n };
     const total = plan.services.reduce((sum, p) => sum + p.memoryBytes * (replicas[p.name] ?? p.replicas), 0);
     if (total > plan.budget.memoryBytes) {
       const shortfall = total - plan.budget.memoryBytes;

@@ -3,14 +3,19 @@ import pc from "picocolors";
 import {
   canTransition,
   DeployFailedError,
-  Duration,
   describeOperation,
   type LifecycleState,
-  UsageError,
 } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
 import type { CommandRun } from "../command-table.js";
-import { openSession, planForEngine, scaleOverrides, sizingFlags, stackSecrets } from "../engine-session.js";
+import {
+  openSession,
+  planForEngine,
+  scaleOverrides,
+  sizingFlags,
+  stackSecrets,
+  waitTimeoutOf,
+} from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { progressView } from "../render/progress.js";
 import { onKubernetes } from "../target.js";
@@ -25,8 +30,8 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     const info = await adapter.info();
     const observed = await adapter.observe(session.project.stack.name);
     const plan = await planForEngine(session, info, observed);
-    const waitTimeoutMs = opts.waitTimeout === undefined ? undefined : parseWait(String(opts.waitTimeout));
-    const replicas = scaleOverrides(session, plan);
+    const waitTimeoutMs = waitTimeoutOf(opts);
+    const replicas = scaleOverrides(store, plan);
 
     if (dryRun) {
       // The twin starts from what the engine runs, so the operations listed are the real ones.
@@ -180,9 +185,3 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     store.unlock();
   }
 };
-
-function parseWait(text: string): number {
-  const d = Duration.parse(text);
-  if (!d) throw new UsageError(`--wait-timeout: "${text}" is not a duration.`, "Use e.g. 90s or 5m.");
-  return d.ms;
-}
