@@ -6,7 +6,14 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Adapter } from "../adapters/adapter.js";
-import type { ObservedStack, Plan, PlannedSecret, SecretKind } from "../core/index.js";
+import {
+  type ObservedStack,
+  type Plan,
+  type PlannedSecret,
+  SECRET_TOKEN,
+  type SecretKind,
+  secretParts,
+} from "../core/index.js";
 import { ensureStateDir } from "./state.js";
 
 export const SECRETS_FILE = "secrets.env";
@@ -67,8 +74,6 @@ export function ensureSecrets(
   return values;
 }
 
-const TOKEN = /\{\{secret\.([A-Za-z0-9_.-]+)\}\}/g;
-
 /**
  * The secrets an environment holds, read back through the planned templates: `"{{secret.pw}}"`, or
  * `"postgresql://deloc:{{secret.pw}}@postgres:5432/deloc"`, matched against what the container
@@ -83,13 +88,12 @@ export function secretsFromEnv(
     const value = actual[key];
     if (value === undefined || !template.includes("{{secret.")) continue;
     const groups = new Map<string, number>();
-    const pattern = template
-      .split(TOKEN)
-      .map((part, i) => {
-        if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        const seen = groups.get(part);
+    const pattern = secretParts(template)
+      .map((part) => {
+        if ("text" in part) return part.text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const seen = groups.get(part.secret);
         if (seen !== undefined) return `\\${seen}`;
-        groups.set(part, groups.size + 1);
+        groups.set(part.secret, groups.size + 1);
         return "(.+?)";
       })
       .join("");
@@ -122,7 +126,7 @@ export async function secretsOnEngine(
 }
 
 export function resolveSecrets(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(TOKEN, (whole, name: string) => values[name] ?? whole);
+  return text.replace(SECRET_TOKEN, (whole, name: string) => values[name] ?? whole);
 }
 
 /** An environment with every `{{secret.X}}` replaced by its value: what a container or client gets. */
@@ -144,7 +148,7 @@ export function presentSecrets(
 
 /** Replaces secret values in text with `***`, for anything printed or logged. */
 export function maskSecrets(text: string, values: Readonly<Record<string, string>>): string {
-  let out = text.replace(TOKEN, "***");
+  let out = text.replace(SECRET_TOKEN, "***");
   for (const v of Object.values(values)) if (v.length >= 6) out = out.replaceAll(v, "***");
   return out;
 }

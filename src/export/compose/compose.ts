@@ -6,8 +6,8 @@
  */
 import path from "node:path";
 import type { DependencyCondition, Plan, PlannedService } from "../../core/index.js";
-import { Cpu, containerSecurity, Duration } from "../../core/index.js";
-import { envParts, secretVar } from "../secret-refs.js";
+import { Cpu, containerSecurity, Duration, secretParts } from "../../core/index.js";
+import { secretVar } from "../secret-refs.js";
 import { yamlText } from "../yaml-text.js";
 
 export interface ComposeOptions {
@@ -101,7 +101,7 @@ function composeService(s: PlannedService, opts: ComposeOptions): Record<string,
 
 /** A planned value with each secret as a Compose variable and any other `$` escaped. */
 function composeValue(value: string): string {
-  return envParts(value)
+  return secretParts(value)
     .map((p) =>
       "secret" in p
         ? `\${${secretVar(p.secret)}:?is set in .env by deloc export compose}`

@@ -15,8 +15,14 @@
  *   token automount, and a NetworkPolicy that admits traffic from the stack's own pods only.
  */
 import path from "node:path";
-import type { DependencyCondition, Plan, PlannedService, VolumeSpec } from "../../core/index.js";
-import { envParts, secretVar } from "../secret-refs.js";
+import {
+  type DependencyCondition,
+  type Plan,
+  type PlannedService,
+  secretParts,
+  type VolumeSpec,
+} from "../../core/index.js";
+import { secretVar } from "../secret-refs.js";
 import { hole, RELEASE_NAMESPACE } from "./values.js";
 
 export type K8sObject = {
@@ -320,7 +326,7 @@ function splitEnv(all: Readonly<Record<string, string>>, secretName: string) {
   const composed: Record<string, unknown>[] = [];
   const ref = (secret: string) => ({ secretKeyRef: { name: secretName, key: secret } });
   for (const [key, value] of Object.entries(all)) {
-    const parts = envParts(value);
+    const parts = secretParts(value);
     if (!parts.some((p) => "secret" in p)) plainEnv[key] = value;
     else if (parts.length === 1 && "secret" in parts[0]!)
       composed.push({ name: key, valueFrom: ref(parts[0].secret) });
