@@ -17,14 +17,12 @@ import {
   type V1Pod,
   VersionApi,
 } from "@kubernetes/client-node";
-import { EngineUnreachableError } from "../../core/index.js";
+import { EngineUnreachableError, LABEL_SERVICE, LABEL_STACK } from "../../core/index.js";
 import type { PodState, WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
 
 const FIELD_MANAGER = "deloc";
-const STACK_LABEL = "dev.deloc.stack";
-const SERVICE_LABEL = "dev.deloc.service";
 /** Kinds DELoc applies, in the order `down` deletes them (workloads first). */
 const KINDS: readonly [apiVersion: string, kind: string][] = [
   ["apps/v1", "Deployment"],
@@ -133,7 +131,7 @@ export class KubernetesTarget {
         undefined,
         undefined,
         undefined,
-        `${STACK_LABEL}=${stack}`,
+        `${LABEL_STACK}=${stack}`,
       );
       for (const item of list.items) out.push({ ...item, apiVersion, kind } as K8sObject);
     }
@@ -142,7 +140,7 @@ export class KubernetesTarget {
 
   /** The workloads of the stack and their pods, by service. */
   async workloads(stack: string): Promise<WorkloadState[]> {
-    const selector = `${STACK_LABEL}=${stack}`;
+    const selector = `${LABEL_STACK}=${stack}`;
     const ns = this.namespace;
     const [deployments, statefulSets, jobs, pods] = await Promise.all([
       this.apps.listNamespacedDeployment({ namespace: ns, labelSelector: selector }),
@@ -151,9 +149,9 @@ export class KubernetesTarget {
       this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
     ]);
     const podsOf = (service: string) =>
-      pods.items.filter((p) => p.metadata?.labels?.[SERVICE_LABEL] === service).map(podState);
+      pods.items.filter((p) => p.metadata?.labels?.[LABEL_SERVICE] === service).map(podState);
     const service = (o: { metadata?: { labels?: Record<string, string> } }) =>
-      o.metadata?.labels?.[SERVICE_LABEL] ?? "";
+      o.metadata?.labels?.[LABEL_SERVICE] ?? "";
     type Replicated = {
       metadata?: { name?: string; labels?: Record<string, string> };
       spec?: { replicas?: number };
@@ -215,7 +213,7 @@ export class KubernetesTarget {
     if (volumes) {
       const claims = await this.core.listNamespacedPersistentVolumeClaim({
         namespace: this.namespace,
-        labelSelector: `${STACK_LABEL}=${stack}`,
+        labelSelector: `${LABEL_STACK}=${stack}`,
       });
       for (const c of claims.items) {
         await this.core.deleteNamespacedPersistentVolumeClaim({

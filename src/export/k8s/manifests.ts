@@ -5,7 +5,7 @@
 
 import type { Plan } from "../../core/index.js";
 import { yamlText } from "../yaml-text.js";
-import { type K8sObject, k8sObjects } from "./objects.js";
+import { type K8sObject, k8sObjects, stackLabels } from "./objects.js";
 import { defaultValues, fillHoles } from "./values.js";
 
 export interface ManifestOptions {
@@ -22,7 +22,7 @@ export function k8sManifestObjects(plan: Plan, opts: ManifestOptions): K8sObject
     kind: "Secret",
     metadata: {
       name: o.secretName,
-      labels: { "app.kubernetes.io/part-of": plan.stack, "dev.deloc.stack": plan.stack },
+      labels: stackLabels(plan.stack),
     },
     type: "Opaque",
     data: Object.fromEntries(

@@ -17,6 +17,9 @@
 import path from "node:path";
 import {
   type DependencyCondition,
+  LABEL_HASH,
+  LABEL_SERVICE,
+  LABEL_STACK,
   type Plan,
   type PlannedService,
   secretParts,
@@ -45,6 +48,11 @@ export interface StackObjects {
   secretName: string;
 }
 
+/** The labels of every object of the stack; the Kubernetes target finds them by `dev.deloc.stack`. */
+export function stackLabels(stack: string): Record<string, string> {
+  return { "app.kubernetes.io/part-of": stack, [LABEL_STACK]: stack };
+}
+
 const TOKEN_VOLUME = "deloc-wait-token";
 const SA_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 /** How long an init container waits for a dependency before it fails (and is retried). */
@@ -57,8 +65,7 @@ export function k8sObjects(plan: Plan): StackObjects {
   const services: Record<string, K8sObject[]> = {};
   for (const s of plan.services) services[s.name] = serviceObjects(plan, s, claims, secretName);
 
-  const stackLabels = { "app.kubernetes.io/part-of": stack, "dev.deloc.stack": stack };
-  const meta = (name: string) => ({ name, labels: stackLabels });
+  const meta = (name: string) => ({ name, labels: stackLabels(stack) });
   const read = ["get", "list", "watch"];
   return {
     stack: [
@@ -107,9 +114,9 @@ export function k8sObjects(plan: Plan): StackObjects {
       kind: "NetworkPolicy",
       metadata: meta(stack),
       spec: {
-        podSelector: { matchLabels: { "dev.deloc.stack": stack } },
+        podSelector: { matchLabels: { [LABEL_STACK]: stack } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [{ podSelector: { matchLabels: { "dev.deloc.stack": stack } } }] }],
+        ingress: [{ from: [{ podSelector: { matchLabels: { [LABEL_STACK]: stack } } }] }],
       },
     },
     services,
@@ -180,13 +187,8 @@ function claimSpec(name: string) {
 }
 
 function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretName: string): K8sObject[] {
-  const labels = {
-    "app.kubernetes.io/name": s.name,
-    "app.kubernetes.io/part-of": plan.stack,
-    "dev.deloc.stack": plan.stack,
-    "dev.deloc.service": s.name,
-  };
-  const selector = { "dev.deloc.stack": plan.stack, "dev.deloc.service": s.name };
+  const labels = { "app.kubernetes.io/name": s.name, ...stackLabels(plan.stack), [LABEL_SERVICE]: s.name };
+  const selector = { [LABEL_STACK]: plan.stack, [LABEL_SERVICE]: s.name };
   const v = (...p: string[]) => hole("scalar", "services", s.name, ...p);
   const b = (...p: string[]) => hole("block", "services", s.name, ...p);
   const out: K8sObject[] = [];
@@ -250,7 +252,7 @@ function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretNam
     ...(s.oneShot ? { restartPolicy: "OnFailure" } : {}),
   };
   const template = {
-    metadata: { labels, annotations: { "dev.deloc.hash": s.hash } },
+    metadata: { labels, annotations: { [LABEL_HASH]: s.hash } },
     spec: podSpec,
   };
 
