@@ -5,8 +5,8 @@
  * generated at install (or given in `secrets:`) and kept on upgrade. Pure: a file map.
  */
 
-import type { Plan } from "../../core/index.js";
-import { type K8sObject, k8sObjects } from "../k8s/objects.js";
+import { LABEL_STACK, type Plan } from "../../core/index.js";
+import { type K8sObject, k8sObjects, stackLabels } from "../k8s/objects.js";
 import { type ChartValues, defaultValues, type Hole, isHole, RELEASE_NAMESPACE } from "../k8s/values.js";
 import { yamlText } from "../yaml-text.js";
 
@@ -105,8 +105,7 @@ function secretTemplate(plan: Plan, name: string): string {
     "metadata:",
     `  name: ${name}`,
     "  labels:",
-    `    app.kubernetes.io/part-of: ${plan.stack}`,
-    `    dev.deloc.stack: ${plan.stack}`,
+    ...Object.entries(stackLabels(plan.stack)).map(([k, v]) => `    ${k}: ${v}`),
     "type: Opaque",
     "data:",
     ...plan.secrets.map(
@@ -144,7 +143,7 @@ function notes(plan: Plan): string {
     `The ${plan.stack} stack is starting in namespace {{ .Release.Namespace }}; each service waits for`,
     "what it depends on, as `deloc up` does. Watch it with:",
     "",
-    `  kubectl --namespace {{ .Release.Namespace }} get pods -l dev.deloc.stack=${plan.stack} -w`,
+    `  kubectl --namespace {{ .Release.Namespace }} get pods -l ${LABEL_STACK}=${plan.stack} -w`,
     "",
     "Reach the services at the addresses `deloc up` gives on a laptop:",
     "",
