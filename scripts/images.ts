@@ -108,7 +108,10 @@ async function ensureBase(docker: Docker, tag: string): Promise<string> {
 
 interface ImageRecipe {
   tag: string;
-  service: string;
+  /** The catalog service (or group) whose upstream image this stands in for. */
+  service?: string;
+  /** Or the helper the Docker adapter runs (`volume`: empties a volume before a restore). */
+  helper?: "volume";
   /** The base image (one of `images/base/*.json`); the Dockerfile's `FROM` names the same tag. */
   base?: string;
   /** Fetch the dependencies of the recipe's pom.xml from Maven Central into this folder of the context. */
@@ -117,8 +120,35 @@ interface ImageRecipe {
   pypi?: string;
   /** Fetch the wheels a lock file pins, for the image's Python (not the host's), into `wheels/`. */
   wheels?: { lock: string; python: string };
-  /** Build these Go packages (`module@version`) as static binaries into `bin/`. */
-  go?: { package: string; ldflags?: string }[];
+  /**
+   * Build these Go packages (`module@version`) as static binaries into `bin/`; with `module`, the
+   * package is built inside a copy of that module (`module@version`), so its go.mod's replace
+   * directives apply (`go install pkg@version` refuses modules that have them).
+   */
+  go?: { package: string; module?: string; ldflags?: string }[];
+  /**
+   * Copy the source tree of these modules (`module@version`) from the Go module proxy, which
+   * serves any public repository's tagged tree (CPython's among them), into the context's `dest`.
+   */
+  source?: { module: string; dest: string }[];
+  /**
+   * Copy the certificate authorities this machine adds to Debian's (`/usr/local/share/ca-certificates`:
+   * on CI machines, a TLS-intercepting egress proxy's) into `host-ca/`, for an image whose
+   * containers fetch from the internet at run time (Spark's Ivy and Maven Central) as the host does.
+   */
+  hostCAs?: boolean;
+}
+
+const HOST_CA_DIR = "/usr/local/share/ca-certificates";
+
+/** The host's added CA certificates (name → content), sorted; none on a stock machine. */
+function hostCAs(): [string, Buffer][] {
+  if (!fs.existsSync(HOST_CA_DIR)) return [];
+  return fs
+    .readdirSync(HOST_CA_DIR)
+    .filter((f) => f.endsWith(".crt"))
+    .sort()
+    .map((f) => [f, fs.readFileSync(path.join(HOST_CA_DIR, f))]);
 }
 
 function readRecipe(name: string): ImageRecipe {
@@ -128,10 +158,12 @@ function readRecipe(name: string): ImageRecipe {
 async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, baseId: string): Promise<void> {
   const dir = path.join(IMAGES, name);
   const files = contextFiles(dir);
+  const cas = recipe.hostCAs ? hostCAs() : [];
   const hash = sha256(
     Buffer.concat([
       Buffer.from(baseId),
       ...files.map((f) => Buffer.concat([Buffer.from(f), fs.readFileSync(path.join(dir, f))])),
+      ...cas.map(([f, content]) => Buffer.concat([Buffer.from(f), content])),
     ]),
   );
   if ((await labelOf(docker, recipe.tag))?.recipe === hash) {
@@ -145,6 +177,10 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
   const context = fs.mkdtempSync(path.join(os.tmpdir(), `deloc-image-${name}-`));
   try {
     fs.cpSync(dir, context, { recursive: true });
+    if (recipe.hostCAs) {
+      fs.mkdirSync(path.join(context, "host-ca"));
+      for (const [f, content] of cas) fs.writeFileSync(path.join(context, "host-ca", f), content);
+    }
     if (recipe.maven) {
       console.log(`  fetching ${path.join(name, "pom.xml")}'s dependencies from Maven Central`);
       await run("mvn", [
@@ -158,12 +194,29 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       ]);
     }
     for (const g of recipe.go ?? []) {
-      console.log(`  building ${g.package} from the Go module proxy`);
-      await run("go", ["install", "-trimpath", ...(g.ldflags ? ["-ldflags", g.ldflags] : []), g.package], {
-        ...process.env,
-        CGO_ENABLED: "0",
-        GOBIN: path.join(context, "bin"),
-      });
+      console.log(`  building ${g.package}${g.module ? ` of ${g.module}` : ""} from the Go module proxy`);
+      const flags = ["-trimpath", ...(g.ldflags ? ["-ldflags", g.ldflags] : [])];
+      const env = { ...process.env, CGO_ENABLED: "0", GOBIN: path.join(context, "bin") };
+      if (!g.module) {
+        await run("go", ["install", ...flags, g.package], env);
+        continue;
+      }
+      const tree = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-module-"));
+      try {
+        fs.cpSync(await downloadedModule(g.module), tree, { recursive: true });
+        spawnSync("chmod", ["-R", "u+w", tree]);
+        const out = path.join(context, "bin", path.basename(g.package));
+        await run("go", ["build", ...flags, "-o", out, g.package], { ...env, GOFLAGS: "-mod=mod" }, tree);
+      } finally {
+        fs.rmSync(tree, { recursive: true, force: true });
+      }
+    }
+    for (const src of recipe.source ?? []) {
+      console.log(`  fetching the source of ${src.module} from the Go module proxy`);
+      const dir = await downloadedModule(src.module);
+      fs.cpSync(dir, path.join(context, src.dest), { recursive: true });
+      // The module cache is read-only; the build wants to write next to the sources.
+      spawnSync("chmod", ["-R", "u+w", path.join(context, src.dest)]);
     }
     if (recipe.pypi) {
       console.log(`  fetching ${recipe.pypi} from PyPI`);
@@ -201,6 +254,18 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
     fs.rmSync(context, { recursive: true, force: true });
   }
   console.log(`${recipe.tag}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** `go mod download` of one module version; the folder of its unpacked tree in the module cache. */
+async function downloadedModule(module: string): Promise<string> {
+  const r = spawnSync("go", ["mod", "download", "-json", module], {
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "-mod=mod" },
+    cwd: os.tmpdir(),
+  });
+  const info = JSON.parse(r.stdout || "{}") as { Dir?: string; Error?: string };
+  if (r.status !== 0 || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? r.stderr}`);
+  return info.Dir;
 }
 
 /** The first Debian mirror in this machine's apt sources (deb822 `.sources` or one-line lists). */
@@ -256,9 +321,9 @@ function follow(
   );
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"], env });
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"], env, ...(cwd ? { cwd } : {}) });
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
   });

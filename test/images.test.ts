@@ -3,18 +3,24 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { VOLUME_HELPER_IMAGE } from "../src/adapters/docker/docker-adapter.js";
 import { catalog } from "./support/stack.js";
 
 const IMAGES = path.resolve(import.meta.dirname, "../images");
 
-test("images: every recipe is tagged as its catalog service's image and writes its contract down", () => {
+test("images: every recipe is tagged as its catalog service's image (or the adapter's helper) and writes its contract down", () => {
   const recipes = fs.readdirSync(IMAGES).filter((d) => fs.existsSync(path.join(IMAGES, d, "image.json")));
   assert.ok(recipes.length >= 3);
   for (const d of recipes) {
-    const { tag, service } = JSON.parse(fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8")) as {
-      tag: string;
-      service: string;
-    };
+    const { tag, service, helper } = JSON.parse(
+      fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8"),
+    ) as { tag: string; service?: string; helper?: "volume" };
+    assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
+    if (helper) {
+      assert.equal(tag, VOLUME_HELPER_IMAGE, `images/${d}: the volume helper the Docker adapter runs`);
+      continue;
+    }
+    assert.ok(service, `images/${d}/image.json names neither a service nor a helper`);
     // `service` names a template or a group; the tag is its image or one of its variants'.
     const templates = (catalog.groups.get(service) ?? [service]).map((n) => catalog.templates.get(n));
     const images = templates.flatMap((t) =>
@@ -24,6 +30,5 @@ test("images: every recipe is tagged as its catalog service's image and writes i
       images.includes(tag),
       `images/${d}: ${tag} is not an image of ${service} (${images.join(", ")})`,
     );
-    assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
   }
 });

@@ -79,7 +79,7 @@ export interface Adapter {
    */
   archiveVolume(volume: string, image: string, out: Writable): Promise<void>;
   /** Replaces a named volume's contents with the tar read from `tar` (made by `archiveVolume`). */
-  restoreVolume(volume: string, image: string, tar: Readable): Promise<void>;
+  restoreVolume(volume: string, tar: Readable): Promise<void>;
 }
 
 export type AdapterName = "docker" | "dry-run";

@@ -9,5 +9,6 @@ export function catalogIndex(catalog: Catalog): CatalogIndex {
     variants: Object.fromEntries(
       [...catalog.templates.values()].map((t) => [t.name, Object.keys(t.variants).sort()]),
     ),
+    ports: Object.fromEntries([...catalog.templates.values()].map((t) => [t.name, t.ports])),
   };
 }

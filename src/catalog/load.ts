@@ -7,11 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import { HEALTH_CHECK_DEFAULTS, normalizeHealthCheck, parseYaml } from "../config/index.js";
+import { HEALTH_CHECK_DEFAULTS, normalizeHealthCheck, normalizeVerify, parseYaml } from "../config/index.js";
 import {
   ConfigError,
   Cpu,
+  closest,
   type Diagnostic,
+  findProbePort,
   type HealthCheckSpec,
   PROFILES,
   type Profile,
@@ -125,15 +127,67 @@ export function readTemplateFile(file: string, text: string): ReadResult {
   const isGroup = !!data && typeof data === "object" && "components" in data;
   const result = (isGroup ? groupFileSchema : serviceFileSchema).safeParse(data);
   if (!result.success) return { ok: false, errors: issuesToDiagnostics(result.error, parsed.locate) };
-  if (!isGroup)
-    return { ok: true, templates: [toTemplate(result.data as z.infer<typeof serviceFileSchema>, file)] };
+  if (!isGroup) {
+    const t = toTemplate(result.data as z.infer<typeof serviceFileSchema>, file);
+    const errors = probePortProblems(t, ["verify"], parsed.locate);
+    return errors.length ? { ok: false, errors } : { ok: true, templates: [t] };
+  }
   const group = result.data as GroupFile;
   const templates = Object.keys(group.components)
     .sort()
     .map((component) =>
       toTemplate(mergeComponent(group, component, group.components[component]!), file, group.name),
     );
+  const errors = templates.flatMap((t) =>
+    probePortProblems(t, ["components", t.name, "verify"], parsed.locate),
+  );
+  if (errors.length) return { ok: false, errors };
   return { ok: true, templates, group: { name: group.name, components: templates.map((t) => t.name) } };
+}
+
+/** A template's HTTP or TCP probe must name one of its published ports: it runs from the host. */
+function probePortProblems(
+  t: ServiceTemplate,
+  at: (string | number)[],
+  locate: ReturnType<typeof parseYaml>["locate"],
+): Diagnostic[] {
+  const probe = t.verify;
+  if (!probe || probe.kind === "command") return [];
+  const where = probe.port === undefined ? [...at, probe.kind] : [...at, probe.kind, "port"];
+  const diagnostic = (message: string, suggestion: string): Diagnostic => ({
+    path: where.join("."),
+    message,
+    position: locate(where),
+    suggestion,
+  });
+  const published = t.ports.filter((p) => p.host !== undefined && p.protocol === "tcp");
+  if (probe.port === undefined)
+    return published.length
+      ? []
+      : [
+          diagnostic(
+            `${t.name} publishes no TCP port to probe from the host`,
+            "name a port with a host port, or use command:",
+          ),
+        ];
+  const port = findProbePort(t.ports, probe.port);
+  if (!port) {
+    const guess = closest(
+      String(probe.port),
+      t.ports.map((p) => p.name),
+    );
+    return [
+      diagnostic(
+        `${t.name} has no TCP port ${typeof probe.port === "number" ? probe.port : `named "${probe.port}"`}`,
+        guess
+          ? `did you mean "${guess}"?`
+          : `its ports are ${t.ports.map((p) => p.name).join(", ") || "none"}`,
+      ),
+    ];
+  }
+  return port.host === undefined
+    ? [diagnostic(`port ${port.name} of ${t.name} has no host port`, "give it host:, or use command:")]
+    : [];
 }
 
 function mergeComponent(group: GroupFile, name: string, c: ComponentFile) {
@@ -142,6 +196,7 @@ function mergeComponent(group: GroupFile, name: string, c: ComponentFile) {
     name,
     image: c.image ?? group.image,
     user: c.user ?? group.user,
+    capabilities: c.capabilities ?? group.capabilities,
     category: c.category ?? group.category,
     env: { ...group.env, ...c.env },
     volumes: [...(group.volumes ?? []), ...(c.volumes ?? [])],
@@ -185,6 +240,7 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
     oneShot,
     restart: d.restart ?? (oneShot ? "no" : "unless-stopped"),
     secrets: d.secrets ?? {},
+    connections: d.connections ?? {},
     variants: Object.fromEntries(
       Object.entries(d.variants ?? {}).map(([k, { healthCheck, ...v }]): [string, TemplateVariant] => [
         k,
@@ -202,8 +258,11 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
     const [uid, gid] = d.user.split(":").map(Number) as [number, number];
     t.user = { uid, gid };
   }
+  if (d.capabilities?.length) t.capabilities = [...d.capabilities];
+  if (d.python) t.python = { version: d.python.version, matches: [...d.python.matches] };
   if (group) t.group = group;
   if (d.healthCheck) t.healthCheck = fullHealthCheck(d.healthCheck);
+  if (d.verify) t.verify = normalizeVerify(d.verify);
   for (const [p, r] of Object.entries(resources))
     if (r.memoryMinBytes > r.memoryPreferredBytes)
       throw new ConfigError(

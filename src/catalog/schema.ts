@@ -4,7 +4,7 @@
  * secrets and requirements. Reuses the stack file's checks for sizes, durations and ports.
  */
 import { z } from "zod";
-import { checkCpu, checkDuration, checked, checkSize, DNS_LABEL } from "../config/index.js";
+import { checkCpu, checkDuration, checked, checkSize, DNS_LABEL, verifySchema } from "../config/index.js";
 import { CONDITIONS, PROFILES, RESTART_POLICIES } from "../core/index.js";
 
 const name = z.string().regex(DNS_LABEL, "must be lower-case letters, digits and dashes");
@@ -48,8 +48,14 @@ const variant = z.strictObject({
   healthCheck: healthCheck.optional(),
 });
 
-/** `uid:gid` the image's process runs as: Kubernetes exports run it so, non-root. */
+/** `uid:gid` the image's process runs as: Kubernetes exports run it so (non-root unless `0:0`). */
 const imageUser = z.string().regex(/^\d+:\d+$/, 'must be "uid:gid", e.g. "999:999"');
+
+/**
+ * Capabilities the image's root entrypoint needs beyond the step-down set (e.g. SETPCAP for
+ * `setpriv --bounding-set`), in Docker's spelling without `CAP_`.
+ */
+const capabilities = z.array(z.string().regex(/^[A-Z_]+$/, "must be a capability name such as SETPCAP"));
 
 /** Fields a service (or a group component) declares. */
 const serviceFields = {
@@ -92,9 +98,24 @@ const serviceFields = {
   oneShot: z.boolean().optional(),
   restart: z.enum(RESTART_POLICIES).optional(),
   user: imageUser.optional(),
+  capabilities: capabilities.optional(),
+  /** The image's Python minor version, and the templates whose Python must be the same. */
+  python: z
+    .strictObject({
+      version: z.string().regex(/^\d+\.\d+$/, 'must be a minor version such as "3.10"'),
+      matches: z.array(name).default([]),
+    })
+    .optional(),
+  /** Env added when the stack has a service named as the key. */
+  connections: z.record(name, z.strictObject({ env })).optional(),
   secrets: z.record(z.string(), z.enum(["password", "fernet", "token"])).optional(),
   variants: z.record(name, variant).optional(),
   docs: z.string().optional(),
+  /**
+   * How `deloc verify` checks the service when DELoc has no probe of its own for it, as in the
+   * stack file: `http: { port, path, status }`, `tcp: { port }` or `command: [argv]`.
+   */
+  verify: verifySchema.optional(),
 };
 
 export const serviceFileSchema = z.strictObject({ name, ...serviceFields, image: z.string() });
@@ -110,6 +131,7 @@ export const groupFileSchema = z.strictObject({
   category: z.string().optional(),
   image: z.string(),
   user: imageUser.optional(),
+  capabilities: capabilities.optional(),
   env: env.optional(),
   volumes: z.array(z.string()).optional(),
   requires: z.array(name).optional(),

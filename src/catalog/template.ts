@@ -15,7 +15,7 @@ import type {
 
 export type { SecretKind } from "../core/index.js";
 
-import type { ImageUser, SecretKind } from "../core/index.js";
+import type { DeclaredProbe, ImageUser, SecretKind } from "../core/index.js";
 
 export interface BackupCommands {
   dump: string[];
@@ -82,6 +82,18 @@ export interface ServiceTemplate {
   restart: RestartPolicy;
   /** The user the image's process runs as. */
   user?: ImageUser;
+  /**
+   * The Python minor version the image runs (PySpark), and the templates whose Python must be the
+   * same (a driver's executors); a difference is a note of the plan.
+   */
+  python?: { version: string; matches: string[] };
+  /** Capabilities its entrypoint needs beyond the step-down set. */
+  capabilities?: string[];
+  /**
+   * Env added when the stack also has a service named as the key (a catalog service under its own
+   * name): how this one reaches it, e.g. Spark's S3A settings for `minio`.
+   */
+  connections: Record<string, { env: Record<string, string> }>;
   /** Secrets this template's env or endpoints use, by name. */
   secrets: Record<string, SecretKind>;
   variants: Record<string, TemplateVariant>;
@@ -91,6 +103,8 @@ export interface ServiceTemplate {
   source: string;
   /** Upstream documentation of the image. */
   docs?: string;
+  /** The probe `deloc verify` runs when DELoc has none of its own for this service. */
+  verify?: DeclaredProbe;
 }
 
 export interface Recipe {

@@ -11,6 +11,7 @@ import {
   loadStack,
 } from "../config/index.js";
 import { ConfigError, formatDiagnostic, type Stack } from "../core/index.js";
+import { checkAddresses } from "../planner/index.js";
 import type { CommandContext } from "./context.js";
 
 export interface Project {
@@ -55,6 +56,8 @@ function readProject(ctx: CommandContext, file: string | undefined, flags: Layer
   if (!loaded.ok) return { env: ctx.env, warnings, error: new ConfigError(loaded.file, loaded.errors) };
   const catalog = loadCatalog({ paths: loaded.stack.catalogPaths });
   const errors = checkAgainstCatalog(loaded.stack, catalogIndex(catalog), loaded.locate);
+  // Addresses between services need the services the plan will hold, which the catalog rules vouch for.
+  if (!errors.length) errors.push(...checkAddresses(loaded.stack, catalog, loaded.locate));
   if (errors.length) return { env: ctx.env, warnings, error: new ConfigError(loaded.file, errors) };
   return { env: ctx.env, warnings, project: { stack: loaded.stack, catalog, capacity: loaded.capacity } };
 }

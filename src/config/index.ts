@@ -16,6 +16,7 @@ export {
   normalizeEnv,
   normalizeHealthCheck,
   normalizePort,
+  normalizeVerify,
   normalizeVolume,
 } from "./phases/normalize.js";
 export type { Locate } from "./phases/parse.js";
@@ -30,4 +31,4 @@ export {
   STACK_NAME_RULE,
 } from "./phases/rules.js";
 /** Schema parts the catalog reuses. */
-export { checkCpu, checkDuration, checked, checkSize } from "./phases/schema.js";
+export { checkCpu, checkDuration, checked, checkSize, verifySchema } from "./phases/schema.js";

@@ -20,14 +20,16 @@ export type ErrorCode =
   | "E_NOT_DEPLOYED"
   | "E_NOT_SCALABLE"
   | "E_BACKUP"
+  | "E_BUILDKIT_UNAVAILABLE"
   | "E_INTERRUPTED"
   | "E_TERMINATED"
   | "E_INTERNAL";
 
 /**
  * Exit code of each error code: 2 bad input, 3 the stack does not fit, 4 no engine answers, 5 the
- * deploy failed (an image, a build, a health check), 6 another deloc holds the stack, 7 nothing of
- * the stack runs, 8 a backup or restore failed, 130/143 stopped by SIGINT/SIGTERM, 70 a bug.
+ * deploy failed (an image, a build, a health check; a Dockerfile that needs BuildKit where nothing
+ * can build with it), 6 another deloc holds the stack, 7 nothing of the stack runs, 8 a backup or
+ * restore failed, 130/143 stopped by SIGINT/SIGTERM, 70 a bug.
  */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_USAGE: 2,
@@ -45,6 +47,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_NOT_DEPLOYED: 7,
   E_NOT_SCALABLE: 2,
   E_BACKUP: 8,
+  E_BUILDKIT_UNAVAILABLE: 5,
   E_INTERRUPTED: 130,
   E_TERMINATED: 143,
   E_INTERNAL: 70,
@@ -211,6 +214,42 @@ export class ImageUnavailableError extends DelocError {
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), missing: this.missing };
+  }
+}
+
+/** A line of a Dockerfile that only BuildKit can build. */
+export interface BuildKitNeed {
+  /** As the docs name it: `RUN --mount`, `COPY --link`, `heredoc (<<EOF)`, `# syntax=…`. */
+  feature: string;
+  /** The Dockerfile, as the user would open it. */
+  file: string;
+  /** 1-based; the line where the instruction starts. */
+  line: number;
+}
+
+/**
+ * A Dockerfile uses BuildKit-only features and nothing here can build with BuildKit (no docker CLI
+ * that can, or DOCKER_BUILDKIT=0). Raised before the build starts: nothing was changed.
+ */
+export class BuildKitUnavailableError extends DelocError {
+  readonly code = "E_BUILDKIT_UNAVAILABLE";
+  constructor(
+    readonly image: string,
+    readonly needs: readonly BuildKitNeed[],
+    /** Why no BuildKit client was found, e.g. "no docker CLI on PATH". */
+    readonly why: string,
+  ) {
+    super(
+      `Cannot build ${image}: its Dockerfile needs BuildKit, which cannot be used here (${why}):\n${needs
+        .map((n) => `  ${n.file}:${n.line} ${n.feature}`)
+        .join("\n")}`,
+      why.startsWith("DOCKER_BUILDKIT=")
+        ? "Unset DOCKER_BUILDKIT (or set it to 1) so that the build uses BuildKit, or rewrite the lines above without these features. Nothing was changed."
+        : "Install a docker CLI that builds with BuildKit: the buildx plugin (Docker's docker-buildx-plugin, or Debian's docker-buildx from trixie on; `docker buildx version` must answer), or a docker CLI before 23 (Debian bookworm's docker.io), which builds with DOCKER_BUILDKIT=1. Or rewrite the lines above without these features. Nothing was changed.",
+    );
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), image: this.image, needs: this.needs, why: this.why };
   }
 }
 

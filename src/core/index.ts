@@ -14,6 +14,8 @@ export * from "./observed.js";
 export * from "./operation.js";
 /** The Plan every target projects. */
 export * from "./plan.js";
+/** Probes a service declares for `verify`. */
+export * from "./probe.js";
 /** `{{secret.NAME}}` tokens in planned text. */
 export * from "./secret-token.js";
 /** The rights a container runs with. */

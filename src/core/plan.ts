@@ -2,6 +2,7 @@
  * The Plan: plain, serialisable data that every target projects — the Docker engine, the compose
  * file, the Helm chart and `deloc plan`. Produced only by the planner. Units are in field names.
  */
+import type { PlannedProbe } from "./probe.js";
 import type {
   BuildSpec,
   DependencyCondition,
@@ -101,6 +102,8 @@ export interface PlannedService {
   restart: RestartPolicy;
   /** The user the image runs as, when the catalog knows it (Kubernetes exports run it non-root). */
   user?: ImageUser;
+  /** Capabilities the image's entrypoint needs beyond the step-down set (catalog images only). */
+  capabilities?: string[];
   /** Memory limit per replica. */
   memoryBytes: number;
   memoryMinBytes: number;
@@ -114,6 +117,8 @@ export interface PlannedService {
   backup?: { dump: string[]; restore: string[] };
   /** Secrets (names) this service's env refers to. */
   secrets: string[];
+  /** The probe the stack file or template declares for `deloc verify`; undefined when neither does. */
+  verify?: PlannedProbe;
   /** Hash of the runtime-relevant configuration; a change means the container must be recreated. */
   hash: string;
 }

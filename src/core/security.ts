@@ -29,11 +29,13 @@ export interface ContainerSecurity {
 }
 
 /**
- * A service whose image user the catalog knows drops every capability but the step-down set; any
- * other (your own images, which may bind port 80 or need more) drops only the unused ones.
+ * A service whose image user the catalog knows drops every capability but the step-down set and
+ * what its template says its entrypoint needs besides (Redis' `setpriv --bounding-set` needs
+ * SETPCAP); any other (your own images, which may bind port 80 or need more) drops only the
+ * unused ones.
  */
-export function containerSecurity(s: Pick<PlannedService, "user">): ContainerSecurity {
+export function containerSecurity(s: Pick<PlannedService, "user" | "capabilities">): ContainerSecurity {
   return s.user
-    ? { capDrop: ["ALL"], capAdd: [...STEP_DOWN_CAPABILITIES] }
+    ? { capDrop: ["ALL"], capAdd: [...new Set([...STEP_DOWN_CAPABILITIES, ...(s.capabilities ?? [])])] }
     : { capDrop: [...UNUSED_CAPABILITIES], capAdd: [] };
 }

@@ -3,6 +3,7 @@
  * Every short form of the file (`"3000:3000"`, `"cache:/root/.cache"`, `dependsOn: [a]`) has been
  * turned into the one canonical form here. Units are explicit in field names.
  */
+import type { DeclaredProbe } from "./probe.js";
 
 export const PROFILES = ["minimal", "development", "production"] as const;
 export type Profile = (typeof PROFILES)[number];
@@ -86,6 +87,8 @@ export interface ServiceSpec {
   restart?: RestartPolicy;
   /** Custom services only: the service runs once and must exit 0 (migrations, seeders). */
   oneShot?: boolean;
+  /** How `deloc verify` checks the service; replaces the template's (or built-in) probe. */
+  verify?: DeclaredProbe;
 }
 
 export interface Stack {

@@ -151,7 +151,6 @@ export async function restoreService(t: BackupTarget, file: string): Promise<Bac
       for (const v of manifest.volumes)
         await t.adapter.restoreVolume(
           volumeName(t.stack, v),
-          s.image,
           fs.createReadStream(path.join(tmp, "volumes", `${v}.tar`)),
         );
     } finally {

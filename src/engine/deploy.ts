@@ -9,6 +9,7 @@ import {
   asideName,
   type ContainerRequest,
   containerName,
+  DelocError,
   DeployFailedError,
   EngineUnreachableError,
   ImageUnavailableError,
@@ -109,6 +110,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
           emit(s.name, "building", l),
         );
       } catch (e) {
+        // DELoc's own errors (BuildKit unavailable, the engine gone) keep their code and fix.
+        if (e instanceof DelocError) throw e;
         throw new DeployFailedError(
           [
             {

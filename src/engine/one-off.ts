@@ -12,10 +12,22 @@ export interface OneOffResult {
   output: string;
 }
 
+/** The longest a one-off may run when nothing stops it sooner. */
+export const ONE_OFF_MAX_MS = 15 * 60_000;
+
 export async function runOneOff(
   adapter: Adapter,
   stack: string,
-  spec: { image: string; argv: string[]; memoryBytes: number; timeoutMs: number; deployedBy: string },
+  spec: {
+    image: string;
+    argv: string[];
+    env?: Readonly<Record<string, string>>;
+    memoryBytes: number;
+    /** Stops it early (it is then removed); otherwise it may run ONE_OFF_MAX_MS at most. */
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    deployedBy: string;
+  },
   clock: Clock = systemClock,
 ): Promise<OneOffResult> {
   const name = `one-off-${randomBytes(3).toString("hex")}`;
@@ -31,7 +43,7 @@ export async function runOneOff(
     stack,
     service,
     replica: 1,
-    env: {},
+    env: { ...spec.env },
     network: networkName(stack),
     volumeNames: {},
     publishPorts: false,
@@ -41,9 +53,10 @@ export async function runOneOff(
     await adapter.startContainer(id);
     const t0 = clock.now();
     let c = await adapter.inspectContainer(id);
+    const limit = spec.timeoutMs ?? ONE_OFF_MAX_MS;
     while (c && c.state !== "exited" && c.state !== "dead") {
-      if (clock.now() - t0 > spec.timeoutMs)
-        return { exitCode: -1, output: `still running after ${spec.timeoutMs / 1000} s` };
+      if (spec.signal?.aborted) return { exitCode: -1, output: "stopped: its deadline passed" };
+      if (clock.now() - t0 > limit) return { exitCode: -1, output: `still running after ${limit / 1000} s` };
       await clock.sleep(250);
       c = await adapter.inspectContainer(id);
     }

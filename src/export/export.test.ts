@@ -115,7 +115,7 @@ describe("export k8s", () => {
     });
 
   it("quotes the strings YAML 1.1 readers (Helm, kubectl) would take for booleans", () => {
-    const text = k8sManifests(planOf("orchestration"), { namespace: "data", secrets: SECRETS });
+    const text = k8sManifests(planOf("full"), { namespace: "data", secrets: SECRETS });
     assert.match(text, /- --appendonly\n\s+- "yes"\n/);
   });
 

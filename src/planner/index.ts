@@ -1,5 +1,7 @@
 /** Stack + catalog + budget → Plan. */
 
+/** Addresses between services: `{{host.S}}`, `{{address.S.PORT}}`, `{{endpoint.S.NAME}}`. */
+export { checkAddresses } from "./addresses.js";
 /** Memory allocation and host ports. */
 export { type AllocationContext, allocateMemory, type MemoryRequest } from "./allocate.js";
 /** The dependency graph. */

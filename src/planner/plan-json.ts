@@ -2,7 +2,7 @@
  * `deloc plan --json`: a documented, stable projection of the Plan. Fields are only ever added.
  * Byte and CPU units are in the field names; secret values never appear (only `{{secret.NAME}}`).
  */
-import type { Plan } from "../core/index.js";
+import type { Plan, PlannedService } from "../core/index.js";
 
 export const PLAN_JSON_VERSION = 1;
 
@@ -59,10 +59,12 @@ export function planToJson(plan: Plan) {
       scalable: s.scalable,
       restart: s.restart,
       user: s.user ?? null,
+      capabilities: s.capabilities ?? [],
       volumes: s.volumes,
       endpoints: s.endpoints,
       secrets: s.secrets,
       backup: s.backup ?? null,
+      verify: probeJson(s),
       hash: s.hash,
     })),
     volumes: plan.volumes,
@@ -72,3 +74,16 @@ export function planToJson(plan: Plan) {
 }
 
 export type PlanJson = ReturnType<typeof planToJson>;
+
+/** The declared probe with the host port it reaches; `null` when the service declares none. */
+function probeJson(s: PlannedService) {
+  const probe = s.verify;
+  if (!probe) return null;
+  if (probe.kind === "command") return { kind: probe.kind, argv: probe.argv };
+  const host =
+    s.ports.find((p) => p.container === probe.port.container && p.protocol === "tcp")?.host ?? null;
+  const port = { name: probe.port.name ?? null, container: probe.port.container, host };
+  return probe.kind === "http"
+    ? { kind: probe.kind, port, path: probe.path, status: probe.status }
+    : { kind: probe.kind, port };
+}

@@ -238,4 +238,16 @@ describe("plan", () => {
     assert.deepEqual(api.healthCheck!.command, ["sh", "-c", "true"]);
     assert.deepEqual(api.endpoints, [{ name: "port-3000", url: "localhost:3000" }]);
   });
+
+  it("notes a notebook whose Python differs from the Spark workers', unless an image is your own", () => {
+    const notes = (services: string) =>
+      plan(stackFrom(`${header()}${services}`), catalog, budget(16)).notes.filter((n) =>
+        n.includes("Python"),
+      );
+    assert.deepEqual(notes("    jupyter: {}\n    spark-worker: {}\n"), [
+      "jupyter runs Python 3.13 and spark-worker 3.10: PySpark code from jupyter that runs Python on spark-worker (UDFs, RDD functions) fails with PYTHON_VERSION_MISMATCH; DataFrame and SQL work",
+    ]);
+    assert.deepEqual(notes("    jupyter: { image: my/notebook:py310 }\n    spark-worker: {}\n"), []);
+    assert.deepEqual(notes("    spark-worker: {}\n"), []);
+  });
 });

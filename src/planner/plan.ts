@@ -7,6 +7,7 @@ import {
   type Budget,
   ConfigError,
   closest,
+  type Diagnostic,
   type Plan,
   type PlannedSecret,
   type PlannedService,
@@ -15,11 +16,13 @@ import {
   type Stack,
   UnknownServiceError,
 } from "../core/index.js";
+import { type AddressBook, addressBook, addressDiagnostics, resolveAddresses } from "./addresses.js";
 import { allocateMemory } from "./allocate.js";
 import { assertAcyclic, buildGraph, type Graph, levels, topologicalOrder } from "./graph.js";
 import { stableHash } from "./hash.js";
 import { type PlaceholderContext, resolvePlaceholders, secretsIn } from "./placeholders.js";
 import { assignPorts } from "./ports.js";
+import { declaredProbe, planProbe } from "./probe.js";
 import { type ResolvedService, resolveServices } from "./resolve.js";
 
 export interface PlanOptions {
@@ -36,6 +39,9 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
       if (!byName.has(dep)) throw new UnknownServiceError(dep, closest(dep, byName.keys()));
   const graph = buildGraph(resolved.map((s) => ({ name: s.name, dependsOn: Object.keys(s.dependsOn) })));
   assertAcyclic(graph);
+  // The stack-file loader reports these with their positions first; this guards plans made without it.
+  const addressProblems = addressDiagnostics(resolved, stack, catalog.templates.keys());
+  if (addressProblems.length) throw new ConfigError(stack.file, addressProblems);
 
   // A dependency without a health check can never be "healthy": wait for it to start instead.
   for (const s of resolved)
@@ -44,6 +50,8 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
         s.dependsOn[dep] = byName.get(dep)!.oneShot ? "completed" : "started";
         notes.push(`${s.name} waits for ${dep} to be ${s.dependsOn[dep]}: ${dep} has no health check`);
       }
+
+  notes.push(...pythonMismatches(resolved));
 
   const phases = phasesFor(graph, stack.strategy, stack.maxParallel);
   const phaseOf = new Map(phases.flatMap((names, i) => names.map((n) => [n, i + 1] as const)));
@@ -99,6 +107,22 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
       stack.file,
       problems.map((message) => ({ path: "", message: `placeholder ${message}` })),
     );
+  // Second pass: addresses of other services, now that every service's own endpoints are planned.
+  const book = addressBook(resolved.map((s, i) => ({ ...s, endpoints: services[i]!.endpoints })));
+  for (const s of services) {
+    linkAddresses(s, book);
+    s.secrets = secretsOf(s);
+    s.hash = serviceHash(s);
+  }
+  const probeProblems: Diagnostic[] = [];
+  for (const [i, s] of resolved.entries()) {
+    const declared = declaredProbe(stack, s.name, s.template);
+    if (!declared) continue;
+    const planned = planProbe(s.name, declared, services[i]!.ports);
+    if (planned.ok) services[i]!.verify = planned.probe;
+    else probeProblems.push(planned.problem);
+  }
+  if (probeProblems.length) throw new ConfigError(stack.file, probeProblems);
 
   const volumes = [
     ...new Set(services.flatMap((s) => s.volumes.filter((v) => v.type === "volume").map((v) => v.source))),
@@ -198,6 +222,7 @@ function finish(s: ResolvedService, f: FinishInput): PlannedService {
   };
   if (s.template) planned.template = s.template.name;
   if (s.template?.user) planned.user = { ...s.template.user };
+  if (s.template?.capabilities) planned.capabilities = [...s.template.capabilities];
   if (s.variant) planned.variant = s.variant;
   if (s.build) planned.build = s.build;
   if (s.command) planned.command = s.command.map(text2);
@@ -205,11 +230,41 @@ function finish(s: ResolvedService, f: FinishInput): PlannedService {
   if (s.jvm) planned.jvmHeapEnv = s.jvm.env;
   if (s.backup) planned.backup = { dump: s.backup.dump.map(text2), restore: s.backup.restore.map(text2) };
   if (s.healthCheck) planned.healthCheck = { ...s.healthCheck, command: s.healthCheck.command.map(text2) };
-  planned.secrets = [
-    ...new Set([...Object.values(planned.env), ...planned.endpoints.map((e) => e.url)].flatMap(secretsIn)),
-  ].sort();
-  planned.hash = serviceHash(planned);
   return planned;
+}
+
+/** `{{host.…}}`, `{{address.…}}` and `{{endpoint.…}}` in env, command and entrypoint (checked before). */
+function linkAddresses(s: PlannedService, book: AddressBook): void {
+  const link = (text: string) => resolveAddresses(text, book, () => {});
+  s.env = Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, link(v)]));
+  if (s.command) s.command = s.command.map(link);
+  if (s.entrypoint) s.entrypoint = s.entrypoint.map(link);
+}
+
+/**
+ * PySpark needs the driver's and the executors' Python to be the same minor version: a notebook
+ * (Python 3.13 upstream) driving workers of another image (3.10) fails at its first UDF. Only
+ * catalog images whose template tells its Python are compared, and only the stack's own images.
+ */
+function pythonMismatches(resolved: readonly ResolvedService[]): string[] {
+  const notes: string[] = [];
+  for (const s of resolved) {
+    const python = s.template?.python;
+    if (!python || s.image !== s.template?.image) continue;
+    for (const peer of resolved) {
+      const other = peer.template?.python;
+      if (!other || peer.image !== peer.template?.image) continue;
+      if (python.matches.includes(peer.template!.name) && other.version !== python.version)
+        notes.push(
+          `${s.name} runs Python ${python.version} and ${peer.name} ${other.version}: PySpark code from ${s.name} that runs Python on ${peer.name} (UDFs, RDD functions) fails with PYTHON_VERSION_MISMATCH; DataFrame and SQL work`,
+        );
+    }
+  }
+  return notes;
+}
+
+function secretsOf(s: PlannedService): string[] {
+  return [...new Set([...Object.values(s.env), ...s.endpoints.map((e) => e.url)].flatMap(secretsIn))].sort();
 }
 
 /**

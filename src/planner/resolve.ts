@@ -130,7 +130,7 @@ export function resolveServices(
   const services = [...specs.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((s) => {
-      const r = resolveOne(s, templateOf(s), stack);
+      const r = resolveOne(s, templateOf(s), stack, new Set(specs.keys()));
       const by = addedBecause.get(s.name);
       if (by) r.addedBecause = by;
       return r;
@@ -143,12 +143,22 @@ function mergeSpec(base: ServiceSpec | undefined, s: ServiceSpec): ServiceSpec {
   return { ...base, ...s, env: { ...base.env, ...s.env }, volumes: [...base.volumes, ...s.volumes] };
 }
 
-function resolveOne(s: ServiceSpec, t: ServiceTemplate | undefined, stack: Stack): ResolvedService {
+function resolveOne(
+  s: ServiceSpec,
+  t: ServiceTemplate | undefined,
+  stack: Stack,
+  inStack: ReadonlySet<string>,
+): ResolvedService {
   const profile: Profile = stack.profile;
   const variant = t && s.variant ? t.variants[s.variant] : undefined;
   const env: Record<string, string> = { ...t?.env };
   for (const key of variant?.unsetEnv ?? []) delete env[key];
-  Object.assign(env, variant?.env, s.env);
+  Object.assign(env, variant?.env);
+  // How it reaches the other catalog services the stack has (Spark → MinIO's S3, Kafka's brokers);
+  // the stack file's own env still wins.
+  for (const [peer, c] of Object.entries(t?.connections ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    if (inStack.has(peer)) Object.assign(env, c.env);
+  Object.assign(env, s.env);
 
   const templateResources = t?.resources[profile] ?? CUSTOM_SERVICE_RESOURCES;
   const fixed = s.resources.memoryBytes;

@@ -2,7 +2,16 @@
  * Functional probes: each proves, with a real client from the host, that a service does its job
  * (a row written and read back, a key set and got), not only that it answers a health check.
  */
-import type { PlannedService } from "../core/index.js";
+import type { PlannedService, ProbeStatus } from "../core/index.js";
+
+/** What a command run inside a service's container ended with. */
+export interface ExecOutcome {
+  exitCode: number;
+  output: string;
+}
+
+/** Runs argv inside the service's running container(s); the CLI wires it to the adapter's exec. */
+export type ExecInService = (service: PlannedService, argv: readonly string[]) => Promise<ExecOutcome>;
 
 export interface ProbeTarget {
   service: PlannedService;
@@ -11,12 +20,18 @@ export interface ProbeTarget {
   /** Host and published port of a named port (or the first one). */
   address(portName?: string): { host: string; port: number };
   signal: AbortSignal;
-  /** Runs a one-off container of `image` on the stack's network to completion: a client inside the stack. */
+  /**
+   * Runs a one-off container of `image` (with `env` added to the image's own) on the stack's
+   * network to completion: a client inside the stack.
+   */
   runInStack?: (
     image: string,
     argv: string[],
     memoryBytes: number,
-  ) => Promise<{ exitCode: number; output: string }>;
+    env?: Readonly<Record<string, string>>,
+  ) => Promise<ExecOutcome>;
+  /** Runs argv inside this service's own container: what a declared command probe needs. */
+  exec?: (argv: readonly string[]) => Promise<ExecOutcome>;
 }
 
 export interface Probe {
@@ -26,6 +41,13 @@ export interface Probe {
   run(t: ProbeTarget): Promise<string>;
   /** Where to look when it fails. */
   hint: string;
+  /**
+   * A resource the check needs to itself, e.g. "spark": the cluster's executors, which a second
+   * application would wait for. Checks naming the same one run one after another.
+   */
+  exclusive?: string;
+  /** Its deadline, when PROBE_TIMEOUT_MS is too short (a first run that downloads connectors). */
+  timeoutMs?: number;
 }
 
 /**
@@ -41,6 +63,10 @@ export interface Flow {
   /** Returns what it saw; throws with what went wrong. `targets` is keyed by template. */
   run(targets: Readonly<Record<string, ProbeTarget>>): Promise<string>;
   hint: string;
+  /** As a probe's: a resource it needs to itself. */
+  exclusive?: string;
+  /** As a probe's: its deadline when PROBE_TIMEOUT_MS is too short. */
+  timeoutMs?: number;
 }
 
 export interface ProbeResult {
@@ -49,8 +75,14 @@ export interface ProbeResult {
   /** The service probed, or the flow's name. */
   service: string;
   template: string | null;
-  /** null when DELoc has no probe for this kind of service (yet). */
+  /** null when no probe of its own ran: proved by another service's probe, or not verified. */
   what: string | null;
+  /**
+   * "passed" (its probe, or the probe that proves it, passed), "failed", or "not-verified": no
+   * probe checked it, which is never a pass.
+   */
+  status: ProbeStatus;
+  /** `status === "passed"`. */
   ok: boolean;
   ms: number;
   detail: string;

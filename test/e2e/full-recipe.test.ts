@@ -1,7 +1,8 @@
 /**
  * The whole data stack on a 6 GB machine, as issue 4 asks of CI: `deloc init --recipe full
  * --profile minimal`, `deloc up --memory 6g` on the real engine, `deloc verify` (every service's
- * probe and the postgres → airflow → minio flow pass), no container killed for memory or
+ * probe and every recipe's flow pass — streaming's kafka → spark → minio, lakehouse's spark →
+ * minio → jupyter, orchestration's postgres → airflow → minio), no container killed for memory or
  * restarted, and `deloc down --volumes` leaves nothing behind.
  */
 import assert from "node:assert/strict";
@@ -31,7 +32,7 @@ interface Replica {
   memoryLimitBytes: number | null;
 }
 
-test("full recipe at --memory 6g: up, verify with the cross-service flow, no container killed for memory, down --volumes leaves nothing", async (t) => {
+test("full recipe at --memory 6g: up, verify with every recipe's cross-service flow, no container killed for memory, down --volumes leaves nothing", async (t) => {
   deloc("init", "--recipe", "full", "--profile", "minimal");
   deloc("up", "--memory", "6g");
 
@@ -50,10 +51,12 @@ test("full recipe at --memory 6g: up, verify with the cross-service flow, no con
       "service:postgres:true",
       "service:redis:true",
       "service:spark-master:true",
+      "flow:kafka → spark → minio:true",
       "flow:postgres → airflow → minio:true",
+      "flow:spark → minio → jupyter:true",
     ],
   );
-  const flow = report.probes.find((p) => p.kind === "flow")!;
+  const flow = report.probes.find((p) => p.service === "postgres → airflow → minio")!;
   assert.match(
     flow.detail,
     /100 rows .* landed in s3:\/\/deloc-verify-\S+ \(total 5050\) and the load was recorded/,

@@ -29,7 +29,7 @@ test("kafka on ZooKeeper: comes up after zookeeper, verify proves both, down --v
   const engine = await dockerAdapter();
   assert.deepEqual(
     (await engine.observe(STACK)).containers.map((c) => `${c.service}:${c.image}`),
-    ["kafka:confluentinc/cp-kafka:7.9.0", "zookeeper:zookeeper:3.9.3"],
+    ["kafka:confluentinc/cp-kafka:7.9.0", "zookeeper:zookeeper:3.9.5"],
   );
   const status = JSON.parse(ok("status", "--json")) as { services: { service: string; condition: string }[] };
   assert.deepEqual(

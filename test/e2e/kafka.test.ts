@@ -79,7 +79,7 @@ describe("kafka (real engine)", () => {
     try {
       await engine.startContainer(id);
       const topics = await engine.exec(id, [
-        "kafka-topics.sh",
+        "/opt/kafka/bin/kafka-topics.sh",
         "--bootstrap-server",
         "kafka:19092",
         "--create",
@@ -89,7 +89,12 @@ describe("kafka (real engine)", () => {
         "1",
       ]);
       assert.equal(topics.exitCode, 0, topics.output);
-      const list = await engine.exec(id, ["kafka-topics.sh", "--bootstrap-server", "kafka:19092", "--list"]);
+      const list = await engine.exec(id, [
+        "/opt/kafka/bin/kafka-topics.sh",
+        "--bootstrap-server",
+        "kafka:19092",
+        "--list",
+      ]);
       assert.match(list.output, /^in-stack$/m);
     } finally {
       await engine.removeContainer(id);

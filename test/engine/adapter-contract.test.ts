@@ -174,7 +174,7 @@ describe("docker adapter: data", () => {
     await a.archiveVolume(VOLUME, BASE_IMAGE, sink);
     await a.exec(id, ["sh", "-c", "rm -rf /data/sub && echo stray > /data/stray"]);
     await a.stopContainer(id, 1);
-    await a.restoreVolume(VOLUME, BASE_IMAGE, Readable.from([Buffer.concat(chunks)]));
+    await a.restoreVolume(VOLUME, Readable.from([Buffer.concat(chunks)]));
     await a.startContainer(id);
     const r = await a.exec(id, ["sh", "-c", "cat /data/sub/file; ls /data"]);
     assert.equal(r.output, "kept\nsub\n");

@@ -150,7 +150,14 @@ for (const recipe of catalog.recipes.keys())
         // Compose, as it will run the service.
         const c = compose.services[s.name]!;
         assert.equal(c.image, s.image, s.name);
-        assert.deepEqual(c.environment ?? {}, env, s.name);
+        // `config` prints a literal `$` as `$$`, as in a Compose file; the container gets one `$`.
+        const composeEnv = Object.fromEntries(
+          Object.entries((c.environment ?? {}) as Record<string, string>).map(([k, v]) => [
+            k,
+            v.replaceAll("$$", "$"),
+          ]),
+        );
+        assert.deepEqual(composeEnv, env, s.name);
         assert.equal(Number(c.deploy.resources.limits.memory), s.memoryBytes, s.name);
         assert.equal(Number(c.deploy.resources.limits.cpus), s.cpus, s.name);
         assert.deepEqual(

@@ -1,14 +1,16 @@
 #!/bin/bash
-# ZooKeeper's server script, for the two commands the image's users rely on:
+# ZooKeeper's server script (a stand-in for the release's bin/zkServer.sh), for the two commands
+# the image's users rely on, on the release's jars in ../lib:
 #   start-foreground  the server, with a heap of $ZK_SERVER_HEAP MiB (default 1000, as zkEnv.sh)
 #   status            asks the running server (`srvr`) and prints its mode; exit 1 if it does not answer
 set -euo pipefail
+ZOOBINDIR=$(cd "$(dirname "$0")" && pwd)
 conf="${ZOOCFGDIR:-$ZOO_CONF_DIR}/zoo.cfg"
 case "${1:-}" in
   start-foreground)
     exec java "-Xmx${ZK_SERVER_HEAP:-1000}m" ${SERVER_JVMFLAGS:-} \
       "-Dzookeeper.log.dir=$ZOO_LOG_DIR" \
-      -cp "$ZOO_CONF_DIR:/usr/share/java/zookeeper.jar:/usr/share/java/logback-classic.jar:/usr/share/java/logback-core.jar" \
+      -cp "$ZOO_CONF_DIR:$ZOOBINDIR/../lib/*" \
       org.apache.zookeeper.server.quorum.QuorumPeerMain "$conf"
     ;;
   status)

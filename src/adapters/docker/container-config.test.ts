@@ -13,6 +13,7 @@ metadata: { name: demo }
 spec:
   services:
     postgres: {}
+    redis: {}
     spark-worker: { replicas: 2 }
     app: { image: "example/app:1" }
 `),
@@ -60,6 +61,21 @@ test("container config: limits, no extra swap, labels, network alias and the sta
     "KILL",
     "SETGID",
     "SETUID",
+  ]);
+});
+
+test("container config: redis keeps SETPCAP too, which its setpriv step-down needs to clear the bounding set", () => {
+  const c = containerConfig(request("redis"), { healthStartInterval: false });
+  assert.deepEqual(c.HostConfig?.CapDrop, ["ALL"]);
+  assert.deepEqual(c.HostConfig?.CapAdd, [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
   ]);
 });
 

@@ -9,6 +9,9 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Docker from "dockerode";
 import {
+  BackupError,
+  type BuildKitNeed,
+  BuildKitUnavailableError,
   type ContainerRequest,
   type ContainerState,
   type ContainerStats,
@@ -25,17 +28,49 @@ import {
   type ObservedStack,
 } from "../../core/index.js";
 import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+import {
+  type BuildKitCli,
+  buildArgv,
+  builderFor,
+  cliEnv,
+  findBuildKitCli,
+  runCliBuild,
+} from "./buildkit-cli.js";
+import { createdCommands, traceCommand, traceFile } from "./command-trace.js";
 import { containerConfig } from "./container-config.js";
 import { type Candidate, engineCandidates } from "./discover.js";
+import { buildKitFeatures } from "./dockerfile-features.js";
 
 const PING_TIMEOUT_MS = 1_500;
 const VOLUME_MOUNT = "/deloc-volume";
+/**
+ * The image of the helper that empties a volume before a restore: BusyBox, pinned, 2 MB, on every
+ * registry mirror. Service images cannot be relied on for it (upstream MinIO has no `find`).
+ */
+export const VOLUME_HELPER_IMAGE = "busybox:1.37";
 
 export interface DockerConnection {
   docker: Docker;
+  /** The strategy and endpoint, for messages: `rootful socket (unix:///var/run/docker.sock)`. */
   endpoint: string;
   skipped: string[];
+  /**
+   * The endpoint for DOCKER_HOST when the docker CLI must reach the same engine (builds); null
+   * when it came from the current docker context, which the CLI finds by itself.
+   */
+  host?: string | null;
+  /** The environment discovery read; the docker CLI of a build runs with it. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
+
+type BuildRoute =
+  | { ok: true; cli: BuildKitCli }
+  | {
+      ok: false;
+      why: string;
+      /** Podman's Buildah reads `RUN --mount` and heredocs itself. */
+      classicHandlesBuildKitSyntax: boolean;
+    };
 
 /** Tries each discovery strategy in order; the first engine that answers a ping is used. */
 export async function connectDocker(input: {
@@ -57,7 +92,8 @@ export async function connectDocker(input: {
     const docker = clientFor(c);
     try {
       await withTimeout(docker.ping(), PING_TIMEOUT_MS, "no answer to ping");
-      return { docker, endpoint: label, skipped };
+      const host = c.strategy === "docker context" ? null : c.endpoint;
+      return { docker, endpoint: label, skipped, host, env: input.env };
     } catch (e) {
       skipped.push(`${label}: ${reason(e)}`);
     }
@@ -175,7 +211,71 @@ export class DockerAdapter implements Adapter {
     });
   }
 
+  /**
+   * Builds as `docker build` does today: with the engine's BuildKit, through the docker CLI
+   * (buildkit-cli.ts says why the CLI and which one). Every build on a Docker engine takes that
+   * route when a capable CLI is found, not only the Dockerfiles that need it: results then match
+   * `docker build` (BuildKit since Docker 23: unused stages skipped, `<Dockerfile>.dockerignore`,
+   * cache mounts), one build cache serves every build (the classic builder's is separate, so a
+   * Dockerfile that gains a `RUN --mount` would rebuild from scratch). The cost is start-up, only
+   * when a build is due (`deloc up` with its images present builds nothing, and probes nothing):
+   * the probe, 0.15–0.3 s once per command, and a fully cached build takes 0.3–0.5 s against the
+   * API's 0.12 s (measured on Docker 20.10 here), while a build that runs steps is faster (1.2 s
+   * against 1.7 s for a three-step Dockerfile). The Engine API's classic builder remains for
+   * Podman (Buildah builds cache mounts and heredocs itself), for engines without BuildKit, and
+   * where no CLI can drive BuildKit: then a Dockerfile that needs BuildKit fails before anything
+   * starts, naming its lines.
+   */
   async buildImage(
+    image: string,
+    build: { context: string; dockerfile?: string; target?: string; args: Record<string, string> },
+    labels: Record<string, string>,
+    progress: ProgressSink,
+  ): Promise<void> {
+    const route = await this.buildRoute();
+    if (route.ok) {
+      const engine = { host: this.conn.host ?? null };
+      const argv = buildArgv(
+        route.cli,
+        { image, ...build, labels },
+        route.cli.kind === "buildx" ? builderFor(this.buildEnv, engine) : null,
+      );
+      await runCliBuild(route.cli, argv, cliEnv(this.buildEnv, route.cli, engine), progress);
+      return;
+    }
+    if (!route.classicHandlesBuildKitSyntax) {
+      const needs = dockerfileNeeds(build);
+      if (needs.length) throw new BuildKitUnavailableError(image, needs, route.why);
+    }
+    await this.classicBuild(image, build, labels, progress);
+  }
+
+  private get buildEnv(): NodeJS.ProcessEnv {
+    return { ...(this.conn.env ?? process.env) };
+  }
+
+  private buildRouteOnce: Promise<BuildRoute> | null = null;
+  private buildRoute(): Promise<BuildRoute> {
+    this.buildRouteOnce ??= (async (): Promise<BuildRoute> => {
+      const v = await this.version();
+      if (v.components?.some((c) => /podman/i.test(c.Name)))
+        return { ok: false, why: "Podman builds with Buildah", classicHandlesBuildKitSyntax: true };
+      if (v.Os === "windows")
+        return { ok: false, why: "a Windows engine has no BuildKit", classicHandlesBuildKitSyntax: false };
+      if (!apiAtLeast(v.ApiVersion, 1, 39))
+        return {
+          ok: false,
+          why: `the engine's API ${v.ApiVersion} predates BuildKit (Docker 18.09)`,
+          classicHandlesBuildKitSyntax: false,
+        };
+      const probe = await findBuildKitCli(this.buildEnv);
+      return probe.ok ? probe : { ...probe, classicHandlesBuildKitSyntax: false };
+    })();
+    return this.buildRouteOnce;
+  }
+
+  /** The Engine API's classic builder: the context packed by dockerode (filtered by `.dockerignore`). */
+  private async classicBuild(
     image: string,
     build: { context: string; dockerfile?: string; target?: string; args: Record<string, string> },
     labels: Record<string, string>,
@@ -224,9 +324,10 @@ export class DockerAdapter implements Adapter {
     for (const v of req.service.volumes)
       if (v.type === "bind" && !fs.existsSync(v.source)) fs.mkdirSync(v.source, { recursive: true });
     const caps = await this.capabilities();
-    const c = await this.engine(() =>
-      this.docker.createContainer(containerConfig(req, { healthStartInterval: caps.healthStartInterval })),
-    );
+    const config = containerConfig(req, { healthStartInterval: caps.healthStartInterval });
+    const trace = traceFile();
+    if (trace) for (const c of createdCommands(config)) traceCommand(trace, c);
+    const c = await this.engine(() => this.docker.createContainer(config));
     return c.id;
   }
 
@@ -294,6 +395,17 @@ export class DockerAdapter implements Adapter {
     argv: readonly string[],
     opts: { stdin?: Readable; stdout?: Writable; timeoutMs?: number } = {},
   ): Promise<ExecResult> {
+    const trace = traceFile();
+    if (trace) {
+      const image = await this.docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          (i) => i.Config.Image,
+          () => "",
+        );
+      traceCommand(trace, { image, argv: [...argv], via: "exec" });
+    }
     const exec = await this.engine(() =>
       this.docker.getContainer(id).exec({
         Cmd: [...argv],
@@ -426,12 +538,15 @@ export class DockerAdapter implements Adapter {
     });
   }
 
-  async restoreVolume(volume: string, image: string, tar: Readable): Promise<void> {
-    // First empty the volume (a helper runs `find … -delete`, no shell), then unpack into it.
+  async restoreVolume(volume: string, tar: Readable): Promise<void> {
+    // First empty the volume, then unpack into it. The service's image may have no tool to empty
+    // it with (MinIO's ubi-micro has no `find`): a BusyBox helper runs `find … -delete`, no shell.
+    await this.ensureHelperImage();
     await this.withVolumeHelper(
       volume,
-      image,
-      ["find", VOLUME_MOUNT, "-mindepth", "1", "-delete"],
+      VOLUME_HELPER_IMAGE,
+      // `-exec rm -rf {} +` rather than `-delete`, which BusyBox builds may leave out.
+      ["find", VOLUME_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"],
       async (helper) => {
         await helper.start();
         const result = (await helper.wait()) as { StatusCode: number };
@@ -442,22 +557,38 @@ export class DockerAdapter implements Adapter {
     );
   }
 
+  /** The helper image is pulled when missing, like a service image; a clear error when it cannot be. */
+  private async ensureHelperImage(): Promise<void> {
+    if (await this.imageId(VOLUME_HELPER_IMAGE)) return;
+    try {
+      await this.pullImage(VOLUME_HELPER_IMAGE, () => undefined);
+    } catch (e) {
+      if (e instanceof EngineUnreachableError) throw e;
+      throw new BackupError(
+        `Restoring a volume needs the helper image ${VOLUME_HELPER_IMAGE}, which is not on the engine and could not be pulled: ${(e as Error).message}`,
+        `Pull it where a registry is reachable (\`docker pull ${VOLUME_HELPER_IMAGE}\`) or \`docker load\` it, then restore again. Nothing was changed.`,
+      );
+    }
+  }
+
   private async withVolumeHelper(
     volume: string,
     image: string,
     cmd: string[] | undefined,
     use: (c: Docker.Container) => Promise<void>,
   ): Promise<void> {
-    const helper = await this.engine(() =>
-      this.docker.createContainer({
-        Image: image,
-        ...(cmd ? { Entrypoint: [cmd[0]!], Cmd: cmd.slice(1) } : { Entrypoint: ["true"] }),
-        User: "0",
-        NetworkDisabled: true,
-        HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: VOLUME_MOUNT }] },
-        Labels: { [LABEL_HELPER]: "volume" },
-      }),
-    );
+    const config: Docker.ContainerCreateOptions = {
+      Image: image,
+      // A helper that only carries the volume for an archive is never started: it runs nothing.
+      ...(cmd ? { Entrypoint: [cmd[0]!], Cmd: cmd.slice(1) } : { Entrypoint: ["true"] }),
+      User: "0",
+      NetworkDisabled: true,
+      HostConfig: { Mounts: [{ Type: "volume", Source: volume, Target: VOLUME_MOUNT }] },
+      Labels: { [LABEL_HELPER]: "volume" },
+    };
+    const trace = traceFile();
+    if (trace && cmd) for (const c of createdCommands(config)) traceCommand(trace, c);
+    const helper = await this.engine(() => this.docker.createContainer(config));
     try {
       await use(helper);
     } finally {
@@ -572,6 +703,23 @@ function demuxBuffer(buf: Buffer): string {
     i += 8 + size;
   }
   return Buffer.concat(parts).toString("utf8");
+}
+
+/**
+ * The BuildKit-only lines of a build's Dockerfile (relative to its context, as in deloc.yaml),
+ * named as the user would open the file. None when it cannot be read: the builder says why.
+ */
+function dockerfileNeeds(build: { context: string; dockerfile?: string }): BuildKitNeed[] {
+  const file = path.resolve(build.context, build.dockerfile ?? "Dockerfile");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  const rel = path.relative(process.cwd(), file);
+  const shown = rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+  return buildKitFeatures(text).map((f) => ({ ...f, file: shown }));
 }
 
 /**

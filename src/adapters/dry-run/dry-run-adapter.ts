@@ -232,7 +232,7 @@ export class DryRunAdapter implements Adapter {
     this.journal.push(`archive volume ${volume}`);
     out.end();
   }
-  async restoreVolume(volume: string, _image: string, tar: Readable): Promise<void> {
+  async restoreVolume(volume: string, tar: Readable): Promise<void> {
     tar.pipe(new PassThrough()).resume();
     this.journal.push(`restore volume ${volume}`);
   }

@@ -80,7 +80,7 @@ export function stackFileText(
     "    # api:",
     "    #   build: { context: ./api }",
     '    #   ports: ["3000:3000"]',
-    '    #   env: { DATABASE_URL: "postgresql://deloc:{{secret.postgres-password}}@postgres:5432/deloc" }',
+    '    #   env: { DATABASE_URL: "{{endpoint.postgres.sql-in-stack}}" } # postgresql://deloc:…@postgres:5432/deloc',
     "    #   dependsOn: { postgres: healthy }",
     '    #   healthCheck: { command: ["wget", "-qO-", "http://localhost:3000/health"] }',
     "    #   resources: { memory: 256Mi, cpu: 500m }",

@@ -1,10 +1,16 @@
 import pc from "picocolors";
+import type { Adapter } from "../../adapters/adapter.js";
+import type { ObservedStack } from "../../core/index.js";
 import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
-import { verify } from "../../verify/run.js";
+import type { ExecOutcome } from "../../verify/probe.js";
+import { PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
 import type { CommandRun } from "../command-table.js";
 import { openSession, planForEngine, serviceIn } from "../engine-session.js";
-import { renderTable } from "../render/table.js";
+import { formatVerifyTable, verifyNotes, verifyOutcome } from "../render/verify-report.js";
+
+/** A command probe's own limit, inside the probe's deadline. */
+const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
 
 export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   const session = await openSession(ctx, opts, "verify", { lock: false });
@@ -17,34 +23,44 @@ export const verifyCommand: CommandRun = async (ctx, args, opts) => {
     await verify(
       plan.services.filter((s) => names.includes(s.name) && !s.oneShot),
       (s) => resolveEnv(s.env, secrets),
-      (image, argv, memoryBytes) =>
-        runOneOff(adapter, plan.stack, {
-          image,
-          argv,
-          memoryBytes,
-          timeoutMs: 110_000,
-          deployedBy: ctx.version,
-        }),
+      {
+        runInStack: (image, argv, memoryBytes, env, signal) =>
+          runOneOff(adapter, plan.stack, { image, argv, env, memoryBytes, signal, deployedBy: ctx.version }),
+        execIn: (service, argv) => execInReplicas(adapter, observed, service.name, argv),
+      },
     )
   ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
-  const failed = results.filter((r) => !r.ok);
+  const allowUnverified = opts.allowUnverified === true;
+  const outcome = verifyOutcome(results, allowUnverified);
   if (opts.json)
-    ctx.out(JSON.stringify({ stack: plan.stack, ok: failed.length === 0, probes: results }, null, 2));
-  else {
     ctx.out(
-      renderTable(
-        ["service", "result", "probe", "took", "detail"],
-        results.map((r) => [
-          r.service,
-          r.what === null ? "-" : r.ok ? "pass" : "FAIL",
-          r.what ?? "",
-          r.what === null ? "" : `${r.ms} ms`,
-          r.detail,
-        ]),
-        ctx.color ? { bold: pc.bold } : {},
+      JSON.stringify(
+        { stack: plan.stack, ok: outcome.code === 0, allowUnverified, probes: results },
+        null,
+        2,
       ),
     );
-    for (const r of failed) ctx.err(`${r.service}: ${r.hint}`);
+  else {
+    ctx.out(formatVerifyTable(results, ctx.color ? { bold: pc.bold, warn: pc.yellow } : {}));
+    for (const line of verifyNotes(outcome, allowUnverified)) ctx.err(line);
   }
-  return failed.length ? 1 : 0;
+  return outcome.code;
 };
+
+/** A command probe runs in every running replica; the first that fails is the answer. */
+async function execInReplicas(
+  adapter: Adapter,
+  observed: ObservedStack,
+  service: string,
+  argv: readonly string[],
+): Promise<ExecOutcome> {
+  const running = observed.containers.filter((c) => c.service === service && c.state === "running");
+  if (running.length === 0) throw new Error(`${service} has no running container to run the probe in`);
+  let last: ExecOutcome = { exitCode: 0, output: "" };
+  for (const c of running) {
+    const r = await adapter.exec(c.id, argv, { timeoutMs: COMMAND_PROBE_TIMEOUT_MS });
+    last = running.length > 1 ? { ...r, output: `${c.name}: ${r.output}` } : r;
+    if (r.exitCode !== 0) return last;
+  }
+  return last;
+}

@@ -5,9 +5,11 @@
 import path from "node:path";
 import {
   Cpu,
+  type DeclaredProbe,
   type DependencyCondition,
   Duration,
   type HealthCheckSpec,
+  HTTP_PROBE_DEFAULTS,
   type PortSpec,
   type ServiceSpec,
   Size,
@@ -52,7 +54,25 @@ export function normalizeService(
   if (e.replicas !== undefined) spec.replicas = e.replicas;
   if (e.restart !== undefined) spec.restart = e.restart;
   if (e.oneShot !== undefined) spec.oneShot = e.oneShot;
+  if (e.verify !== undefined) spec.verify = normalizeVerify(e.verify);
   return spec;
+}
+
+type VerifyEntry = NonNullable<ServiceEntry["verify"]>;
+
+/** `verify:` → the one probe it declares, with the HTTP defaults filled in (the schema allows only one kind). */
+export function normalizeVerify(v: VerifyEntry): DeclaredProbe {
+  if (v.http) {
+    const probe: DeclaredProbe = {
+      kind: "http",
+      path: v.http.path ?? HTTP_PROBE_DEFAULTS.path,
+      status: v.http.status ?? HTTP_PROBE_DEFAULTS.status,
+    };
+    if (v.http.port !== undefined) probe.port = v.http.port;
+    return probe;
+  }
+  if (v.tcp) return v.tcp.port === undefined ? { kind: "tcp" } : { kind: "tcp", port: v.tcp.port };
+  return { kind: "command", argv: normalizeArgv(v.command) };
 }
 
 /** A string command runs through `sh -c`; a list is argv as is. */

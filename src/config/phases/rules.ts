@@ -3,7 +3,14 @@
  * `checkAgainstCatalog` also needs the names the catalog offers (handed in as data, so config does
  * not depend on how the catalog is loaded).
  */
-import { closest, type Diagnostic, type Stack } from "../../core/index.js";
+import {
+  closest,
+  type Diagnostic,
+  findProbePort,
+  type PortSpec,
+  type ServiceSpec,
+  type Stack,
+} from "../../core/index.js";
 import type { Locate } from "./parse.js";
 
 /** Lower-case letters, digits and inner dashes: what Docker and Kubernetes accept as a name. */
@@ -92,6 +99,8 @@ export interface CatalogIndex {
   groups: Readonly<Record<string, readonly string[]>>;
   /** Template name → its variant names. */
   variants: Readonly<Record<string, readonly string[]>>;
+  /** Template name → its ports, so a probe's port can be checked against them. */
+  ports: Readonly<Record<string, readonly PortSpec[]>>;
 }
 
 export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate: Locate): Diagnostic[] {
@@ -144,6 +153,7 @@ export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate:
         "needs a command for a custom service",
         'e.g. command: ["pg_isready"]',
       );
+    if (s.verify) checkProbe(s, template, catalog, err);
     for (const dep of Object.keys(s.dependsOn)) {
       if (dep === s.name || reachable.has(dep)) continue;
       const guess = closest(dep, reachable);
@@ -161,6 +171,79 @@ export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate:
     }
   }
   return errors;
+}
+
+/**
+ * A declared probe must name a port the service publishes: HTTP and TCP probes run from the host.
+ * A group entry has no container of its own, so its components declare their probes.
+ */
+function checkProbe(
+  s: ServiceSpec,
+  template: string | undefined,
+  catalog: CatalogIndex,
+  err: ReturnType<typeof reporter>,
+): void {
+  const probe = s.verify!;
+  const components = catalog.groups[template ?? ""];
+  if (components) {
+    err(
+      svcPath(s.name, "verify"),
+      `${s.name} is a group; its components run the containers a probe checks`,
+      `declare verify: on a component instead, e.g. \`${components[0]}: { verify: … }\``,
+      true,
+    );
+    return;
+  }
+  if (probe.kind === "command") return;
+  const ports = servicePorts(template ? (catalog.ports[template] ?? []) : [], s.ports);
+  const at =
+    probe.port === undefined
+      ? svcPath(s.name, "verify", probe.kind)
+      : svcPath(s.name, "verify", probe.kind, "port");
+  const published = ports.filter((p) => p.host !== undefined);
+  if (probe.port === undefined) {
+    if (published.length === 0)
+      err(
+        at,
+        `a ${probe.kind} probe runs from the host, and ${s.name} publishes no TCP port`,
+        'publish one under ports: (e.g. "8080:8080"), or use verify: { command: [...] }',
+      );
+    return;
+  }
+  const port = findProbePort(ports, probe.port);
+  if (!port) {
+    const names = ports.flatMap((p) => (p.name ? [p.name, String(p.container)] : [String(p.container)]));
+    const guess = closest(String(probe.port), names);
+    err(
+      at,
+      `${s.name} has no TCP port ${typeof probe.port === "number" ? probe.port : `named "${probe.port}"`}`,
+      guess
+        ? `did you mean "${guess}"?`
+        : ports.length
+          ? `its ports are ${ports.map((p) => (p.name ? `${p.name} (${p.container})` : String(p.container))).join(", ")}`
+          : 'publish one under ports: (e.g. "8080:8080" or { name: http, container: 8080, host: 8080 })',
+    );
+  } else if (port.host === undefined)
+    err(
+      at,
+      `port ${port.name ?? port.container} of ${s.name} is not published, and a ${probe.kind} probe runs from the host`,
+      "give the port a host port, or use verify: { command: [...] }",
+    );
+}
+
+/** The TCP ports a service ends up with: the template's, with the file's merged over them by container port. */
+export function servicePorts(template: readonly PortSpec[], own: readonly PortSpec[]): PortSpec[] {
+  const out = template.filter((p) => p.protocol === "tcp").map((p) => ({ ...p }));
+  for (const u of own.filter((p) => p.protocol === "tcp")) {
+    const i = out.findIndex((p) => p.container === u.container);
+    if (i < 0) {
+      out.push({ ...u });
+      continue;
+    }
+    const name = u.name ?? out[i]!.name;
+    out[i] = { ...out[i]!, ...u, ...(name ? { name } : {}) };
+  }
+  return out;
 }
 
 /** A name made safe as a DNS label (stack and service names). */

@@ -160,6 +160,41 @@ export const healthCheckSchema = z.strictObject({
   disable: z.boolean().optional(),
 });
 
+/** The kinds of probe a service may declare under `verify:`. */
+export const VERIFY_KINDS = ["http", "tcp", "command"] as const;
+
+/** A port a probe names: a port's `name`, or its container port. */
+const probePort = z.union([z.string().min(1), z.int().min(1).max(65535)]);
+
+export const verifySchema = z
+  .strictObject({
+    /** An HTTP GET from the host to a published port; passes when the answer has `status`. */
+    http: z
+      .strictObject({
+        /** A port's name or container port. @default the first published port */
+        port: probePort.optional(),
+        /** @default "/" */
+        path: z.string().startsWith("/", 'must start with "/"').optional(),
+        /** @default 200 */
+        status: z.int().min(100).max(599).optional(),
+      })
+      .optional(),
+    /** A TCP connection from the host to a published port. */
+    tcp: z.strictObject({ port: probePort.optional() }).optional(),
+    /** argv (or a string run with `sh -c`) run inside the service's container; exit 0 passes. */
+    command: checked(checkArgv).optional(),
+  })
+  .superRefine((v, ctx) => {
+    const kinds = VERIFY_KINDS.filter((k) => v[k] !== undefined);
+    if (kinds.length !== 1)
+      ctx.addIssue({
+        code: "custom",
+        message: kinds.length
+          ? `declares ${kinds.join(" and ")}; a service has one probe (keep one of them)`
+          : `needs one of ${VERIFY_KINDS.join(", ")}, e.g. { http: { port: http, path: /healthz } }`,
+      });
+  });
+
 export const resourcesSchema = z.strictObject({
   /** Memory per replica; fixes it (the planner will not shrink it). */
   memory: checked(checkSize).optional(),
@@ -190,6 +225,8 @@ export const serviceSchema = z.strictObject({
   oneShot: z.boolean().optional(),
   /** `false` keeps the entry in the file but leaves the service out. @default true */
   enabled: z.boolean().optional(),
+  /** How `deloc verify` checks the service: `http`, `tcp` or `command`. Replaces the template's probe. */
+  verify: verifySchema.optional(),
 });
 
 export const specSchema = z.strictObject({
@@ -230,6 +267,9 @@ function knownKeys(path: readonly PathSegment[]): string[] {
   if (a === "spec" && b === "services" && path.length === 3) return Object.keys(serviceSchema.shape);
   if (d === "resources" && e === undefined) return Object.keys(resourcesSchema.shape);
   if (d === "healthCheck" && e === undefined) return Object.keys(healthCheckSchema.shape);
+  if (d === "verify" && e === undefined) return [...VERIFY_KINDS];
+  if (d === "verify" && e === "http" && path.length === 5) return ["port", "path", "status"];
+  if (d === "verify" && e === "tcp" && path.length === 5) return ["port"];
   return [];
 }
 

@@ -80,9 +80,10 @@ function serviceValues(s: PlannedService): ServiceValues {
       limits: { cpu, memory: Size.bytes(s.memoryBytes).toQuantity() },
       requests: { cpu, memory: Size.bytes(s.memoryMinBytes).toQuantity() },
     },
-    // Images whose user the catalog knows run as it, non-root; others as their image says.
+    // Images whose non-root user the catalog knows run as it; others (MinIO runs as root
+    // upstream) as their image says.
     podSecurityContext: {
-      ...(s.user
+      ...(s.user && s.user.uid !== 0
         ? { runAsNonRoot: true, runAsUser: s.user.uid, runAsGroup: s.user.gid, fsGroup: s.user.gid }
         : {}),
       seccompProfile: { type: "RuntimeDefault" },

@@ -1,19 +1,12 @@
 import { Kafka, logLevel } from "kafkajs";
-import type { Probe } from "../probe.js";
+import type { Probe, ProbeTarget } from "../probe.js";
 
 /** A topic created, a message produced and consumed back from the host, the topic deleted. */
 export const kafkaProbe: Probe = {
   what: "create a topic, produce a message, consume it",
   hint: "`deloc logs kafka` shows the broker's side; its EXTERNAL listener must advertise localhost and the published port.",
   async run(t) {
-    const { host, port } = t.address("broker");
-    const kafka = new Kafka({
-      clientId: "deloc-verify",
-      brokers: [`${host}:${port}`],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 5_000,
-      retry: { retries: 3 },
-    });
+    const kafka = kafkaClient(t);
     const topic = `deloc-verify-${Date.now().toString(36)}`;
     const admin = kafka.admin();
     const producer = kafka.producer();
@@ -45,3 +38,15 @@ export const kafkaProbe: Probe = {
     }
   },
 };
+
+/** A client of the broker's published listener, as verify's checks use it. */
+export function kafkaClient(t: ProbeTarget): Kafka {
+  const { host, port } = t.address("broker");
+  return new Kafka({
+    clientId: "deloc-verify",
+    brokers: [`${host}:${port}`],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+    retry: { retries: 3 },
+  });
+}

@@ -18,14 +18,21 @@ print("deloc-verify-sum", total)
 spark.stop()
 `;
 
+/** What `bin/spark-submit` puts on a PySpark driver's path in Spark 4.1's image layout. */
+export const SPARK_PYTHONPATH = "/opt/spark/python:/opt/spark/python/lib/py4j-0.10.9.9-src.zip";
+
 export const sparkProbe: Probe = {
   what: "run a small PySpark job on the cluster",
   hint: "`deloc logs spark-master` and `deloc logs spark-worker`; a worker must be registered and have memory to offer.",
+  exclusive: "spark",
   async run(t) {
     if (!t.runInStack) throw new Error("this engine cannot run a one-off container");
     const master = `spark://${t.service.name}:7077`;
-    // Spark wants 450 MiB of heap at least for a driver and for an executor.
-    const r = await t.runInStack(t.service.image, ["python3", "-c", JOB, master], 1024 * 1024 * 1024);
+    // Spark wants 450 MiB of heap at least for a driver and for an executor. The image keeps
+    // PySpark in $SPARK_HOME/python and sets no PYTHONPATH (spark-submit would add these itself).
+    const r = await t.runInStack(t.service.image, ["python3", "-c", JOB, master], 1024 * 1024 * 1024, {
+      PYTHONPATH: SPARK_PYTHONPATH,
+    });
     const m = /deloc-verify-sum (\d+)/.exec(r.output);
     if (r.exitCode !== 0 || !m)
       throw new Error(`the job exited ${r.exitCode}: ${r.output.trim().split("\n").slice(-3).join(" | ")}`);

@@ -77,7 +77,7 @@ describe("deploy scenario (real engine)", () => {
     );
   });
 
-  test("verify: postgres and redis serve data to real clients from the host", () => {
+  test("verify: postgres and redis serve data to real clients from the host; api and worker pass their declared probes", () => {
     const r = JSON.parse(ok("verify", "--json")) as {
       ok: boolean;
       probes: { service: string; ok: boolean; what: string | null }[];
@@ -85,7 +85,7 @@ describe("deploy scenario (real engine)", () => {
     assert.equal(r.ok, true);
     assert.deepEqual(
       r.probes.filter((p) => p.what !== null).map((p) => `${p.service}:${p.ok}`),
-      ["postgres:true", "redis:true"],
+      ["api:true", "postgres:true", "redis:true", "worker:true"],
     );
   });
 

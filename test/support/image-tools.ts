@@ -1,0 +1,70 @@
+/**
+ * The tools each look-alike's upstream image ships, read from its `images/<name>/CONTRACT.md`, and
+ * the tools a command needs: what the image-tools check compares.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export const IMAGES = path.resolve(import.meta.dirname, "../../images");
+
+export interface ImageContract {
+  dir: string;
+  tag: string;
+  /** Commands on the upstream image's PATH (by name) and the absolute paths DELoc runs. */
+  tools: Set<string>;
+}
+
+/** Every look-alike by tag. A CONTRACT.md lists its tools in a ```tools fenced block. */
+export function imageContracts(): Map<string, ImageContract> {
+  const out = new Map<string, ImageContract>();
+  for (const dir of fs.readdirSync(IMAGES)) {
+    const recipe = path.join(IMAGES, dir, "image.json");
+    if (!fs.existsSync(recipe)) continue;
+    const { tag } = JSON.parse(fs.readFileSync(recipe, "utf8")) as { tag: string };
+    const contract = path.join(IMAGES, dir, "CONTRACT.md");
+    const text = fs.existsSync(contract) ? fs.readFileSync(contract, "utf8") : "";
+    const block = /^```tools\n([\s\S]*?)^```/m.exec(text)?.[1];
+    if (block === undefined) throw new Error(`images/${dir}/CONTRACT.md has no \`\`\`tools block`);
+    out.set(tag, { dir, tag, tools: new Set(block.split(/\s+/).filter(Boolean)) });
+  }
+  return out;
+}
+
+const SHELLS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash"]);
+
+/**
+ * The programs a command runs: argv[0], and for `sh -c SCRIPT` / `bash -c SCRIPT` each simple
+ * command of the script (after `VAR=value` assignments, `exec`, `$(…)` included).
+ */
+export function toolsOf(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first === undefined) return [];
+  if (first.startsWith("-")) return []; // arguments for the image's own entrypoint
+  const c = argv.indexOf("-c");
+  if (SHELLS.has(first) && c > 0 && argv[c + 1] !== undefined) return [first, ...scriptTools(argv[c + 1]!)];
+  return [first];
+}
+
+function scriptTools(script: string): string[] {
+  const inner = [...script.matchAll(/\$\(([^()]*)\)/g)].map((m) => m[1]!);
+  const outer = script.replace(/\$\([^()]*\)/g, "x");
+  return [outer, ...inner].flatMap((s) =>
+    s
+      .split(/&&|\|\||[;|\n]/)
+      .map((part) => part.trim().split(/\s+/))
+      .map((words) => {
+        let i = 0;
+        while (words[i] !== undefined && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || words[i] === "exec"))
+          i++;
+        return words[i] ?? "";
+      })
+      .filter((w) => w !== "" && !w.startsWith("$") && !/^[<>]/.test(w) && !w.startsWith("#")),
+  );
+}
+
+/** Whether the image has `tool`: by name, by its path in a bin folder, or by a path the contract lists. */
+export function hasTool(contract: ImageContract, tool: string): boolean {
+  if (contract.tools.has(tool)) return true;
+  // `/bin/sh` or `/usr/local/bin/x` is the tool of that name on the PATH.
+  return /^\/(usr\/)?(local\/)?s?bin\/[^/]+$/.test(tool) && contract.tools.has(path.basename(tool));
+}
