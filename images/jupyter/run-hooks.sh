@@ -4,7 +4,8 @@
 # executable file, in name order; a hook that fails is reported and the start goes on. Meant to be
 # sourced by start.sh (so hooks can export variables), and runnable on its own.
 if ! declare -F _log >/dev/null; then
-  _log() { [[ "$*" == ERROR:* || "$*" == WARNING:* || -z "${JUPYTER_DOCKER_STACKS_QUIET}" ]] && echo "$@" >&2; }
+  # Always succeeds: under `set -e` a quiet (JUPYTER_DOCKER_STACKS_QUIET) message must not end the start.
+  _log() { if [[ "$*" == ERROR:* || "$*" == WARNING:* || -z "${JUPYTER_DOCKER_STACKS_QUIET}" ]]; then echo "$@" >&2; fi; }
 fi
 
 if [[ $# -ne 1 || ! -d "$1" ]]; then

@@ -11,7 +11,8 @@
 #    uid (the file is group-writable for that), and the command runs as it is.
 set -e
 
-_log() { [[ "$*" == ERROR:* || "$*" == WARNING:* || -z "${JUPYTER_DOCKER_STACKS_QUIET}" ]] && echo "$@" >&2; }
+# Always succeeds: under `set -e` a quiet (JUPYTER_DOCKER_STACKS_QUIET) message must not end the start.
+_log() { if [[ "$*" == ERROR:* || "$*" == WARNING:* || -z "${JUPYTER_DOCKER_STACKS_QUIET}" ]]; then echo "$@" >&2; fi; }
 
 if [[ $# -gt 0 ]]; then cmd=("$@"); else cmd=("$SHELL"); fi
 [[ -n "$NB_UMASK" ]] && umask "$NB_UMASK"
