@@ -1,6 +1,7 @@
 /**
  * The README's main job, as a user runs it: `deloc init` (the default `streaming` recipe) and
- * `deloc up` on the real engine; then `deloc verify` proves every service moves data, and
+ * `deloc up` on the real engine; then `deloc verify` proves every service moves data and that the
+ * recipe does what it says (events from Kafka land in MinIO through Spark), and
  * `deloc down --volumes` leaves nothing behind.
  */
 import assert from "node:assert/strict";
@@ -30,7 +31,7 @@ test("main job: init and up bring the default stack up; verify proves each servi
   assert.equal(report.ok, true, JSON.stringify(report.probes, null, 2));
   assert.deepEqual(
     report.probes.filter((p) => p.what !== null).map((p) => `${p.service}:${p.ok}`),
-    ["kafka:true", "minio:true", "postgres:true", "spark-master:true"],
+    ["kafka:true", "minio:true", "postgres:true", "spark-master:true", "kafka → spark → minio:true"],
   );
   deloc("down", "--volumes");
   const o = await (await dockerAdapter()).observe("deloc-main-job");
