@@ -78,8 +78,8 @@ test("image tools: a command reads as the programs it runs", () => {
   );
   assert.deepEqual(toolsOf(["/bin/sh", "-c", 'test "$(id -u)" = 0; exec gosu a b']), [
     "/bin/sh",
-    "test",
     "gosu",
     "id",
   ]);
+  assert.deepEqual(toolsOf(["bash", "-c", "command -v find"]), ["bash"]);
 });

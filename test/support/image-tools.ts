@@ -31,6 +31,23 @@ export function imageContracts(): Map<string, ImageContract> {
 }
 
 const SHELLS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash"]);
+/** What the shell does itself: no program of the image runs. */
+const BUILTINS = new Set([
+  "command",
+  "echo",
+  "printf",
+  "test",
+  "[",
+  "cd",
+  "export",
+  "exit",
+  "set",
+  "read",
+  "true",
+  "false",
+  "type",
+  ":",
+]);
 
 /**
  * The programs a command runs: argv[0], and for `sh -c SCRIPT` / `bash -c SCRIPT` each simple
@@ -58,7 +75,9 @@ function scriptTools(script: string): string[] {
           i++;
         return words[i] ?? "";
       })
-      .filter((w) => w !== "" && !w.startsWith("$") && !/^[<>]/.test(w) && !w.startsWith("#")),
+      .filter(
+        (w) => w !== "" && !w.startsWith("$") && !/^[<>]/.test(w) && !w.startsWith("#") && !BUILTINS.has(w),
+      ),
   );
 }
 

@@ -179,7 +179,7 @@ export class DockerAdapter implements Adapter {
   }
 
   async removeNetwork(name: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getNetwork(name).remove());
+    await this.ignoreMissing(() => this.docker.getNetwork(name).remove());
   }
 
   async ensureVolume(stack: string, name: string): Promise<void> {
@@ -187,7 +187,7 @@ export class DockerAdapter implements Adapter {
   }
 
   async removeVolume(name: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getVolume(name).remove());
+    await this.ignoreMissing(() => this.docker.getVolume(name).remove());
   }
 
   async imageId(image: string): Promise<string | null> {
@@ -314,7 +314,7 @@ export class DockerAdapter implements Adapter {
     );
     const removed: string[] = [];
     for (const i of images) {
-      await ignoreMissing(() => this.docker.getImage(i.Id).remove({ force: true }));
+      await this.ignoreMissing(() => this.docker.getImage(i.Id).remove({ force: true }));
       removed.push(...(i.RepoTags ?? [i.Id]));
     }
     return removed;
@@ -348,7 +348,7 @@ export class DockerAdapter implements Adapter {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getContainer(id).remove({ force: true, v: false }));
+    await this.ignoreMissing(() => this.docker.getContainer(id).remove({ force: true, v: false }));
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
@@ -414,10 +414,10 @@ export class DockerAdapter implements Adapter {
         AttachStdin: opts.stdin !== undefined,
       }),
     );
-    const stream = (await exec.start({
-      hijack: true,
-      stdin: opts.stdin !== undefined,
-    })) as NodeJS.ReadWriteStream;
+    // The engine lost here (a reset, a hang-up) is the one "engine unreachable" error too.
+    const stream = (await this.engine(() =>
+      exec.start({ hijack: true, stdin: opts.stdin !== undefined }),
+    )) as NodeJS.ReadWriteStream;
     const chunks: Buffer[] = [];
     const collect = new PassThrough();
     collect.on("data", (b: Buffer) => chunks.push(b));
@@ -592,7 +592,16 @@ export class DockerAdapter implements Adapter {
     try {
       await use(helper);
     } finally {
-      await ignoreMissing(() => helper.remove({ force: true }));
+      await this.ignoreMissing(() => helper.remove({ force: true }));
+    }
+  }
+
+  /** A removal that is done when the object is gone already (404) or going (409); other errors as engine() says. */
+  private async ignoreMissing(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (e) {
+      if (statusOf(e) !== 404 && statusOf(e) !== 409) throw this.wrap(e);
     }
   }
 
@@ -644,14 +653,6 @@ function reason(e: unknown): string {
   const err = e as { json?: { message?: string }; message?: string; code?: string };
   // docker-modem prefixes the engine's own words with "(HTTP code 500) server error - ".
   return err.json?.message ?? err.message?.replace(/^\(HTTP code \d+\) [^-]*- /, "") ?? err.code ?? String(e);
-}
-
-async function ignoreMissing(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (e) {
-    if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
-  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
