@@ -88,3 +88,10 @@ export interface ProbeResult {
   detail: string;
   hint?: string;
 }
+
+/** Throws, naming the service and the variables, unless the stack gave it every one of `names`. */
+export function requireEnv(t: ProbeTarget, names: readonly string[], wiredTo: string): void {
+  const missing = names.filter((n) => !t.env[n]);
+  if (missing.length)
+    throw new Error(`${t.service.name} has no ${missing.join(", ")}: it is not wired to ${wiredTo}`);
+}

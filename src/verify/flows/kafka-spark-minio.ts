@@ -1,8 +1,8 @@
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { Flow } from "../probe.js";
+import { type Flow, requireEnv } from "../probe.js";
 import { kafkaClient } from "../probes/kafka.js";
 import { emptyBucket, s3Client } from "../probes/minio.js";
-import { SPARK_PYTHONPATH } from "../probes/spark.js";
+import { runPySpark } from "../probes/spark.js";
 
 const EVENTS = 200;
 /** Amounts are 1..EVENTS, so the lake's total is known in advance. */
@@ -54,10 +54,11 @@ export const kafkaSparkMinio: Flow = {
     const kafkaT = targets.kafka!;
     const spark = targets["spark-master"]!;
     const minio = targets.minio!;
-    if (!spark.runInStack) throw new Error("this engine cannot run a one-off container");
-    for (const v of ["KAFKA_BOOTSTRAP_SERVERS", "PYSPARK_SUBMIT_ARGS", "AWS_ENDPOINT_URL"])
-      if (!spark.env[v])
-        throw new Error(`${spark.service.name} has no ${v}: it is not wired to Kafka and MinIO`);
+    requireEnv(
+      spark,
+      ["KAFKA_BOOTSTRAP_SERVERS", "PYSPARK_SUBMIT_ARGS", "AWS_ENDPOINT_URL"],
+      "Kafka and MinIO",
+    );
     const id = Date.now().toString(36);
     const topic = `deloc-verify-events-${id}`;
     const bucket = `deloc-verify-${id}`;
@@ -80,13 +81,7 @@ export const kafkaSparkMinio: Flow = {
         })),
       });
       await s3.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: spark.signal });
-      const master = `spark://${spark.service.name}:7077`;
-      const r = await spark.runInStack(
-        spark.service.image,
-        ["python3", "-c", JOB, master, topic, bucket],
-        1024 * 1024 * 1024,
-        { ...spark.env, PYTHONPATH: SPARK_PYTHONPATH },
-      );
+      const r = await runPySpark(spark, JOB, [topic, bucket], spark.env);
       const m = /deloc-verify-lake (\d+) (\d+)/.exec(r.output);
       if (r.exitCode !== 0 || !m)
         throw new Error(`the job exited ${r.exitCode}: ${r.output.trim().split("\n").slice(-4).join(" | ")}`);

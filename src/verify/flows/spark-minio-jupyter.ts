@@ -1,7 +1,7 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import type { Flow } from "../probe.js";
+import { type Flow, requireEnv } from "../probe.js";
 import { emptyBucket, s3Client } from "../probes/minio.js";
-import { SPARK_PYTHONPATH } from "../probes/spark.js";
+import { runPySpark } from "../probes/spark.js";
 
 const ROWS = 1000;
 /** Amounts are 1..ROWS, so the table's total is known in advance. */
@@ -60,24 +60,15 @@ export const sparkMinioJupyter: Flow = {
     const spark = targets["spark-master"]!;
     const minio = targets.minio!;
     const jupyter = targets.jupyter!;
-    if (!spark.runInStack) throw new Error("this engine cannot run a one-off container");
     if (!jupyter.exec) throw new Error("this engine cannot run a command inside a container");
-    for (const v of ["PYSPARK_SUBMIT_ARGS", "AWS_ENDPOINT_URL"])
-      if (!spark.env[v]) throw new Error(`${spark.service.name} has no ${v}: it is not wired to MinIO`);
-    for (const v of ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
-      if (!jupyter.env[v]) throw new Error(`${jupyter.service.name} has no ${v}: it is not wired to MinIO`);
+    requireEnv(spark, ["PYSPARK_SUBMIT_ARGS", "AWS_ENDPOINT_URL"], "MinIO");
+    requireEnv(jupyter, ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"], "MinIO");
     const bucket = `deloc-verify-${Date.now().toString(36)}`;
     const table = "tables/orders";
     const s3 = s3Client(minio);
     try {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: spark.signal });
-      const master = `spark://${spark.service.name}:7077`;
-      const w = await spark.runInStack(
-        spark.service.image,
-        ["python3", "-c", JOB, master, `s3a://${bucket}/${table}`, String(ROWS)],
-        1024 * 1024 * 1024,
-        { ...spark.env, PYTHONPATH: SPARK_PYTHONPATH },
-      );
+      const w = await runPySpark(spark, JOB, [`s3a://${bucket}/${table}`, String(ROWS)], spark.env);
       if (w.exitCode !== 0 || !w.output.includes("deloc-verify-written"))
         throw new Error(`the Spark job exited ${w.exitCode}: ${tail(w.output)}`);
       const r = await jupyter.exec(["python3", "-c", READ, `${bucket}/${table}`]);
