@@ -1,21 +1,17 @@
 /**
  * Execute: carries out reconciled operations. Images first (nothing is touched when one is
- * missing), then every service as soon as its dependencies meet their condition, with the
- * strategy's concurrency. A failure stops the deploy and rolls back what this run did — new
- * containers removed, replaced ones put back — so what ran before is left as it was.
+ * missing), then every service through the one walker as soon as its dependencies meet their
+ * condition, within the strategy's cap. A failure stops the deploy and rolls back what this run
+ * did — new containers removed, replaced ones put back — so what ran before is left as it was.
  */
 import type { Adapter } from "../adapters/adapter.js";
 import {
   asideName,
   type ContainerRequest,
   containerName,
-  DelocError,
   DeployFailedError,
   EngineUnreachableError,
-  ImageUnavailableError,
   InterruptedError,
-  LABEL_STACK,
-  type MissingImage,
   networkName,
   type Operation,
   type Plan,
@@ -24,30 +20,15 @@ import {
   volumeNames,
 } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
+import { type DeployEvent, emitter } from "./events.js";
+import { ensureImages, firstLine } from "./images.js";
 import { LEFTOVER, reconcileContainers, reconcileResources } from "./reconcile.js";
 import { maskSecrets, resolveEnv, resolveSecrets } from "./secrets.js";
+import { rollBack, type Undo } from "./undo.js";
 import { deadlineMs, waitUntilReady } from "./wait.js";
+import { strategyLimit, walk } from "./walker.js";
 
-export type ProgressStatus =
-  | "waiting"
-  | "pulling"
-  | "building"
-  | "starting"
-  | "checking"
-  | "ready"
-  | "kept"
-  | "failed"
-  | "skipped"
-  | "rolled back"
-  | "removed";
-
-export interface DeployEvent {
-  service: string;
-  status: ProgressStatus;
-  detail?: string;
-  /** Milliseconds since the deploy began. */
-  atMs: number;
-}
+export type { DeployEvent, ProgressStatus } from "./events.js";
 
 export interface DeployInput {
   plan: Plan;
@@ -75,69 +56,18 @@ export interface DeployResult {
   durationMs: number;
 }
 
-/** What this run did, in order, so a failure can undo exactly that. */
-type Undo =
-  | { kind: "network"; name: string }
-  | { kind: "volume"; name: string }
-  | { kind: "created"; service: string; id: string }
-  | { kind: "replaced"; service: string; newId: string | null; oldId: string; oldName: string }
-  | { kind: "resumed"; service: string; id: string };
-
 export async function deploy(input: DeployInput): Promise<DeployResult> {
   const { plan, adapter } = input;
   const clock = input.clock ?? systemClock;
   const t0 = clock.now();
-  const emit = (service: string, status: ProgressStatus, detail?: string) =>
-    input.onEvent?.({ service, status, atMs: Math.round(clock.now() - t0), ...(detail ? { detail } : {}) });
+  const emit = emitter(input.onEvent, () => clock.now(), t0);
   const mask = (t: string) => maskSecrets(t, input.secrets);
   const undo: Undo[] = [];
   const images = [...new Set(plan.services.map((s) => s.image))];
 
   let observed = await adapter.observe(plan.stack, images);
   const resourceOps = reconcileResources(plan, observed, { build: input.build ?? false });
-  const byName = new Map(plan.services.map((s) => [s.name, s]));
-
-  // Images first: a missing image fails the deploy before anything else changes. Pulls are all
-  // tried, so one error names every image that is missing.
-  const missing: MissingImage[] = [];
-  for (const op of resourceOps) {
-    if (op.kind !== "pull-image" && op.kind !== "build-image") continue;
-    const s = byName.get(op.service)!;
-    if (op.kind === "build-image") {
-      emit(s.name, "building", op.image);
-      try {
-        await adapter.buildImage(op.image, s.build!, { [LABEL_STACK]: plan.stack }, (l) =>
-          emit(s.name, "building", l),
-        );
-      } catch (e) {
-        // DELoc's own errors (BuildKit unavailable, the engine gone) keep their code and fix.
-        if (e instanceof DelocError) throw e;
-        throw new DeployFailedError(
-          [
-            {
-              service: s.name,
-              reason: "build-failed",
-              message: `could not build ${op.image} from ${s.build!.context}`,
-              logTail: String((e as Error).message ?? e)
-                .split("\n")
-                .slice(-15),
-            },
-          ],
-          [],
-          "Fix the Dockerfile (the build output is above) and run `deloc up` again.",
-        );
-      }
-    } else {
-      emit(s.name, "pulling", op.image);
-      try {
-        await adapter.pullImage(op.image, (l) => emit(s.name, "pulling", l));
-      } catch (e) {
-        missing.push({ image: op.image, service: s.name, reason: firstLine(e) });
-        emit(s.name, "failed", `image ${op.image} unavailable`);
-      }
-    }
-  }
-  if (missing.length) throw new ImageUnavailableError(missing);
+  await ensureImages(plan, adapter, resourceOps, emit);
   if (input.signal?.aborted) throw new InterruptedError(signalOf(input.signal), []);
   if (resourceOps.some((o) => o.kind === "build-image" || o.kind === "pull-image"))
     observed = {
@@ -167,16 +97,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const readyAtMs: Record<string, number> = {};
   const failures: ServiceFailure[] = [];
   const lost: { engine: EngineUnreachableError | null } = { engine: null };
-  const abort = new AbortController();
-  input.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-  const limit =
-    plan.strategy === "sequential"
-      ? 1
-      : plan.strategy === "hybrid"
-        ? plan.maxParallel
-        : Number.POSITIVE_INFINITY;
-  const slots = new Semaphore(limit);
   const volumes = volumeNames(plan.stack, plan.volumes);
+  const precreated = new Map<string, string>();
 
   const request = (s: PlannedService, replica: number): ContainerRequest => ({
     stack: plan.stack,
@@ -189,66 +111,14 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     deployedBy: input.deployedBy,
   });
 
-  const started = new Map<string, Deferred>();
-  const ready = new Map<string, Deferred>();
-  for (const s of plan.services) {
-    started.set(s.name, new Deferred());
-    ready.set(s.name, new Deferred());
-  }
-
-  const runService = async (s: PlannedService): Promise<void> => {
-    const mine = containerOps.filter((o) => "service" in o && o.service === s.name);
-    const ops = mine.filter((o) => o.kind !== "remove");
-    const leftovers = mine.filter((o) => o.kind === "remove" && o.reason === LEFTOVER);
-    if (s.dependsOn.length) {
-      emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
-      // New containers are created while their dependencies come up, so only the start waits.
-      for (const op of ops)
-        if (op.kind === "start") precreated.set(`${s.name}#${op.replica}`, await createOnly(s, op.replica));
-    }
-    for (const d of s.dependsOn) await (d.condition === "started" ? started : ready).get(d.service)!.promise;
-    if (abort.signal.aborted) throw new Skipped();
-    await slots.acquire();
-    try {
-      for (const o of leftovers) if (o.kind === "remove") await adapter.removeContainer(o.containerId);
-      const ids: { id: string; kept: boolean }[] = [];
-      for (const op of ops) {
-        if (abort.signal.aborted) throw new Skipped();
-        ids.push(await applyReplica(op, s));
-      }
-      started.get(s.name)!.resolve();
-      if (ids.every((i) => i.kept)) emit(s.name, "checking", "already running");
-      else
-        emit(s.name, "checking", s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "");
-      const results = await Promise.all(
-        ids.map(({ id }) =>
-          waitUntilReady({
-            adapter,
-            containerId: id,
-            service: s,
-            clock,
-            deadlineMs: deadlineMs(s, input.waitTimeoutMs),
-            signal: abort.signal,
-            resolve: (t) => resolveSecrets(t, input.secrets),
-            mask,
-          }),
-        ),
-      );
-      const failed = results.find((r) => r !== null);
-      if (failed) {
-        if (abort.signal.aborted && failures.length) throw new Skipped();
-        failures.push(failed);
-        emit(s.name, "failed", failed.message);
-        abort.abort();
-        throw failed;
-      }
-      readyAtMs[s.name] = Math.round(clock.now() - t0);
-      emit(s.name, ids.every((i) => i.kept) ? "kept" : "ready");
-      ready.get(s.name)!.resolve();
-    } finally {
-      slots.release();
-    }
+  const createOnly = async (s: PlannedService, replica: number): Promise<string> => {
+    const id = await adapter.createContainer(request(s, replica));
+    undo.push({ kind: "created", service: s.name, id });
+    changed.add(s.name);
+    return id;
   };
+
+  const opsOf = (s: PlannedService) => containerOps.filter((o) => "service" in o && o.service === s.name);
 
   const applyReplica = async (op: Operation, s: PlannedService): Promise<{ id: string; kept: boolean }> => {
     switch (op.kind) {
@@ -290,50 +160,98 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   };
 
-  const precreated = new Map<string, string>();
-  const createOnly = async (s: PlannedService, replica: number): Promise<string> => {
-    const id = await adapter.createContainer(request(s, replica));
-    undo.push({ kind: "created", service: s.name, id });
-    changed.add(s.name);
-    return id;
+  const outcomes = await walk({
+    steps: plan.services.map((s) => ({
+      name: s.name,
+      service: s,
+      after: s.dependsOn.map(
+        (d) => ({ name: d.service, gate: d.condition === "started" ? "started" : "done" }) as const,
+      ),
+    })),
+    direction: "forward",
+    limit: strategyLimit(plan.strategy, plan.maxParallel),
+    ...(input.signal ? { signal: input.signal } : {}),
+    // New containers are created while their dependencies come up, so only the start waits.
+    prepare: async ({ service: s }) => {
+      if (!s.dependsOn.length) return;
+      emit(s.name, "waiting", s.dependsOn.map((d) => `${d.service} ${d.condition}`).join(", "));
+      for (const op of opsOf(s))
+        if (op.kind === "start") precreated.set(`${s.name}#${op.replica}`, await createOnly(s, op.replica));
+    },
+    run: async ({ service: s }, started, signal) => {
+      const mine = opsOf(s);
+      for (const o of mine)
+        if (o.kind === "remove" && o.reason === LEFTOVER) await adapter.removeContainer(o.containerId);
+      const ids: { id: string; kept: boolean }[] = [];
+      for (const op of mine.filter((o) => o.kind !== "remove")) {
+        if (signal.aborted) throw new Skipped();
+        ids.push(await applyReplica(op, s));
+      }
+      started();
+      const kept = ids.every((i) => i.kept);
+      emit(
+        s.name,
+        "checking",
+        kept ? "already running" : s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "",
+      );
+      const results = await Promise.all(
+        ids.map(({ id }) =>
+          waitUntilReady({
+            adapter,
+            containerId: id,
+            service: s,
+            clock,
+            deadlineMs: deadlineMs(s, input.waitTimeoutMs),
+            signal,
+            resolve: (t) => resolveSecrets(t, input.secrets),
+            mask,
+          }),
+        ),
+      );
+      const failed = results.find((r) => r !== null);
+      if (failed) throw signal.aborted && failures.length ? new Skipped() : new ServiceFailed(failed);
+      readyAtMs[s.name] = Math.round(clock.now() - t0);
+      emit(s.name, kept ? "kept" : "ready");
+    },
+    onSettled: ({ service: s }, outcome) => {
+      if (outcome.state === "skipped") emit(s.name, "skipped", "a service it needs failed");
+      if (outcome.state !== "failed") return;
+      const e = outcome.error;
+      if (e instanceof Skipped) emit(s.name, "skipped", "a service it needs failed");
+      else if (e instanceof ServiceFailed) {
+        failures.push(e.failure);
+        emit(s.name, "failed", e.failure.message);
+      } else if (e instanceof EngineUnreachableError) {
+        lost.engine ??= e;
+        emit(s.name, "failed", "the engine stopped answering");
+      } else {
+        failures.push({ service: s.name, reason: "create-failed", message: firstLine(e), logTail: [] });
+        emit(s.name, "failed", firstLine(e));
+      }
+    },
+  });
+  const undoAll = async () => {
+    const back = await rollBack(adapter, undo);
+    for (const s of back) emit(s, "rolled back");
+    return back;
   };
-
-  await Promise.allSettled(
-    plan.services.map((s) =>
-      runService(s).catch((e: unknown) => {
-        started.get(s.name)!.reject(e);
-        ready.get(s.name)!.reject(e);
-        if (e instanceof Skipped) emit(s.name, "skipped", "a service it needs failed");
-        else if (e instanceof EngineUnreachableError) {
-          lost.engine ??= e;
-          emit(s.name, "failed", "the engine stopped answering");
-          abort.abort();
-        } else if (!failures.some((f) => f === e)) {
-          failures.push({ service: s.name, reason: "create-failed", message: firstLine(e), logTail: [] });
-          emit(s.name, "failed", firstLine(e));
-          abort.abort();
-        }
-        throw e;
-      }),
-    ),
-  );
 
   // Stopped by the user: undo this run, whatever else happened.
   if (input.signal?.aborted) {
-    const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];
+    const rolledBack = input.rollback ? await undoAll() : [];
     throw new InterruptedError(signalOf(input.signal), rolledBack);
   }
   // The engine went away: nothing can be undone now; the next `up` converges from what is left.
   if (lost.engine) {
-    if (input.rollback) await rollBack(adapter, undo, emit);
+    if (input.rollback) await undoAll();
     throw new EngineUnreachableError(
       lost.engine.message.split("\n")[0]!,
       [],
       "Start the engine again, then run `deloc up`: it takes what this run left half-done and converges. Your volumes are untouched.",
     );
   }
-  if (failures.length) {
-    const rolledBack = input.rollback ? await rollBack(adapter, undo, emit) : [];
+  if (failures.length || [...outcomes.values()].some((o) => o.state !== "done")) {
+    const rolledBack = input.rollback ? await undoAll() : [];
     throw new DeployFailedError(
       failures,
       rolledBack,
@@ -361,79 +279,14 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   };
 }
 
-async function rollBack(
-  adapter: Adapter,
-  undo: readonly Undo[],
-  emit: (service: string, status: ProgressStatus, detail?: string) => void,
-): Promise<string[]> {
-  const touched = new Set<string>();
-  for (const u of [...undo].reverse()) {
-    try {
-      switch (u.kind) {
-        case "created":
-          await adapter.removeContainer(u.id);
-          touched.add(u.service);
-          break;
-        case "replaced":
-          if (u.newId) await adapter.removeContainer(u.newId);
-          await adapter.renameContainer(u.oldId, u.oldName);
-          await adapter.startContainer(u.oldId);
-          touched.add(u.service);
-          break;
-        case "resumed":
-          await adapter.stopContainer(u.id);
-          touched.add(u.service);
-          break;
-        case "volume":
-          await adapter.removeVolume(u.name);
-          break;
-        case "network":
-          await adapter.removeNetwork(u.name);
-          break;
-      }
-    } catch {
-      // keep undoing the rest; `deloc status` shows anything left
-    }
-  }
-  for (const s of touched) emit(s, "rolled back");
-  return [...touched].sort();
-}
-
+/** Not started, or stopped waiting, because another service failed first. */
 class Skipped extends Error {}
 
-class Deferred {
-  readonly promise: Promise<void>;
-  resolve!: () => void;
-  reject!: (e: unknown) => void;
-  constructor() {
-    this.promise = new Promise((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-    this.promise.catch(() => undefined);
+/** A service that did not become ready: its failure, as the wait reported it. */
+class ServiceFailed extends Error {
+  constructor(readonly failure: ServiceFailure) {
+    super(failure.message);
   }
-}
-
-class Semaphore {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((r) => this.queue.push(r));
-    this.active++;
-  }
-  release(): void {
-    this.active--;
-    this.queue.shift()?.();
-  }
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }
 
 function signalOf(signal: AbortSignal): "SIGINT" | "SIGTERM" {
