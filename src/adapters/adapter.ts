@@ -10,6 +10,7 @@ import type {
   EngineInfo,
   ObservedContainer,
   ObservedStack,
+  Plan,
 } from "../core/index.js";
 
 export interface ExecResult {
@@ -83,3 +84,42 @@ export interface Adapter {
 }
 
 export type AdapterName = "docker" | "dry-run";
+
+/** A service's workload on a cluster, in DELoc's words: what the engine waits on and `status` shows. */
+export interface WorkloadStatus {
+  service: string;
+  kind: "Deployment" | "StatefulSet" | "Job";
+  /** ready: its pods are Ready (a Job: completed); failed: it will not get better without a change. */
+  state: "ready" | "starting" | "failed";
+  /** Why it is not ready yet, or why it failed. */
+  detail: string;
+  /** Pods running (Ready or not): what a dependency on `started` waits for. */
+  running: number;
+  ready: number;
+  desired: number;
+  restarts: number;
+  /** A container of it was killed for memory. */
+  oomKilled: boolean;
+  pods: string[];
+}
+
+/**
+ * A cluster target (Kubernetes). It works on whole workloads rather than containers: it applies the
+ * plan's objects and reports each service's readiness; the engine decides the order, waits, records
+ * the lifecycle and fails the deploy, as it does for a container engine.
+ */
+export interface ClusterAdapter {
+  readonly name: "kubernetes";
+  /** The API server's address, its version and the stack's namespace. */
+  readonly endpoint: string;
+  readonly version: string;
+  readonly namespace: string;
+  /** Applies every object of the plan (as a Helm release or server-side); returns what it did, in a line. */
+  apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string>;
+  workloads(stack: string): Promise<WorkloadStatus[]>;
+  /** The last lines of a service's first pod, for a failure report. */
+  logTail(stack: string, service: string, lines: number): Promise<string[]>;
+  scale(stack: string, service: string, replicas: number): Promise<void>;
+  /** Removes the stack's objects, and its claims (their data) with `volumes`; returns what went. */
+  remove(stack: string, opts: { volumes: boolean }): Promise<string[]>;
+}

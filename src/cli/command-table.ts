@@ -3,36 +3,9 @@
  * argument parser, `help` and shell completion are all built from this one table, and a command's
  * module (with the heavy libraries it uses) is imported only when that command runs.
  */
-import type { CommandContext } from "./context.js";
+import type { CommandDef, OptionDef } from "./command.js";
 
-export type CommandRun = (
-  ctx: CommandContext,
-  args: string[],
-  opts: Record<string, unknown>,
-) => Promise<number>;
-
-export type Completion = "services" | "recipes" | "profiles" | "strategies" | "targets" | "shells" | "files";
-
-export interface OptionDef {
-  flags: string;
-  description: string;
-  completes?: Completion;
-}
-
-export interface CommandDef {
-  name: string;
-  summary: string;
-  /** Positional arguments as commander writes them, e.g. `[service]`. */
-  args?: string;
-  argCompletes?: Completion;
-  options: OptionDef[];
-  /** Read commands print JSON with `--json`. */
-  json?: boolean;
-  hidden?: boolean;
-  aliases?: string[];
-  subcommands?: CommandDef[];
-  load?: () => Promise<CommandRun>;
-}
+export type { CommandDef, CommandRun, Completion, OptionDef } from "./command.js";
 
 const file: OptionDef = {
   flags: "-f, --file <path>",
@@ -348,6 +321,6 @@ export const COMMANDS: CommandDef[] = [
     args: "[words...]",
     options: [],
     hidden: true,
-    load: () => import("./commands/completion.js").then((m) => m.complete),
+    load: () => import("./commands/completion.js").then((m) => m.completeFrom(COMMANDS)),
   },
 ];

@@ -37,8 +37,8 @@ export async function main(
   try {
     // Completion hands over raw words, options included: no parsing.
     if (argv[0] === "__complete") {
-      const { complete } = await import("./commands/completion.js");
-      return await complete(ctx, argv.slice(1), {});
+      const { completeFrom } = await import("./commands/completion.js");
+      return await completeFrom(COMMANDS)(ctx, argv.slice(1), {});
     }
     const program = new Command("deloc")
       .description("Bring up a data-engineering stack on this machine, sized to fit it.")

@@ -3,7 +3,9 @@
  * gone or corrupt, and when the stack file changed since the deploy.
  */
 import type { Adapter } from "../adapters/adapter.js";
-import { networkName, type ObservedStack } from "../core/index.js";
+import { networkName, type ObservedStack, type Plan } from "../core/index.js";
+import { type DeployEvent, emitter } from "./events.js";
+import { walk } from "./walker.js";
 
 export interface TeardownResult {
   containers: string[];
@@ -11,16 +13,38 @@ export interface TeardownResult {
   networks: string[];
 }
 
-/** Stops every container of the stack (dependents first would need the plan; stop order is by replica). */
+/**
+ * Stops the stack's running containers, dependents before what they need when the plan is known
+ * (the one walker, backward); all at once from the labels alone otherwise.
+ */
 export async function stopStack(
   adapter: Adapter,
   observed: ObservedStack,
-  services?: readonly string[],
+  opts: { services?: readonly string[]; plan?: Plan; onEvent?: (e: DeployEvent) => void } = {},
 ): Promise<string[]> {
   const targets = observed.containers.filter(
-    (c) => (c.state === "running" || c.state === "restarting") && (!services || services.includes(c.service)),
+    (c) =>
+      (c.state === "running" || c.state === "restarting") &&
+      (!opts.services || opts.services.includes(c.service)),
   );
-  await Promise.all(targets.map((c) => adapter.stopContainer(c.id)));
+  const services = [...new Set(targets.map((c) => c.service))];
+  const known = new Map(opts.plan?.services.map((s) => [s.name, s]) ?? []);
+  const emit = emitter(opts.onEvent, () => performance.now());
+  await walk({
+    steps: services.map((name) => ({
+      name,
+      after: (known.get(name)?.dependsOn ?? []).map((d) => ({ name: d.service, gate: "done" as const })),
+    })),
+    direction: "backward",
+    limit: Number.POSITIVE_INFINITY,
+    run: async ({ name }) => {
+      emit(name, "stopping");
+      await Promise.all(targets.filter((c) => c.service === name).map((c) => adapter.stopContainer(c.id)));
+      emit(name, "stopped");
+    },
+  }).then((outcomes) => {
+    for (const o of outcomes.values()) if (o.state === "failed") throw o.error;
+  });
   return targets.map((c) => c.name);
 }
 

@@ -17,8 +17,17 @@ import {
   type V1Pod,
   VersionApi,
 } from "@kubernetes/client-node";
-import { EngineUnreachableError, LABEL_SERVICE, LABEL_STACK } from "../../core/index.js";
-import type { PodState, WorkloadState } from "./readiness.js";
+import {
+  EngineUnreachableError,
+  LABEL_SERVICE,
+  LABEL_STACK,
+  NotDeployedError,
+  type Plan,
+} from "../../core/index.js";
+import { k8sManifestObjects } from "../../export/k8s/manifests.js";
+import type { ClusterAdapter, WorkloadStatus } from "../adapter.js";
+import { helmInstall, helmUninstall } from "./helm.js";
+import { type PodState, readiness, type WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
 
@@ -37,7 +46,15 @@ const KINDS: readonly [apiVersion: string, kind: string][] = [
   ["v1", "Secret"],
 ];
 
-export class KubernetesTarget {
+export interface KubernetesOptions {
+  /** Helm's binary: the stack goes as a release of its chart; null: server-side apply. */
+  helm: string | null;
+  /** The stack's `.deloc/`, where the chart and its values are written for Helm. */
+  stateDir: string;
+}
+
+export class KubernetesTarget implements ClusterAdapter {
+  readonly name = "kubernetes";
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
@@ -48,6 +65,7 @@ export class KubernetesTarget {
     readonly namespace: string,
     readonly server: string,
     readonly version: string,
+    private readonly opts: KubernetesOptions,
   ) {
     this.objects = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
@@ -56,7 +74,10 @@ export class KubernetesTarget {
   }
 
   /** The cluster of the kubeconfig's current context; throws EngineUnreachableError when it does not answer. */
-  static async connect(namespace: string): Promise<KubernetesTarget> {
+  static async connect(
+    namespace: string,
+    opts: KubernetesOptions = { helm: null, stateDir: ".deloc" },
+  ): Promise<KubernetesTarget> {
     const kc = new KubeConfig();
     const file = process.env.KUBECONFIG ?? "~/.kube/config";
     const hint =
@@ -74,7 +95,7 @@ export class KubernetesTarget {
     const where = `context "${kc.getCurrentContext() || "(none)"}", server ${cluster?.server ?? "(none)"}`;
     try {
       const v = await kc.makeApiClient(VersionApi).getCode();
-      return new KubernetesTarget(kc, namespace, cluster?.server ?? "", v.gitVersion);
+      return new KubernetesTarget(kc, namespace, cluster?.server ?? "", v.gitVersion, opts);
     } catch (e) {
       throw new EngineUnreachableError(
         "No Kubernetes API server answered.",
@@ -84,8 +105,46 @@ export class KubernetesTarget {
     }
   }
 
+  get endpoint(): string {
+    return this.server;
+  }
+
+  /** The plan's objects, as a Helm release when Helm is there, else applied server-side and pruned. */
+  async apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string> {
+    if (this.opts.helm) return helmInstall(this.opts.helm, plan, this.namespace, secrets, this.opts.stateDir);
+    const objects = k8sManifestObjects(plan, { namespace: this.namespace, secrets }) as K8sObject[];
+    const { applied, pruned } = await this.applyObjects(plan.stack, objects);
+    return `applied ${applied.length} objects (server-side apply)${pruned.length ? `; pruned ${pruned.join(", ")}` : ""}`;
+  }
+
+  /** Readiness of each service's workload, from the workload and its pods. */
+  async workloads(stack: string): Promise<WorkloadStatus[]> {
+    return (await this.workloadStates(stack)).map((w) => {
+      const r = readiness(w);
+      return {
+        service: w.service,
+        kind: w.kind,
+        state: r.state,
+        detail: r.state === "failed" ? r.reason : r.state === "starting" ? r.detail : "",
+        running: w.pods.filter((p) => p.running).length,
+        ready: w.kind === "Job" ? w.succeeded : w.ready,
+        desired: w.desired,
+        restarts: w.pods.reduce((n, p) => n + p.restarts, 0),
+        oomKilled: w.pods.some((p) => p.lastTermination?.reason === "OOMKilled" || p.problem === "OOMKilled"),
+        pods: w.pods.map((p) => p.name),
+      };
+    });
+  }
+
+  async logTail(stack: string, service: string, lines: number): Promise<string[]> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service);
+    const pod = w?.pods[0];
+    if (!pod) return [];
+    return (await this.podLogs(pod.name, lines)).split("\n").filter(Boolean);
+  }
+
   /** Applies the objects server-side in the stack's namespace (made if missing), then prunes the stack's others. */
-  async apply(
+  async applyObjects(
     stack: string,
     objects: readonly K8sObject[],
   ): Promise<{ applied: string[]; pruned: string[] }> {
@@ -113,7 +172,7 @@ export class KubernetesTarget {
     const pruned: string[] = [];
     for (const o of await this.listStack(stack))
       if (!keep.has(`${o.kind}/${o.metadata.name}`)) {
-        await this.remove(o);
+        await this.removeObject(o);
         pruned.push(`${o.kind}/${o.metadata.name}`);
       }
     return { applied, pruned };
@@ -138,8 +197,8 @@ export class KubernetesTarget {
     return out;
   }
 
-  /** The workloads of the stack and their pods, by service. */
-  async workloads(stack: string): Promise<WorkloadState[]> {
+  /** The workloads of the stack and their pods, by service, as the API server reports them. */
+  async workloadStates(stack: string): Promise<WorkloadState[]> {
     const selector = `${LABEL_STACK}=${stack}`;
     const ns = this.namespace;
     const [deployments, statefulSets, jobs, pods] = await Promise.all([
@@ -188,10 +247,16 @@ export class KubernetesTarget {
   }
 
   /** Sets the replicas through the scale subresource; the next `up` applies them again with the rest. */
-  async scale(kind: "Deployment" | "StatefulSet", name: string, replicas: number): Promise<void> {
-    const request = { name, namespace: this.namespace, body: { spec: { replicas } } };
+  async scale(stack: string, service: string, replicas: number): Promise<void> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service);
+    if (!w || w.kind === "Job")
+      throw new NotDeployedError(
+        `${service} is not deployed on Kubernetes.`,
+        "`deloc up --target kubernetes` deploys it.",
+      );
+    const request = { name: w.name, namespace: this.namespace, body: { spec: { replicas } } };
     const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-    if (kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
+    if (w.kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
     else await this.apps.patchNamespacedStatefulSetScale(request, merge);
   }
 
@@ -203,11 +268,16 @@ export class KubernetesTarget {
     });
   }
 
-  /** Deletes the stack's objects; its PersistentVolumeClaims too with `volumes` (their data with them). */
-  async down(stack: string, { volumes }: { volumes: boolean }): Promise<string[]> {
+  /**
+   * Deletes the stack's objects (a Helm release is uninstalled as Helm knows it first); its
+   * PersistentVolumeClaims too with `volumes` (their data with them).
+   */
+  async remove(stack: string, { volumes }: { volumes: boolean }): Promise<string[]> {
     const gone: string[] = [];
+    if (this.opts.helm && (await helmUninstall(this.opts.helm, stack, this.namespace)))
+      gone.push(`helm release ${stack}`);
     for (const o of await this.listStack(stack)) {
-      await this.remove(o);
+      await this.removeObject(o);
       gone.push(`${o.kind}/${o.metadata.name}`);
     }
     if (volumes) {
@@ -226,7 +296,7 @@ export class KubernetesTarget {
     return gone;
   }
 
-  private async remove(o: K8sObject): Promise<void> {
+  private async removeObject(o: K8sObject): Promise<void> {
     await this.objects
       .delete(
         {
@@ -252,6 +322,7 @@ function podState(p: V1Pod): PodState {
   const terminated = statuses.map((s) => s.lastState?.terminated).find(Boolean);
   return {
     name: p.metadata?.name ?? "",
+    running: p.status?.phase === "Running",
     ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
     restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
     ...(waiting ? { problem: waiting } : {}),

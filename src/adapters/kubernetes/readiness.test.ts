@@ -30,6 +30,7 @@ describe("kubernetes readiness", () => {
       pods: [
         {
           name: "s-1",
+          running: false,
           ready: false,
           restarts: 4,
           problem: "CrashLoopBackOff",
@@ -42,14 +43,19 @@ describe("kubernetes readiness", () => {
       reason: "pod s-1: CrashLoopBackOff (last exit: OOMKilled, code 137)",
     });
     assert.equal(
-      readiness(workload({ pods: [{ name: "s-1", ready: false, restarts: 0, problem: "ImagePullBackOff" }] }))
-        .state,
+      readiness(
+        workload({
+          pods: [{ name: "s-1", running: false, ready: false, restarts: 0, problem: "ImagePullBackOff" }],
+        }),
+      ).state,
       "failed",
     );
     // Still being made: waiting, not failed.
     assert.equal(
       readiness(
-        workload({ pods: [{ name: "s-1", ready: false, restarts: 0, problem: "ContainerCreating" }] }),
+        workload({
+          pods: [{ name: "s-1", running: false, ready: false, restarts: 0, problem: "ContainerCreating" }],
+        }),
       ).state,
       "starting",
     );

@@ -5,6 +5,8 @@
 
 export interface PodState {
   name: string;
+  /** Its phase is Running (its containers started; Ready or not). */
+  running: boolean;
   ready: boolean;
   restarts: number;
   /** A waiting or terminated reason that means the pod will not get better on its own. */

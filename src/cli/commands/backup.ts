@@ -4,7 +4,7 @@ import { DeployFailedError, formatBytes } from "../../core/index.js";
 import { type BackupTarget, backupService, restoreService } from "../../engine/backup.js";
 import { readSecrets } from "../../engine/secrets.js";
 import { startAndWait } from "../../engine/wait.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { type EngineSession, openSession, planForEngine, serviceIn } from "../engine-session.js";
 
 async function target(session: EngineSession, name: string | undefined): Promise<BackupTarget> {

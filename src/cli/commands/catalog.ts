@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import type { Catalog, ServiceTemplate } from "../../catalog/index.js";
 import { closest, formatBytes, PROFILES, UnknownServiceError } from "../../core/index.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
 import { loadCatalogFor } from "../project.js";
 import { renderTable } from "../render/table.js";

@@ -3,7 +3,7 @@
  * `deloc __complete`, which answers from the command table (and the catalog for service names).
  */
 import { PROFILES, STRATEGIES, TARGETS, UsageError } from "../../core/index.js";
-import { COMMANDS, type CommandDef, type CommandRun, type Completion } from "../command-table.js";
+import type { CommandDef, CommandRun, Completion } from "../command.js";
 import type { CommandContext } from "../context.js";
 import { loadCatalogFor } from "../project.js";
 
@@ -39,16 +39,23 @@ export const completion: CommandRun = async (ctx, args) => {
   return 0;
 };
 
-export const complete: CommandRun = async (ctx, args) => {
-  for (const c of candidates(ctx, args)) ctx.out(c);
-  return 0;
-};
+/** `deloc __complete`, answering from the command table it is given (the table loads this module). */
+export function completeFrom(table: readonly CommandDef[]): CommandRun {
+  return async (ctx, args) => {
+    for (const c of candidates(ctx, table, args)) ctx.out(c);
+    return 0;
+  };
+}
 
 /** Candidates for the last word, given the words before it. Exported for tests. */
-export function candidates(ctx: CommandContext, words: readonly string[]): string[] {
+export function candidates(
+  ctx: CommandContext,
+  table: readonly CommandDef[],
+  words: readonly string[],
+): string[] {
   const current = words.at(-1) ?? "";
   const before = words.slice(0, -1);
-  let commands: CommandDef[] = COMMANDS;
+  let commands: readonly CommandDef[] = table;
   let command: CommandDef | undefined;
   let pendingOption: CommandDef["options"][number] | undefined;
   for (const w of before) {
@@ -74,7 +81,7 @@ export function candidates(ctx: CommandContext, words: readonly string[]): strin
       o.flags.split(/[ ,]+/).filter((f) => f.startsWith("--")),
     ) ?? ["--version"];
     out.push(...opts, ...(command?.json ? ["--json"] : []), "--help");
-  } else if (!command) out.push(...COMMANDS.filter((c) => !c.hidden).map((c) => c.name), "help");
+  } else if (!command) out.push(...table.filter((c) => !c.hidden).map((c) => c.name), "help");
   else {
     out.push(...commands.map((c) => c.name));
     out.push(...values(ctx, command.argCompletes));

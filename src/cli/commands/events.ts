@@ -1,7 +1,7 @@
 import pc from "picocolors";
 import { UsageError } from "../../core/index.js";
 import { StateStore } from "../../engine/state.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { loadProject } from "../project.js";
 import { renderTable } from "../render/table.js";
 

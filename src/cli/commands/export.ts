@@ -10,7 +10,7 @@ import { ensureSecrets } from "../../engine/secrets.js";
 import { composeEnvFile, composeFile } from "../../export/compose/compose.js";
 import { helmChart } from "../../export/helm/chart.js";
 import { k8sManifests } from "../../export/k8s/manifests.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
 import { planHere } from "./plan.js";
 

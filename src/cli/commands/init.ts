@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Catalog } from "../../catalog/index.js";
 import { dnsSafe, isStackName, STACK_NAME_RULE } from "../../config/index.js";
 import { closest, FileExistsError, PROFILES, type Profile, UsageError } from "../../core/index.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { loadCatalogFor } from "../project.js";
 
 export const DEFAULT_RECIPE = "streaming";

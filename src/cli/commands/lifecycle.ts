@@ -1,19 +1,13 @@
 /** stop, down, cleanup, restart and scale: the day-2 commands that change what runs. */
 import fs from "node:fs";
 import path from "node:path";
-import {
-  DeployFailedError,
-  formatBytes,
-  InsufficientMemoryError,
-  NotDeployedError,
-} from "../../core/index.js";
-import { deploy } from "../../engine/deploy.js";
+import type { Plan } from "../../core/index.js";
+import { downStack, restartServices, scaleService, stopServices } from "../../engine/lifecycle.js";
 import { readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
-import { removeStack, stopStack } from "../../engine/teardown.js";
-import { startAndWait } from "../../engine/wait.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import {
+  type EngineSession,
   openByName,
   openSession,
   planForEngine,
@@ -25,18 +19,26 @@ import {
 import { progressView } from "../render/progress.js";
 import { onKubernetes } from "../target.js";
 
+/** The plan of the stack file, for stop order; none (labels alone) when there is no file or it does not plan. */
+async function planIfAny(session: EngineSession | null, observed: Parameters<typeof planForEngine>[2]) {
+  if (!session) return undefined;
+  return planForEngine(session, await session.adapter.info(), observed).catch(
+    (): Plan | undefined => undefined,
+  );
+}
+
 export const stop: CommandRun = async (ctx, args, opts) => {
-  const { stack, adapter, store } = await openByName(ctx, opts, "stop", { lock: true });
+  const { stack, adapter, store, session } = await openByName(ctx, opts, "stop", { lock: true });
   try {
     const observed = await adapter.observe(stack);
-    const stopped = await stopStack(adapter, observed, args.length ? args : undefined);
-    const state = store.read() ?? store.fresh();
-    for (const s of new Set(
-      observed.containers.filter((c) => !args.length || args.includes(c.service)).map((c) => c.service),
-    ))
-      if (state.services[s]) store.move(state, "stopped", "deloc stop", s);
-    if (!args.length && state.state !== "stopped") store.move(state, "stopped", "deloc stop");
-    store.write(state);
+    const plan = await planIfAny(session, observed);
+    const stopped = await stopServices({
+      adapter,
+      store,
+      observed,
+      ...(args.length ? { services: args } : {}),
+      ...(plan ? { plan } : {}),
+    });
     ctx.err(
       stopped.length
         ? `Stopped ${stopped.join(", ")}. \`deloc up\` starts them again.`
@@ -50,17 +52,17 @@ export const stop: CommandRun = async (ctx, args, opts) => {
 
 export const down: CommandRun = async (ctx, _args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesDown(ctx, opts);
-  const { stack, adapter, store } = await openByName(ctx, opts, "down", { lock: true });
+  const { stack, adapter, store, session } = await openByName(ctx, opts, "down", { lock: true });
   try {
     const observed = await adapter.observe(stack);
-    await stopStack(adapter, observed);
-    const removed = await removeStack(adapter, observed, { volumes: opts.volumes === true });
-    const state = store.read() ?? store.fresh();
-    for (const s of Object.keys(state.services)) store.move(state, "stopped", "deloc down", s);
-    if (state.state !== "stopped")
-      store.move(state, "stopped", opts.volumes ? "deloc down --volumes" : "deloc down");
-    state.services = {};
-    store.write(state);
+    const plan = await planIfAny(session, observed);
+    const removed = await downStack({
+      adapter,
+      store,
+      observed,
+      volumes: opts.volumes === true,
+      ...(plan ? { plan } : {}),
+    });
     const kept = opts.volumes
       ? ""
       : observed.volumes.length
@@ -76,11 +78,11 @@ export const down: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const cleanup: CommandRun = async (ctx, _args, opts) => {
-  const { stack, dir, adapter, store } = await openByName(ctx, opts, "cleanup", { lock: true });
+  const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "cleanup", { lock: true });
   try {
     const observed = await adapter.observe(stack);
-    await stopStack(adapter, observed);
-    const removed = await removeStack(adapter, observed, { volumes: true });
+    const plan = await planIfAny(session, observed);
+    const removed = await downStack({ adapter, store, observed, volumes: true, ...(plan ? { plan } : {}) });
     const images = await adapter.removeStackImages(stack);
     store.unlock();
     fs.rmSync(path.join(dir, STATE_DIR), { recursive: true, force: true });
@@ -104,32 +106,19 @@ export const restart: CommandRun = async (ctx, args, opts) => {
     const observed = await adapter.observe(project.stack.name);
     const plan = await planForEngine(session, await adapter.info(), observed);
     const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
-    const secrets = readSecrets(project.stack.dir);
-    // In start order, so a service comes back after what it needs.
-    const order = plan.phases.flat().filter((s) => names.includes(s));
-    for (const name of order) {
-      const s = plan.services.find((p) => p.name === name)!;
-      const containers = observed.containers.filter((c) => c.service === name);
-      if (containers.length === 0)
-        throw new NotDeployedError(`${name} has no container on the engine.`, "`deloc up` deploys it.");
-      for (const c of containers) await adapter.stopContainer(c.id);
-      const failures = await startAndWait(
-        adapter,
-        s,
-        containers.map((c) => c.id),
-        secrets,
-      );
-      if (failures.length) throw new DeployFailedError(failures, [], `\`deloc logs ${name}\` shows more.`);
-      ctx.err(`${name}: restarted and ${s.healthCheck ? "healthy" : "running"}`);
-    }
-    const state = store.read() ?? store.fresh();
-    store.append({
-      time: new Date().toISOString(),
-      stack: plan.stack,
-      from: state.state,
-      to: state.state,
-      reason: `restarted ${order.join(", ")}`,
-      command: "restart",
+    await restartServices({
+      adapter,
+      store,
+      plan,
+      observed,
+      secrets: readSecrets(project.stack.dir),
+      services: names,
+      onEvent: (e) => {
+        if (e.status === "ready") {
+          const s = plan.services.find((p) => p.name === e.service);
+          ctx.err(`${e.service}: restarted and ${s?.healthCheck ? "healthy" : "running"}`);
+        }
+      },
     });
     return 0;
   } finally {
@@ -146,57 +135,27 @@ export const scale: CommandRun = async (ctx, args, opts) => {
     const observed = await adapter.observe(project.stack.name);
     const plan = await planForEngine(session, info, observed);
     const { service: s, replicas: n } = scaleRequest(plan, args);
-    const name = s.name;
-    const replicas = { ...scaleOverrides(store, plan), [name]: n };
-    const total = plan.services.reduce((sum, p) => sum + p.memoryBytes * (replicas[p.name] ?? p.replicas), 0);
-    if (total > plan.budget.memoryBytes) {
-      const shortfall = total - plan.budget.memoryBytes;
-      throw new InsufficientMemoryError(
-        `${n} replicas of ${name} need ${formatBytes(total)} for the stack; the budget is ${formatBytes(plan.budget.memoryBytes)} (${formatBytes(shortfall)} short).`,
-        `Scale to fewer replicas, or stop a service you do not need.`,
-        {
-          budgetBytes: plan.budget.memoryBytes,
-          neededBytes: total,
-          shortfallBytes: shortfall,
-          profile: plan.profile,
-          needs: [{ service: name, replicas: n, minimumBytes: s.memoryBytes * n }],
-        },
-      );
-    }
-    const state = store.read() ?? store.fresh();
-    store.move(state, "scaling", `${name} to ${n}`);
-    store.write(state);
-    const view = await progressView(ctx, [name]);
+    const view = await progressView(ctx, [s.name]);
     try {
-      const result = await deploy({
+      const result = await scaleService({
         plan,
         adapter,
+        store,
+        service: s.name,
+        count: n,
+        replicas: scaleOverrides(store, plan),
         secrets: await stackSecrets(ctx, session, plan, observed),
-        replicas,
-        rollback: true,
         deployedBy: ctx.version,
         runId: `scale${Date.now().toString(36)}`,
-        onEvent: (e) => (e.service === name ? view.onEvent(e) : undefined),
+        onEvent: (e) => (e.service === s.name ? view.onEvent(e) : undefined),
       });
       view.stop();
-      state.scale[name] = { replicas: n, fileReplicas: s.replicas };
-      store.move(state, "running", `${name} scaled to ${n}`);
-      store.write(state);
       ctx.err(
-        `${name}: ${n} replicas${result.removed.length ? ` (removed ${result.removed.join(", ")})` : ""}.`,
+        `${s.name}: ${n} replicas${result.removed.length ? ` (removed ${result.removed.join(", ")})` : ""}.`,
       );
       return 0;
-    } catch (e) {
+    } finally {
       view.stop();
-      // A failed scale is rolled back: the replicas that ran before still run.
-      const rolledBack = e instanceof DeployFailedError && e.rolledBack.length > 0;
-      store.move(
-        state,
-        rolledBack ? "running" : "failed",
-        `scaling ${name} to ${n} failed${rolledBack ? "; rolled back" : ""}`,
-      );
-      store.write(state);
-      throw e;
     }
   } finally {
     store.unlock();

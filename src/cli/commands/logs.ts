@@ -1,6 +1,6 @@
 import { NotDeployedError, UsageError } from "../../core/index.js";
 import { maskSecrets, readSecrets } from "../../engine/secrets.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { openSession } from "../engine-session.js";
 import { onKubernetes } from "../target.js";
 

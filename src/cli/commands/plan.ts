@@ -3,7 +3,7 @@ import type { Plan, Stack } from "../../core/index.js";
 import { StateStore } from "../../engine/state.js";
 import { planToJson } from "../../planner/index.js";
 import { computeBudget, detectHost } from "../../resources/index.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
 import { planAroundTakenPorts } from "../probe-ports.js";
 import { loadProject } from "../project.js";

@@ -1,7 +1,7 @@
 import { readCapacity } from "../../config/index.js";
 import { ConfigError, type Diagnostic, formatBytes } from "../../core/index.js";
 import { computeBudget, detectHost, OS_RESERVE_RATIO, SAFETY_MARGIN_RATIO } from "../../resources/index.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 
 export const resources: CommandRun = async (ctx, _args, opts) => {
   const errors: Diagnostic[] = [];

@@ -3,7 +3,7 @@ import { type ContainerStats, formatBytes, type Plan } from "../../core/index.js
 import { presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
 import { summarize } from "../../engine/status.js";
 import { readinessOf, runHealthCheck } from "../../engine/wait.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
 import { renderTable } from "../render/table.js";

@@ -1,13 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pc from "picocolors";
-import {
-  canTransition,
-  DeployFailedError,
-  describeOperation,
-  type LifecycleState,
-} from "../../core/index.js";
+import { describeOperation } from "../../core/index.js";
 import { deploy } from "../../engine/deploy.js";
-import type { CommandRun } from "../command-table.js";
+import { upStack } from "../../engine/lifecycle.js";
+import type { CommandRun } from "../command.js";
 import {
   openSession,
   planForEngine,
@@ -61,9 +57,6 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     }
 
     const secrets = await stackSecrets(ctx, session, plan, observed);
-    const state = store.read() ?? store.fresh();
-    store.move(state, "deploying", `up on ${info.endpoint}`);
-    store.write(state);
     ctx.err(
       `Deploying ${plan.stack} on ${info.name} ${info.version} (${info.endpoint}), strategy ${plan.strategy}`,
     );
@@ -83,9 +76,12 @@ export const up: CommandRun = async (ctx, _args, opts) => {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     try {
-      const result = await deploy({
+      const result = await upStack({
         plan,
         adapter,
+        store,
+        endpoint: info.endpoint,
+        flags: sizingFlags(opts),
         secrets,
         replicas,
         build: opts.build === true,
@@ -94,35 +90,9 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         runId: randomBytes(3).toString("hex"),
         signal: interrupt.signal,
         ...(waitTimeoutMs !== undefined ? { waitTimeoutMs } : {}),
-        onEvent: (e) => {
-          view.onEvent(e);
-          if (e.status === "ready") store.move(state, "running", "ready", e.service);
-          else if (e.status === "starting" && state.services[e.service]?.state !== "deploying")
-            store.move(state, "deploying", e.detail ?? "starting", e.service);
-        },
+        onEvent: view.onEvent,
       });
       view.stop();
-      const fresh = await adapter.observe(plan.stack);
-      for (const s of plan.services) {
-        const was = state.services[s.name]?.state ?? "stopped";
-        // A service kept as it ran (after a failed run, say) was redeployed by this run all the same.
-        if (!canTransition(was, "running")) store.move(state, "deploying", "up", s.name);
-        store.move(state, "running", "ready", s.name);
-        const rec = state.services[s.name]!;
-        rec.hash = s.hash;
-        rec.containers = fresh.containers.filter((c) => c.service === s.name).map((c) => c.id);
-      }
-      state.hostPorts = [...new Set(fresh.containers.flatMap((c) => c.hostPorts))].sort((a, b) => a - b);
-      state.flags = sizingFlags(opts);
-      for (const gone of Object.keys(state.services))
-        if (!plan.services.some((s) => s.name === gone)) delete state.services[gone];
-      store.move(
-        state,
-        "running",
-        result.changed.length ? `changed: ${result.changed.join(", ")}` : "nothing to change",
-      );
-      store.write(state);
-
       const summary = result.changed.length
         ? `${plan.stack} is up in ${(result.durationMs / 1000).toFixed(1)} s (changed: ${result.changed.join(", ")}${result.removed.length ? `; removed: ${result.removed.join(", ")}` : ""}).`
         : `${plan.stack} is up to date: nothing to change (${(result.durationMs / 1000).toFixed(1)} s).`;
@@ -151,33 +121,8 @@ export const up: CommandRun = async (ctx, _args, opts) => {
         );
       }
       return 0;
-    } catch (e) {
-      view.stop();
-      // The saved state says what runs now, after the rollback; "failed" when the engine is gone
-      // and nobody knows, until the next `up` converges.
-      const now = await adapter.observe(plan.stack).catch(() => null);
-      const settled = (service?: string): LifecycleState =>
-        now === null
-          ? "failed"
-          : now.containers.some(
-                (c) => c.state === "running" && (service === undefined || c.service === service),
-              )
-            ? "running"
-            : "stopped";
-      let reason = `up stopped: ${(e as Error).message.split("\n")[0]}`;
-      if (e instanceof DeployFailedError) {
-        for (const f of e.failures)
-          if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
-        const failures = e.failures.map((f) => `${f.service}: ${f.message}`).join("; ");
-        reason = opts.rollback === false ? failures : `rolled back after: ${failures}`;
-      }
-      for (const [name, rec] of Object.entries(state.services))
-        if (rec.state === "deploying") store.move(state, settled(name), reason, name);
-      const failedInPlace = e instanceof DeployFailedError && opts.rollback === false;
-      store.move(state, failedInPlace ? "failed" : settled(), reason);
-      store.write(state);
-      throw e;
     } finally {
+      view.stop();
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
     }

@@ -5,7 +5,7 @@ import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
 import type { ExecOutcome } from "../../verify/probe.js";
 import { PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
-import type { CommandRun } from "../command-table.js";
+import type { CommandRun } from "../command.js";
 import { openSession, planForEngine, serviceIn } from "../engine-session.js";
 import { formatVerifyTable, verifyNotes, verifyOutcome } from "../render/verify-report.js";
 

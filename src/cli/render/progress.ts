@@ -2,7 +2,7 @@
  * Live progress of a deploy: on a terminal, one line per service redrawn in place; otherwise one
  * plain line per change, for logs and CI.
  */
-import type { DeployEvent } from "../../engine/deploy.js";
+import type { DeployEvent } from "../../engine/events.js";
 import type { CommandContext } from "../context.js";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -13,6 +13,7 @@ const DONE: Record<string, string> = {
   skipped: "-",
   "rolled back": "↺",
   removed: "-",
+  stopped: "■",
 };
 
 export interface ProgressView {
@@ -52,6 +53,7 @@ export async function progressView(ctx: CommandContext, services: readonly strin
     draw(lines.join("\n"));
   };
   const timer = setInterval(render, 100);
+  let stopped = false;
   return {
     onEvent: (e) => {
       const r = rows.get(e.service) ?? { status: "", detail: "", at: 0, since: performance.now() };
@@ -62,6 +64,8 @@ export async function progressView(ctx: CommandContext, services: readonly strin
       rows.set(e.service, r);
     },
     stop: () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       render();
       draw.done();
