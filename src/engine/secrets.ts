@@ -14,6 +14,7 @@ import {
   type SecretKind,
   secretParts,
 } from "../core/index.js";
+import { writeFileAtomic } from "./atomic-file.js";
 import { ensureStateDir } from "./state.js";
 
 export const SECRETS_FILE = "secrets.env";
@@ -67,10 +68,7 @@ export function ensureSecrets(
       .map((k) => `${k}=${values[k]}`)
       .join("\n") +
     "\n";
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, body, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-  fs.chmodSync(file, 0o600);
+  writeFileAtomic(file, body, 0o600);
   return values;
 }
 

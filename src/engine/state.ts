@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type LifecycleEvent, type LifecycleState, LockedError, transition } from "../core/index.js";
+import { writeFileAtomic } from "./atomic-file.js";
 
 export const STATE_DIR = ".deloc";
 
@@ -117,16 +118,7 @@ export class StateStore {
   /** Written to a temporary file and renamed over the old one: never half-written. */
   write(state: StackState): void {
     ensureStateDir(this.stackDir);
-    const file = path.join(this.dir, "state.json");
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, "w", 0o600);
-    try {
-      fs.writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileAtomic(path.join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`, 0o600);
   }
 
   /** Moves the stack (or one service) to a new lifecycle state and logs the transition. */

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { FileExistsError } from "../../core/index.js";
+import { writeFileAtomic } from "../../engine/atomic-file.js";
 import { ensureSecrets } from "../../engine/secrets.js";
 import { composeEnvFile, composeFile } from "../../export/compose/compose.js";
 import { helmChart } from "../../export/helm/chart.js";
@@ -31,9 +32,9 @@ export const exportCompose: CommandRun = async (ctx, _args, opts) => {
   refuseForeign(ctx, file, opts);
   const envFile = path.join(dir, ".env");
   const secrets = ensureSecrets(stack.dir, plan.secrets);
-  writeAtomic(file, composeFile(plan, { baseDir: dir, noStartInterval: opts.startInterval === false }));
+  writeFileAtomic(file, composeFile(plan, { baseDir: dir, noStartInterval: opts.startInterval === false }));
   const existing = fs.existsSync(envFile) ? fs.readFileSync(envFile, "utf8") : "";
-  writeAtomic(envFile, composeEnvFile(plan, secrets, existing), 0o600);
+  writeFileAtomic(envFile, composeEnvFile(plan, secrets, existing), 0o600);
   ctx.out(
     `Wrote ${shown(ctx, file)} (${plan.services.length} services) and the stack's secrets to ${shown(ctx, envFile)} (mode 0600).`,
   );
@@ -51,7 +52,7 @@ export const exportHelm: CommandRun = async (ctx, _args, opts) => {
   const files = helmChart(plan);
   // Templates of services no longer in the stack must not linger in the chart.
   fs.rmSync(path.join(dir, "templates"), { recursive: true, force: true });
-  for (const [name, text] of Object.entries(files)) writeAtomic(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) writeFileAtomic(path.join(dir, name), text);
   ctx.out(`Wrote the ${plan.stack} chart to ${shown(ctx, dir)} (${Object.keys(files).length} files).`);
   ctx.out(
     `Next: helm upgrade --install ${plan.stack} ${shown(ctx, dir)} --namespace ${plan.stack} --create-namespace`,
@@ -70,7 +71,7 @@ export const exportK8s: CommandRun = async (ctx, _args, opts) => {
   }
   const file = path.resolve(ctx.cwd, out);
   refuseForeign(ctx, file, opts);
-  writeAtomic(file, text, 0o600);
+  writeFileAtomic(file, text, 0o600);
   ctx.out(`Wrote ${shown(ctx, file)} (mode 0600: it holds the stack's secrets).`);
   ctx.out(`Next: kubectl apply --namespace ${namespace} -f ${shown(ctx, file)}`);
   return 0;
@@ -88,13 +89,4 @@ function refuseForeign(ctx: CommandContext, file: string, opts: Record<string, u
       `${shown(ctx, file)} exists and was not written by deloc export; nothing was written.`,
       "Pass --force to overwrite it, or -o to write elsewhere.",
     );
-}
-
-/** Write then rename, so an interrupted export never leaves half a file. */
-function writeAtomic(file: string, text: string, mode = 0o644): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode });
-  fs.renameSync(tmp, file);
-  fs.chmodSync(file, mode);
 }

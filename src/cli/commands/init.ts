@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Catalog } from "../../catalog/index.js";
 import { dnsSafe, isStackName, STACK_NAME_RULE } from "../../config/index.js";
 import { closest, FileExistsError, PROFILES, type Profile, UsageError } from "../../core/index.js";
+import { writeFileAtomic } from "../../engine/atomic-file.js";
 import type { CommandRun } from "../command.js";
 import { loadCatalogFor } from "../project.js";
 
@@ -33,11 +34,7 @@ export const init: CommandRun = async (ctx, _args, opts) => {
       "Pass --force to overwrite it.",
     );
   const text = stackFileText(catalog, { name, profile, services: recipe.services, recipe: recipe.name });
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Write then rename, so an interrupted init never leaves half a file.
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, text);
   ctx.out(
     `Wrote ${shown}: stack "${name}", recipe ${recipe.name} (${recipe.services.join(", ")}), profile ${profile}.`,
   );
