@@ -4,10 +4,12 @@
  */
 import type { Readable, Writable } from "node:stream";
 import type {
+  ContainerEvent,
   ContainerRequest,
   ContainerStats,
   EngineCapabilities,
   EngineInfo,
+  MemoryCommitment,
   ObservedContainer,
   ObservedStack,
   Plan,
@@ -35,6 +37,12 @@ export interface Adapter {
   capabilities(): Promise<EngineCapabilities>;
   /** One snapshot of everything labelled with the stack; `images` lists the tags asked about. */
   observe(stack: string, images?: readonly string[]): Promise<ObservedStack>;
+  /**
+   * The memory limits of the running containers that are not `excludeStack`'s: other stacks'
+   * (`stack` set) and any other container's. Containers without a limit are left out: the budget
+   * counts what is promised, not what is used.
+   */
+  memoryCommitments(excludeStack: string): Promise<MemoryCommitment[]>;
 
   ensureNetwork(stack: string, name: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
@@ -72,6 +80,12 @@ export interface Adapter {
   /** The container's own health-check result, as the engine last recorded it. */
   lastHealthOutput(id: string): Promise<string | null>;
   logs(id: string, opts: LogOptions): AsyncIterable<string>;
+  /**
+   * The engine's events for the stack's containers (start, die, oom, health_status) from now on,
+   * as they happen, until `signal` aborts. An engine that reports none yields nothing: the engine
+   * then sees what happened by polling alone.
+   */
+  events(stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent>;
   stats(id: string): Promise<ContainerStats>;
 
   /**

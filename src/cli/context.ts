@@ -1,3 +1,7 @@
+import type { Adapter } from "../adapters/adapter.js";
+import type { Target } from "../core/index.js";
+import type { HostFacts } from "../resources/index.js";
+
 /** What every command gets: where it runs and how to write. Commands never touch `process` directly. */
 export interface CommandContext {
   cwd: string;
@@ -9,6 +13,10 @@ export interface CommandContext {
   color: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Seam for tests: the engine of a target. @default engine discovery (`openAdapter`) */
+  openEngine?: (target: Target) => Promise<Adapter>;
+  /** Seam for tests: this machine's memory and CPUs. @default `detectHost` */
+  detectHost?: (dataDir: string) => HostFacts;
 }
 
 /** Global options every command accepts. */

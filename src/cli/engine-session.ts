@@ -3,7 +3,6 @@
  * the stack's state folder with its lock, and a plan sized to the engine and around taken ports.
  */
 import type { Adapter } from "../adapters/adapter.js";
-import { openAdapter } from "../adapters/registry.js";
 import { isStackName, STACK_NAME_RULE } from "../config/index.js";
 import {
   Duration,
@@ -17,7 +16,7 @@ import {
 } from "../core/index.js";
 import { ensureSecrets, readSecrets, secretsOnEngine } from "../engine/secrets.js";
 import { StateStore } from "../engine/state.js";
-import { capToEngine, computeBudget, detectHost } from "../resources/index.js";
+import { budgetOnEngine, openEngine } from "./budget.js";
 import type { CommandContext } from "./context.js";
 import { planAroundTakenPorts } from "./probe-ports.js";
 import { loadProject, type Project } from "./project.js";
@@ -26,6 +25,8 @@ export interface EngineSession {
   project: Project;
   adapter: Adapter;
   store: StateStore;
+  /** The command's test seams (`detectHost`), for the budget. @default the real machine */
+  ctx?: Pick<CommandContext, "detectHost">;
 }
 
 export async function openSession(
@@ -41,7 +42,7 @@ export async function openSession(
   if (deployed && Object.keys(deployed).some((k) => opts[k] === undefined))
     project = loadProject(ctx, { ...deployed, ...definedOnly(opts) });
   const adapter = await lockAndOpen(ctx, store, project.stack.target, lock);
-  return { project, adapter, store };
+  return { project, adapter, store, ctx };
 }
 
 /** Takes the stack's lock (when asked) and finds the engine; a lock is never left behind on failure. */
@@ -53,21 +54,29 @@ async function lockAndOpen(
 ): Promise<Adapter> {
   if (lock) store.lock();
   try {
-    return await openAdapter(target, { env: ctx.env, home: ctx.home, uid: process.getuid?.() ?? 1000 });
+    return await openEngine(ctx, target);
   } catch (e) {
     store.unlock();
     throw e;
   }
 }
 
-/** The plan for this engine: its memory and CPUs when smaller than the host's, ports the stack holds kept. */
+/**
+ * The plan for this engine, from the budget `plan` shows (`budgetHere`): the engine's memory and
+ * CPUs when smaller than the host's, less what other stacks and containers on it are limited to;
+ * ports the stack holds kept.
+ */
 export async function planForEngine(
   session: EngineSession,
   info: EngineInfo,
   observed: ObservedStack,
 ): Promise<Plan> {
   const { stack, catalog, capacity } = session.project;
-  const budget = computeBudget(capToEngine(detectHost({ dataDir: stack.dir }), info), capacity);
+  const budget = await budgetOnEngine(
+    session.ctx ?? {},
+    { stack, capacity },
+    { adapter: session.adapter, info },
+  );
   const own = new Set(observed.containers.flatMap((c) => c.hostPorts));
   return planAroundTakenPorts(stack, catalog, budget, own);
 }

@@ -124,6 +124,9 @@ export function loadStackText(
     bindAddress: raw.spec.bindAddress ?? STACK_DEFAULTS.bindAddress,
     catalogPaths: (raw.spec.catalogPaths ?? []).map((p) => path.resolve(dir, p)),
     services,
+    disabled: Object.keys(raw.spec.services)
+      .filter((name) => raw.spec.services[name]?.enabled === false)
+      .sort(),
     file,
     dir,
   };

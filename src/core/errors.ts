@@ -171,6 +171,9 @@ export class InsufficientMemoryError extends DelocError {
       shortfallBytes: number;
       profile: string;
       needs: readonly MemoryNeed[];
+      /** What the other stacks and containers on the engine are limited to, out of the budget already. */
+      committedBytes?: number;
+      commitments?: readonly { name: string; stack?: string; memoryBytes: number }[];
     },
   ) {
     super(message, hint);
@@ -286,6 +289,10 @@ export class DeployFailedError extends DelocError {
           const lines = [`${f.service}: ${f.message}`];
           if (f.healthOutput)
             lines.push(`  health check said: ${f.healthOutput.trim().split("\n").slice(-3).join(" | ")}`);
+          if (f.suggestedMemoryBytes)
+            lines.push(
+              `  try resources: { memory: ${Math.ceil(f.suggestedMemoryBytes / 1024 / 1024)}Mi } for ${f.service} in the stack file`,
+            );
           if (f.logTail.length) lines.push("  last log lines:", ...f.logTail.map((l) => `    ${l}`));
           return lines.join("\n");
         })

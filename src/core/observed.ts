@@ -71,3 +71,15 @@ export interface ContainerStats {
   peakMemoryBytes: number | null;
   cpuPercent: number;
 }
+
+/** A change the engine reports of one of the stack's containers, the moment it happens. */
+export interface ContainerEvent {
+  /** Container id. */
+  id: string;
+  service: string;
+  action: "start" | "die" | "oom" | "health_status";
+  /** `die`: the exit code. */
+  exitCode?: number;
+  /** `health_status`: the new health. */
+  health?: HealthState;
+}

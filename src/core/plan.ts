@@ -25,7 +25,17 @@ export type ResourceSource =
   | "--memory"
   | "--cpus"
   | "DELOC_MEMORY"
-  | "DELOC_CPUS";
+  | "DELOC_CPUS"
+  | "profile";
+
+/** Memory a running container outside the stack is limited to: another stack's, or a loose one's. */
+export interface MemoryCommitment {
+  /** The container's name. */
+  name: string;
+  /** The DELoc stack it belongs to (its `dev.deloc.stack` label); absent for other containers. */
+  stack?: string;
+  memoryBytes: number;
+}
 
 /** What the planner may hand out: host capacity less the OS reserve and the safety margin. */
 export interface Budget {
@@ -40,6 +50,18 @@ export interface Budget {
   cpus: number;
   memorySource: ResourceSource;
   cpuSource: ResourceSource;
+  /**
+   * Whose memory the budget is cut from: this machine's (`host`), the container engine's own when
+   * it is smaller (`engine`), `--memory`/`DELOC_MEMORY` (`flags`), or none at all (`profile`:
+   * exports, sized by the profile alone). @default "host"
+   */
+  capacity?: "host" | "engine" | "flags" | "profile";
+  /** Why the engine's figures were not used (no engine answered), when that is so. */
+  capacityNote?: string;
+  /** Memory limits of the other stacks' and containers' running containers; already taken out of `memoryBytes`. @default 0 */
+  committedBytes?: number;
+  /** What `committedBytes` is made of, largest first. @default [] */
+  commitments?: MemoryCommitment[];
 }
 
 export interface PlannedPort {
@@ -112,6 +134,12 @@ export interface PlannedService {
   /** JVM heap per replica, derived from the memory limit; null when not a JVM service. */
   jvmHeapBytes: number | null;
   jvmHeapEnv?: string;
+  /**
+   * How the planner derived the heap from the memory limit (the catalog's rule), so a projection
+   * whose user may change the limit (the Helm chart's values) can derive it again. Absent when the
+   * stack file sets the heap itself.
+   */
+  jvmHeapRule?: { ratio: number; format: string };
   endpoints: PlannedEndpoint[];
   /** A consistent logical backup (e.g. pg_dumpall): `dump` prints to stdout, `restore` reads stdin. */
   backup?: { dump: string[]; restore: string[] };

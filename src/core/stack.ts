@@ -105,6 +105,11 @@ export interface Stack {
   catalogPaths: string[];
   /** Sorted by name. */
   services: ServiceSpec[];
+  /**
+   * Entries the file turns off with `enabled: false`, sorted: left out of `services`, and a group's
+   * component named here is left out of the group too. @default []
+   */
+  disabled?: string[];
   /** Absolute path of the stack file and its folder (relative paths resolve against it). */
   file: string;
   dir: string;

@@ -11,7 +11,17 @@ import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import tar from "tar-stream";
 import type { Adapter } from "../adapters/adapter.js";
-import { BackupError, type ObservedContainer, type PlannedService, volumeName } from "../core/index.js";
+import {
+  BackupError,
+  DeployFailedError,
+  type ObservedContainer,
+  type ObservedStack,
+  type Plan,
+  type PlannedService,
+  volumeName,
+} from "../core/index.js";
+import type { StateStore } from "./state.js";
+import { startAndWait } from "./wait.js";
 
 export const BACKUP_FORMAT = "deloc-backup/1";
 
@@ -33,6 +43,31 @@ export interface BackupTarget {
   containers: ObservedContainer[];
   /** Restart a stopped service and wait until it is ready again. */
   startAgain: (ids: string[]) => Promise<void>;
+  /** Where a restore is recorded in the stack's event log. */
+  store?: StateStore;
+}
+
+/** The service of `plan` to back up or restore, as it runs on the engine, restarted the way `up` waits. */
+export function backupTarget(
+  adapter: Adapter,
+  plan: Plan,
+  observed: ObservedStack,
+  service: PlannedService,
+  secrets: Readonly<Record<string, string>>,
+  store?: StateStore,
+): BackupTarget {
+  return {
+    adapter,
+    stack: plan.stack,
+    service,
+    containers: observed.containers.filter((c) => c.service === service.name),
+    startAgain: async (ids) => {
+      const failures = await startAndWait(adapter, service, ids, secrets);
+      if (failures.length)
+        throw new DeployFailedError(failures, [], `\`deloc logs ${service.name}\` shows more.`);
+    },
+    ...(store ? { store } : {}),
+  };
 }
 
 export async function backupService(t: BackupTarget, file: string): Promise<BackupManifest> {
@@ -109,7 +144,22 @@ function scratchFailure(e: unknown): BackupError | null {
   );
 }
 
+/** Restores a backup into the service (see `loadBackup`) and records it in the stack's event log. */
 export async function restoreService(t: BackupTarget, file: string): Promise<BackupManifest> {
+  const m = await loadBackup(t, file);
+  t.store?.append({
+    time: new Date().toISOString(),
+    stack: t.stack,
+    service: t.service.name,
+    from: "running",
+    to: "running",
+    reason: `restored from ${path.basename(file)} (${m.createdAt})`,
+    command: t.store.command,
+  });
+  return m;
+}
+
+async function loadBackup(t: BackupTarget, file: string): Promise<BackupManifest> {
   const s = t.service;
   const tmp = scratchDir("deloc-restore-");
   try {

@@ -102,6 +102,15 @@ test("deploy: a container killed for memory is reported with its limit and a big
   assert.match(err.message, /out of memory \(limit \d+ MiB\)/);
 });
 
+test("deploy: killed for memory and restarted by its policy (the engine clears OOMKilled): reported as memory, from the engine's events", async () => {
+  const adapter = twin({ behaviour: { db: { oomRestart: true } } });
+  const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);
+  assert.ok(err instanceof DeployFailedError);
+  const f = err.failures[0]!;
+  assert.equal(f.reason, "oom-killed", f.message);
+  assert.ok(f.suggestedMemoryBytes && f.memoryLimitBytes && f.suggestedMemoryBytes > f.memoryLimitBytes);
+});
+
 test("deploy: exit 137 with no OOM record is reported as a kill, not as memory", async () => {
   const adapter = twin({ behaviour: { db: { exitCode: 137 } } });
   const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);

@@ -27,6 +27,7 @@ import { maskSecrets, resolveEnv, resolveSecrets } from "./secrets.js";
 import { rollBack, type Undo } from "./undo.js";
 import { deadlineMs, waitUntilReady } from "./wait.js";
 import { strategyLimit, walk } from "./walker.js";
+import { EventWatch } from "./watch.js";
 
 export type { DeployEvent, ProgressStatus } from "./events.js";
 
@@ -99,6 +100,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const lost: { engine: EngineUnreachableError | null } = { engine: null };
   const volumes = volumeNames(plan.stack, plan.volumes);
   const precreated = new Map<string, string>();
+  const watch = EventWatch.follow(adapter, plan.stack);
 
   const request = (s: PlannedService, replica: number): ContainerRequest => ({
     stack: plan.stack,
@@ -205,6 +207,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
             signal,
             resolve: (t) => resolveSecrets(t, input.secrets),
             mask,
+            watch,
           }),
         ),
       );
@@ -230,6 +233,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       }
     },
   });
+  watch.close();
   const undoAll = async () => {
     const back = await rollBack(adapter, undo);
     for (const s of back) emit(s, "rolled back");

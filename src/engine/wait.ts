@@ -10,6 +10,7 @@ import type { Adapter, ExecResult } from "../adapters/adapter.js";
 import type { HealthCheckSpec, PlannedService, ServiceFailure } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { maskSecrets, resolveSecrets } from "./secrets.js";
+import type { EventWatch } from "./watch.js";
 
 /** The slowest DELoc polls while waiting, whatever a health check's start interval says. */
 export const MAX_POLL_MS = 250;
@@ -49,6 +50,8 @@ export interface WaitInput {
   /** Resolves `{{secret.X}}` in the health command. */
   resolve: (text: string) => string;
   mask: (text: string) => string;
+  /** The engine's events, when followed: kills for memory a restart hid, and an early wake-up. */
+  watch?: EventWatch;
 }
 
 /** null when ready; otherwise why not, with the last log lines. */
@@ -81,7 +84,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     const c = await w.adapter.inspectContainer(w.containerId);
     if (!c) return fail("exited", "its container disappeared");
     firstRestarts ??= c.restartCount;
-    if (c.oomKilled) {
+    if (c.oomKilled || w.watch?.oomKilled(w.containerId)) {
       const limit = c.memoryLimitBytes || s.memoryBytes;
       return fail("oom-killed", `killed for running out of memory (limit ${mib(limit)})`, {
         exitCode: 137,
@@ -155,7 +158,9 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     // A costly check (a JVM client, say) is not run more than half the time: it would take CPU and
     // memory from the very service it waits for.
     const cadence = Math.max(poll, Number.isFinite(checkMs) ? 2 * checkMs : 0);
-    await w.clock.sleep(Math.max(0, cadence - (w.clock.now() - tick)), w.signal);
+    // The engine's next event for this container (a start, a death, a health change) ends the nap.
+    const nap = w.clock.sleep(Math.max(0, cadence - (w.clock.now() - tick)), w.signal);
+    await (w.watch ? Promise.race([nap, w.watch.next(w.containerId)]) : nap);
   }
   return fail("unhealthy", "the deploy was cancelled");
 }

@@ -132,6 +132,11 @@ export function resolveAddresses(
   });
 }
 
+/** The services a text names in address placeholders (`{{address.S.PORT}}` and the like). */
+export function addressedServices(text: string): string[] {
+  return [...text.matchAll(ADDRESS)].map((m) => (m[2] ?? "").split(".")[0]!).filter(Boolean);
+}
+
 function portText(p: Pick<PortSpec, "name" | "container">): string {
   return p.name ? `${p.name} (${p.container})` : String(p.container);
 }

@@ -3,7 +3,13 @@
  * short, every service shrinks toward its minimum by the same fraction of its headroom; when even
  * the minimums do not fit, the plan is refused with what to do about it.
  */
-import { formatBytes, InsufficientMemoryError, type MemoryNeed, type Profile } from "../core/index.js";
+import {
+  formatBytes,
+  InsufficientMemoryError,
+  type MemoryCommitment,
+  type MemoryNeed,
+  type Profile,
+} from "../core/index.js";
 
 const MIB = 1024 * 1024;
 
@@ -14,13 +20,39 @@ export interface MemoryRequest {
   preferredBytes: number;
   /** Minimum per replica with the `minimal` profile, to tell whether switching would help. */
   minimalProfileMinBytes?: number;
+  /**
+   * How the stack file leaves the service out: `entry`, by dropping it from spec.services;
+   * `component` (of a group), by `enabled: false`; `never` when another service needs it.
+   * @default "entry"
+   */
+  drop?: "entry" | "component" | "never";
 }
 
 export interface AllocationContext {
   stack: string;
   profile: Profile;
-  /** Host memory per byte of budget (host / budget): turns a need into the machine size it takes. */
+  /**
+   * Host memory per byte of budget before anything else on the engine is counted (host / (host -
+   * reserve - margin)): turns a need into the machine size it takes.
+   */
   hostBytesPerBudgetByte: number;
+  /** What the other stacks and containers on the engine are limited to, already out of the budget. */
+  commitments?: readonly MemoryCommitment[];
+  /**
+   * What the stack file can leave out, each with the services that go with it: an entry (a service,
+   * or a group with all its components), or a group's component. @default each request whose
+   * `drop` is not `never`, alone
+   */
+  dropUnits?: readonly DropUnit[];
+}
+
+/** Something the stack file can leave out to free memory, and how. */
+export interface DropUnit {
+  /** The entry of spec.services, or the component. */
+  name: string;
+  how: "entry" | "component";
+  /** The services of the plan that go with it. */
+  services: readonly string[];
 }
 
 export interface Allocation {
@@ -71,6 +103,8 @@ function refuse(
         `${n.service} ${formatBytes(n.minimumBytes)}${n.replicas > 1 ? ` (${n.replicas} replicas)` : ""}`,
     )
     .join(", ");
+  const held = holders(context.commitments ?? []);
+  const committed = held.reduce((sum, h) => sum + h.bytes, 0);
 
   const remedies: string[] = [];
   if (context.profile !== "minimal") {
@@ -82,31 +116,102 @@ function refuse(
     const fewer = Math.ceil(shortfall / r.minBytes);
     if (fewer < r.replicas) remedies.push(`run fewer ${r.name} replicas: replicas: ${r.replicas - fewer}`);
   }
-  const droppable = needs.filter((n) => n.minimumBytes >= shortfall).at(-1);
-  if (droppable)
-    remedies.push(
-      `drop ${droppable.service} from spec.services (frees ${formatBytes(droppable.minimumBytes)})`,
-    );
+  // Only what nothing else needs can go: a service others wait for, require or address would come
+  // back (or fail the file) the moment it is dropped.
+  const minimumOf = new Map(needs.map((n) => [n.service, n.minimumBytes]));
+  const units = (
+    context.dropUnits ??
+    requests
+      .filter((r) => r.drop !== "never")
+      .map(
+        (r): DropUnit => ({
+          name: r.name,
+          how: r.drop === "component" ? "component" : "entry",
+          services: [r.name],
+        }),
+      )
+  )
+    .map((u) => ({ ...u, bytes: u.services.reduce((sum, n) => sum + (minimumOf.get(n) ?? 0), 0) }))
+    .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+  const single = units.filter((u) => u.bytes >= shortfall).at(-1);
+  if (single) remedies.push(dropRemedy([single], single.bytes));
   else {
-    // No single service frees enough: name the largest ones that together would.
-    const drop: string[] = [];
+    // No single one frees enough: name the largest ones that together would, leaving a service; a
+    // group's component is not counted again once its group is named.
+    const drop: typeof units = [];
+    const gone = new Set<string>();
     let freed = 0;
-    for (const n of needs) {
-      if (freed >= shortfall || drop.length === needs.length - 1) break;
-      drop.push(n.service);
-      freed += n.minimumBytes;
+    for (const u of units) {
+      if (freed >= shortfall) break;
+      const fresh = u.services.filter((n) => !gone.has(n));
+      if (!fresh.length || gone.size + fresh.length >= requests.length) continue;
+      drop.push(u);
+      for (const n of fresh) gone.add(n);
+      freed += fresh.reduce((sum, n) => sum + (minimumOf.get(n) ?? 0), 0);
     }
-    if (freed >= shortfall)
-      remedies.push(`drop ${drop.join(", ")} from spec.services (frees ${formatBytes(freed)})`);
+    if (freed >= shortfall) remedies.push(dropRemedy(drop, freed));
   }
-  const hostNeeded = Math.ceil((minimum * context.hostBytesPerBudgetByte) / (256 * MIB)) * 256 * MIB;
+  if (committed > 0 && committed >= shortfall) {
+    // The fewest holders, largest first, that free enough.
+    const stop: typeof held = [];
+    let freed = 0;
+    for (const h of held) {
+      if (freed >= shortfall) break;
+      stop.push(h);
+      freed += h.bytes;
+    }
+    remedies.push(
+      `stop what else runs on the engine: ${stop.map((h) => (h.stack ? `\`deloc down --stack ${h.name}\`` : `\`docker stop ${h.name}\``)).join(", ")} (frees ${formatBytes(freed)})`,
+    );
+  }
+  // A byte over the exact figure, so the floors of the reserve and margin cannot undercut it.
+  const hostNeeded =
+    Math.ceil(((minimum + committed) * context.hostBytesPerBudgetByte + 1) / (256 * MIB)) * 256 * MIB;
   remedies.push(`give the machine (or the Docker VM) at least ${formatBytes(hostNeeded)} of memory`);
 
+  const others = held.length
+    ? `; other stacks and containers on the engine hold ${formatBytes(committed)}: ${held.map((h) => `${h.name} ${formatBytes(h.bytes)}`).join(", ")}`
+    : "";
   return new InsufficientMemoryError(
-    `Not enough memory for stack "${context.stack}" (profile ${context.profile}): its services need at least ${formatBytes(minimum)}, the budget is ${formatBytes(budget)} (short by ${formatBytes(shortfall)}).\n  Minimums: ${list}.`,
+    `Not enough memory for stack "${context.stack}" (profile ${context.profile}): its services need at least ${formatBytes(minimum)}, the budget is ${formatBytes(budget)} (short by ${formatBytes(shortfall)}${others}).\n  Minimums: ${list}.`,
     remedies.length === 1 ? `${capitalise(remedies[0]!)}.` : `Either ${remedies.join("; or ")}.`,
-    { budgetBytes: budget, neededBytes: minimum, shortfallBytes: shortfall, profile: context.profile, needs },
+    {
+      budgetBytes: budget,
+      neededBytes: minimum,
+      shortfallBytes: shortfall,
+      profile: context.profile,
+      needs,
+      committedBytes: committed,
+      commitments: [...(context.commitments ?? [])],
+    },
   );
+}
+
+/** What holds memory on the engine, by stack (a stack's containers together) or loose container. */
+function holders(
+  commitments: readonly MemoryCommitment[],
+): { name: string; stack: boolean; bytes: number }[] {
+  const by = new Map<string, { name: string; stack: boolean; bytes: number }>();
+  for (const c of commitments) {
+    const key = c.stack !== undefined ? `stack:${c.stack}` : `container:${c.name}`;
+    const h = by.get(key) ?? { name: c.stack ?? c.name, stack: c.stack !== undefined, bytes: 0 };
+    h.bytes += c.memoryBytes;
+    by.set(key, h);
+  }
+  return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+
+/** `drop a, b from spec.services` and/or `set \`c: { enabled: false }\` in spec.services`. */
+function dropRemedy(drop: readonly DropUnit[], freed: number): string {
+  const entries = drop.filter((u) => u.how === "entry").map((u) => u.name);
+  const components = drop
+    .filter((u) => u.how === "component")
+    .map((u) => `\`${u.name}: { enabled: false }\``);
+  const parts = [
+    ...(entries.length ? [`drop ${entries.join(", ")} from spec.services`] : []),
+    ...(components.length ? [`set ${components.join(", ")} in spec.services`] : []),
+  ];
+  return `${parts.join(", and ")} (frees ${formatBytes(freed)})`;
 }
 
 function capitalise(s: string): string {

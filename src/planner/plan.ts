@@ -16,8 +16,14 @@ import {
   type Stack,
   UnknownServiceError,
 } from "../core/index.js";
-import { type AddressBook, addressBook, addressDiagnostics, resolveAddresses } from "./addresses.js";
-import { allocateMemory } from "./allocate.js";
+import {
+  type AddressBook,
+  addressBook,
+  addressDiagnostics,
+  addressedServices,
+  resolveAddresses,
+} from "./addresses.js";
+import { allocateMemory, type DropUnit } from "./allocate.js";
 import { assertAcyclic, buildGraph, type Graph, levels, topologicalOrder } from "./graph.js";
 import { stableHash } from "./hash.js";
 import { type PlaceholderContext, resolvePlaceholders, secretsIn } from "./placeholders.js";
@@ -56,6 +62,7 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
   const phases = phasesFor(graph, stack.strategy, stack.maxParallel);
   const phaseOf = new Map(phases.flatMap((names, i) => names.map((n) => [n, i + 1] as const)));
 
+  const gross = budget.hostMemoryBytes - budget.reserveBytes - budget.marginBytes;
   const allocation = allocateMemory(
     resolved.map((s) => ({
       name: s.name,
@@ -70,7 +77,9 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
     {
       stack: stack.name,
       profile: stack.profile,
-      hostBytesPerBudgetByte: budget.memoryBytes > 0 ? budget.hostMemoryBytes / budget.memoryBytes : 1,
+      hostBytesPerBudgetByte: gross > 0 ? budget.hostMemoryBytes / gross : 1,
+      commitments: budget.commitments ?? [],
+      dropUnits: dropUnits(resolved, stack, catalog),
     },
   );
   if (allocation.fraction < 1) {
@@ -141,6 +150,50 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
     notes,
     totalMemoryBytes: services.reduce((sum, s) => sum + s.memoryBytes * s.replicas, 0),
   };
+}
+
+/**
+ * What the stack file can leave out, for the memory refusal: a listed service or a whole group by
+ * dropping its entry, a group's component by `enabled: false`. Never a service another one waits
+ * for, requires or addresses (it would come back, or the file would be refused), nor one added
+ * because another needs it. Env a template sets only because a peer is in the stack (its
+ * `connections`) does not make the peer needed: it goes with the peer.
+ */
+function dropUnits(resolved: readonly ResolvedService[], stack: Stack, catalog: Catalog): DropUnit[] {
+  const neededBy = new Map<string, Set<string>>();
+  for (const s of resolved) {
+    const variant = s.variant ? s.template?.variants[s.variant] : undefined;
+    const conditional = new Map<string, string>();
+    for (const [peer, c] of Object.entries(s.template?.connections ?? {}))
+      for (const key of Object.keys(c.env)) if (!s.userEnv.has(key)) conditional.set(key, peer);
+    const names = [
+      ...Object.keys(s.dependsOn),
+      ...(s.template?.requires ?? []),
+      ...(variant?.requires ?? []),
+      ...Object.entries(s.env).flatMap(([key, value]) =>
+        addressedServices(value).filter((n) => conditional.get(key) !== n),
+      ),
+      ...[...(s.command ?? []), ...(s.entrypoint ?? [])].flatMap(addressedServices),
+    ];
+    for (const n of names) if (n !== s.name) neededBy.set(n, (neededBy.get(n) ?? new Set()).add(s.name));
+  }
+  const inPlan = new Set(resolved.map((s) => s.name));
+  const units: DropUnit[] = [];
+  const components = new Set<string>();
+  for (const e of stack.services) {
+    const group = catalog.groups.get(e.template ?? e.name);
+    if (!group) continue;
+    const members = group.filter((m) => inPlan.has(m));
+    for (const m of members) components.add(m);
+    const outside = members.flatMap((m) => [...(neededBy.get(m) ?? [])]).filter((n) => !members.includes(n));
+    if (members.length && !outside.length) units.push({ name: e.name, how: "entry", services: members });
+    for (const m of members)
+      if (!neededBy.get(m)?.size) units.push({ name: m, how: "component", services: [m] });
+  }
+  for (const e of stack.services)
+    if (inPlan.has(e.name) && !components.has(e.name) && !neededBy.get(e.name)?.size)
+      units.push({ name: e.name, how: "entry", services: [e.name] });
+  return units;
 }
 
 function phasesFor(graph: Graph, strategy: Stack["strategy"], maxParallel: number): string[][] {
@@ -228,6 +281,8 @@ function finish(s: ResolvedService, f: FinishInput): PlannedService {
   if (s.command) planned.command = s.command.map(text2);
   if (s.entrypoint) planned.entrypoint = s.entrypoint.map(text2);
   if (s.jvm) planned.jvmHeapEnv = s.jvm.env;
+  if (s.jvm && !s.userEnv.has(s.jvm.env))
+    planned.jvmHeapRule = { ratio: s.jvm.heapRatio, format: s.jvm.format };
   if (s.backup) planned.backup = { dump: s.backup.dump.map(text2), restore: s.backup.restore.map(text2) };
   if (s.healthCheck) planned.healthCheck = { ...s.healthCheck, command: s.healthCheck.command.map(text2) };
   return planned;

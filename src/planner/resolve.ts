@@ -6,6 +6,7 @@
 import path from "node:path";
 import type { BackupCommands, Catalog, JvmSettings, ServiceTemplate } from "../catalog/index.js";
 import {
+  ConfigError,
   closest,
   type DependencyCondition,
   HEALTH_CHECK_DEFAULTS,
@@ -66,12 +67,15 @@ export function resolveServices(
   const notes: string[] = [];
   const specs = new Map<string, ServiceSpec>();
   const offered = [...catalog.templates.keys(), ...catalog.groups.keys()];
+  const disabled = new Set(stack.disabled ?? []);
 
-  // Groups expand into components; an entry naming a component directly wins over the group's.
+  // Groups expand into components; an entry naming a component directly wins over the group's, and
+  // `component: { enabled: false }` leaves it out.
   for (const s of stack.services) {
     const group = catalog.groups.get(s.template ?? s.name);
     if (!group) continue;
     for (const component of group) {
+      if (disabled.has(component)) continue;
       const groupLevel: ServiceSpec = {
         name: component,
         env: s.env,
@@ -97,9 +101,10 @@ export function resolveServices(
 
   // Add what templates require or depend on, until nothing more is needed.
   const addedBecause = new Map<string, string>();
+  const turnedOff = new Map<string, Set<string>>();
   const queue = [...specs.values()];
-  while (queue.length) {
-    const s = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const s = queue[next]!;
     const t = templateOf(s);
     if (!t) continue;
     const variant = s.variant ? t.variants[s.variant] : undefined;
@@ -111,6 +116,10 @@ export function resolveServices(
     ]);
     for (const need of [...needs].sort()) {
       if (specs.has(need)) continue;
+      if (disabled.has(need)) {
+        turnedOff.set(need, (turnedOff.get(need) ?? new Set()).add(s.name));
+        continue;
+      }
       const added: ServiceSpec = {
         name: need,
         env: {},
@@ -126,11 +135,23 @@ export function resolveServices(
   }
   for (const [name, by] of [...addedBecause].sort(([a], [b]) => a.localeCompare(b)))
     notes.push(`${name} was added: ${by} needs it`);
+  if (turnedOff.size)
+    throw new ConfigError(
+      stack.file,
+      [...turnedOff]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, by]) => ({
+          path: `spec.services.${name}`,
+          message: `${[...by].sort().join(", ")} ${by.size === 1 ? "needs" : "need"} ${name}, which \`enabled: false\` turns off`,
+          suggestion: `drop its \`enabled: false\``,
+        })),
+    );
 
+  const inStack: ReadonlySet<string> = new Set(specs.keys());
   const services = [...specs.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((s) => {
-      const r = resolveOne(s, templateOf(s), stack, new Set(specs.keys()));
+      const r = resolveOne(s, templateOf(s), stack, inStack);
       const by = addedBecause.get(s.name);
       if (by) r.addedBecause = by;
       return r;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { capToEngine, computeBudget, type HostFacts } from "./index.js";
+import { budgetFor, capToEngine, computeBudget, type HostFacts, portableBudget } from "./index.js";
 
 const GIB = 1024 ** 3;
 const host: HostFacts = {
@@ -22,4 +22,61 @@ test("budget: an engine that sees the whole host changes nothing; --memory still
     memory: { bytes: 6 * GIB, source: "--memory" },
   });
   assert.equal(b.hostMemoryBytes, 6 * GIB);
+});
+
+test("budgetFor: the engine's memory, less what other stacks and containers on it are limited to", () => {
+  const b = budgetFor({
+    host,
+    engine: { memoryBytes: 8 * GIB, cpus: 4 },
+    commitments: [
+      { name: "small", memoryBytes: 1 * GIB },
+      { name: "other-kafka-1", stack: "other", memoryBytes: 2 * GIB },
+    ],
+  });
+  const gross = computeBudget(capToEngine(host, { memoryBytes: 8 * GIB, cpus: 4 }));
+  assert.equal(b.capacity, "engine");
+  assert.equal(b.committedBytes, 3 * GIB);
+  assert.equal(b.memoryBytes, gross.memoryBytes - 3 * GIB);
+  assert.deepEqual(
+    b.commitments?.map((c) => c.name),
+    ["other-kafka-1", "small"],
+  );
+  // Never below nothing.
+  assert.equal(budgetFor({ host, commitments: [{ name: "huge", memoryBytes: 64 * GIB }] }).memoryBytes, 0);
+});
+
+test("budgetFor: no engine is the host's figures, with why; --memory states the memory, nothing netted", () => {
+  const none = budgetFor({ host, engineNote: "no engine answered: this machine's figures" });
+  assert.equal(none.capacity, "host");
+  assert.equal(none.hostMemoryBytes, 32 * GIB);
+  assert.equal(none.capacityNote, "no engine answered: this machine's figures");
+  const stated = budgetFor({
+    host,
+    engine: { memoryBytes: 8 * GIB, cpus: 4 },
+    override: { memory: { bytes: 6 * GIB, source: "--memory" } },
+    commitments: [{ name: "x", memoryBytes: 2 * GIB }],
+  });
+  assert.equal(stated.capacity, "flags");
+  assert.equal(
+    stated.memoryBytes,
+    computeBudget(host, { memory: { bytes: 6 * GIB, source: "--memory" } }).memoryBytes,
+  );
+  assert.equal(stated.committedBytes, 0);
+  assert.match(stated.capacityNote ?? "", /--memory states the memory: the 2 GiB other stacks/);
+});
+
+test("portableBudget: the profile's sizes whatever the machine; explicit flags still apply", () => {
+  const p = portableBudget();
+  assert.equal(p.capacity, "profile");
+  assert.ok(p.memoryBytes > 2 ** 40);
+  assert.ok(p.cpus >= 1024);
+  const flagged = portableBudget({
+    memory: { bytes: 8 * GIB, source: "--memory" },
+    cpus: { count: 2, source: "--cpus" },
+  });
+  assert.equal(
+    flagged.memoryBytes,
+    computeBudget(host, { memory: { bytes: 8 * GIB, source: "--memory" } }).memoryBytes,
+  );
+  assert.equal(flagged.cpus, 2);
 });

@@ -1,4 +1,4 @@
-import type { Budget } from "../core/index.js";
+import { type Budget, formatBytes, type MemoryCommitment } from "../core/index.js";
 import type { HostFacts } from "./detect.js";
 
 /** Share of the host memory kept for the OS, the desktop and the engine itself. */
@@ -27,6 +27,7 @@ export function computeBudget(facts: HostFacts, override: CapacityOverrideInput 
     cpus: override.cpus?.count ?? facts.cpus.value,
     memorySource: override.memory?.source ?? facts.memoryBytes.source,
     cpuSource: override.cpus?.source ?? facts.cpus.source,
+    capacity: override.memory ? "flags" : facts.memoryBytes.source === "docker engine" ? "engine" : "host",
   };
 }
 
@@ -45,4 +46,86 @@ export function capToEngine(facts: HostFacts, engine: { memoryBytes: number; cpu
   if (engine.cpus > 0 && engine.cpus < facts.cpus.value)
     out.cpus = { value: engine.cpus, source: "docker engine", detail: "the engine's /info NCPU" };
   return out;
+}
+
+export interface BudgetInput {
+  host: HostFacts;
+  /** The engine's own memory and CPUs; null or absent when no engine answered. */
+  engine?: { memoryBytes: number; cpus: number } | null;
+  /** Why there are no engine figures, said in the plan (e.g. "no engine answered: host figures"). */
+  engineNote?: string;
+  override?: CapacityOverrideInput;
+  /** What the other stacks' and containers' running containers on the engine are limited to. */
+  commitments?: readonly MemoryCommitment[];
+}
+
+/**
+ * The one budget every command plans with (`plan`, `resources`, `up` and the engine commands): the
+ * engine's memory and CPUs when it answers and is smaller than the host, else the host's; less the
+ * OS reserve and the safety margin; less what the other stacks and containers on the engine are
+ * limited to, so two stacks never overcommit the engine. `--memory` (or `DELOC_MEMORY`) plans as
+ * if the machine had that much, as documented: a stated size, not this engine, so what runs on
+ * the engine is not taken out of it (the note says so). Pure.
+ */
+export function budgetFor(input: BudgetInput): Budget {
+  const facts = input.engine ? capToEngine(input.host, input.engine) : input.host;
+  const b = computeBudget(facts, input.override ?? {});
+  const held = [...(input.commitments ?? [])]
+    .filter((c) => c.memoryBytes > 0)
+    .sort((x, y) => y.memoryBytes - x.memoryBytes || x.name.localeCompare(y.name));
+  const heldBytes = held.reduce((sum, c) => sum + c.memoryBytes, 0);
+  const stated = input.override?.memory;
+  const commitments = stated ? [] : held;
+  const committed = stated ? 0 : heldBytes;
+  const notes = [
+    ...(input.engineNote ? [input.engineNote] : []),
+    ...(stated && heldBytes > 0
+      ? [
+          `${stated.source} states the memory: the ${formatBytes(heldBytes)} other stacks and containers on the engine hold is not counted`,
+        ]
+      : []),
+  ];
+  return {
+    ...b,
+    memoryBytes: Math.max(0, b.memoryBytes - committed),
+    committedBytes: committed,
+    commitments,
+    ...(notes.length ? { capacityNote: notes.join("; ") } : {}),
+  };
+}
+
+/**
+ * The budget of an export: the profile's sizes, never this machine's memory or CPUs, so the same
+ * stack exports the same files everywhere. `--memory` and `--cpus` (explicit) still apply.
+ */
+export function portableBudget(override: CapacityOverrideInput = {}): Budget {
+  // As much as the planner can count: every service gets its preferred memory; nothing is capped.
+  const unbounded = 2 ** 50;
+  if (override.memory) {
+    const b = computeBudget(
+      {
+        memoryBytes: { value: unbounded, source: "profile", detail: "exports ignore this machine" },
+        physicalMemoryBytes: unbounded,
+        cpus: {
+          value: override.cpus?.count ?? 1024,
+          source: "profile",
+          detail: "exports ignore this machine",
+        },
+      },
+      override,
+    );
+    return { ...b, committedBytes: 0, commitments: [] };
+  }
+  return {
+    hostMemoryBytes: unbounded,
+    reserveBytes: 0,
+    marginBytes: 0,
+    memoryBytes: unbounded,
+    cpus: override.cpus?.count ?? 1024,
+    memorySource: "profile",
+    cpuSource: override.cpus?.source ?? "profile",
+    capacity: "profile",
+    committedBytes: 0,
+    commitments: [],
+  };
 }

@@ -79,11 +79,47 @@ function contract(name: string, make: () => Promise<Adapter>) {
       assert.equal(c.imageId, (await a.observe(STACK, [BASE_IMAGE])).images[BASE_IMAGE]);
     });
 
+    test("memory commitments: a running container's limit counts for other stacks, not its own", async () => {
+      assert.ok(!(await a.memoryCommitments(STACK)).some((c) => c.stack === STACK));
+      const seen = (await a.memoryCommitments(`${STACK}-other`)).find((c) => c.name === `${STACK}-box-1`);
+      assert.deepEqual(seen, { name: `${STACK}-box-1`, stack: STACK, memoryBytes: 64 * 1024 * 1024 });
+    });
+
     test("a container's environment is what it was created with", async () => {
       const [c] = (await a.observe(STACK)).containers;
       assert.equal((await a.containerEnv(c!.id)).GREETING, "hi");
       assert.deepEqual(await a.containerEnv("no-such-container"), {});
     });
+
+    test("events: a start and a stop are reported as they happen, with the service", async () => {
+      const stop = new AbortController();
+      const seen: string[] = [];
+      const following = (async () => {
+        for await (const e of a.events(STACK, stop.signal)) {
+          seen.push(`${e.service} ${e.action}`);
+          if (e.action === "die") stop.abort();
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 100)); // the stream is open before anything happens
+      const id = await a.createContainer(request("evented"));
+      await a.startContainer(id);
+      await a.stopContainer(id, 1);
+      await following;
+      assert.deepEqual(seen, ["evented start", "evented die"]);
+      await a.removeContainer(id);
+    });
+
+    test(
+      "events: a follow stopped before the engine answered ends at once (a deploy with nothing to do must exit)",
+      { timeout: 10_000 },
+      async () => {
+        const stop = new AbortController();
+        const iterator = a.events(STACK, stop.signal)[Symbol.asyncIterator]();
+        const first = iterator.next();
+        stop.abort();
+        assert.equal((await first).done, true);
+      },
+    );
 
     test("exec returns the exit code", async () => {
       const [c] = (await a.observe(STACK)).containers;
@@ -153,6 +189,27 @@ describe("docker adapter: data", () => {
       if (followed.length === 4) controller.abort();
     }
     assert.deepEqual(followed, ["line 1", "line 2", "line 3", "line 4"]);
+  });
+
+  test("events: a kill for memory is reported though the restart policy brings the container back (and inspect no longer shows it)", async () => {
+    const stop = new AbortController();
+    const actions: string[] = [];
+    const following = (async () => {
+      for await (const e of a.events(STACK, stop.signal))
+        if (e.service === "hog") {
+          actions.push(e.action);
+          if (actions.filter((x) => x === "start").length >= 2) stop.abort();
+        }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const id = await a.createContainer(
+      request("hog", { command: ["tail", "/dev/zero"], restart: "always", memoryBytes: 16 * 1024 * 1024 }),
+    );
+    await a.startContainer(id);
+    await following;
+    assert.ok(actions.includes("oom"), actions.join(" "));
+    assert.ok(actions.indexOf("die") > actions.indexOf("oom"), actions.join(" "));
+    await a.removeContainer(id);
   });
 
   test("the memory limit is real: stats report it", async () => {

@@ -14,7 +14,11 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse, parseAllDocuments } from "yaml";
+import { loadCatalog } from "../../src/catalog/index.js";
+import { type LayerFlags, loadStack } from "../../src/config/index.js";
 import { Cpu, Size } from "../../src/core/index.js";
+import { plan as makePlan, planToJson } from "../../src/planner/index.js";
+import { portableBudget } from "../../src/resources/index.js";
 import { delocIn } from "../support/cli.js";
 import { catalog } from "../support/stack.js";
 
@@ -71,6 +75,21 @@ async function validateK8s(o: Obj): Promise<void> {
   assert.doesNotThrow(() => new Model(o).validate(), `${o.kind} ${o.metadata.name}`);
 }
 
+/**
+ * The Plan the exports are made from (`deloc plan --json` sizes for this machine and its engine and
+ * moves ports around what listens here; an export does neither): the profile's sizes, the flags'.
+ */
+function portablePlan(dir: string, flags: LayerFlags): PlanJson {
+  const loaded = loadStack({ cwd: dir, env: {}, home: os.homedir(), flags });
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  const planned = makePlan(
+    loaded.stack,
+    loadCatalog({ paths: loaded.stack.catalogPaths }),
+    portableBudget(loaded.capacity),
+  );
+  return planToJson(planned) as unknown as PlanJson;
+}
+
 const byKindName = (a: Obj, b: Obj) =>
   `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`);
 
@@ -86,7 +105,8 @@ for (const recipe of catalog.recipes.keys())
 
     it("writes the three exports", () => {
       ok("init", "--recipe", recipe);
-      plan = JSON.parse(ok("plan", "--json", ...sizing)) as PlanJson;
+      ok("plan", "--json", ...sizing);
+      plan = portablePlan(dir, { memory: "16g", cpus: "4" });
       ok("export", "compose", ...sizing);
       ok("export", "helm", "-o", "chart", ...sizing);
       ok("export", "k8s", "-o", "k8s.yaml", "--namespace", "data", ...sizing);
@@ -245,7 +265,7 @@ describe("Compose v2 runs the export on the real engine", () => {
       "postgres:running:healthy",
       "redis:running:healthy",
     ]);
-    const plan = JSON.parse(ok("plan", "--json", "--profile", "minimal")) as PlanJson;
+    const plan = portablePlan(dir, { profile: "minimal" });
     const inspect = (service: string) =>
       JSON.parse(
         spawnSync("docker", ["inspect", ps.find((c) => c.Service === service)!.ID], { encoding: "utf8" })

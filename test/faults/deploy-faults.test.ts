@@ -116,6 +116,15 @@ describe("faults during a deploy (real engine)", () => {
     await assertUntouched();
   });
 
+  test("killed for memory under a restart policy (the engine restarts it and clears OOMKilled): still reported as memory, with a size to try; v1 intact", async () => {
+    const err = failingUp(
+      `command: ["tail", "/dev/zero"]\nrestart: always\nresources: { memory: 16Mi, cpu: 100m }\nhealthCheck: { command: ["test", "-f", "/tmp/never"], interval: 1s, retries: 30 }`,
+    );
+    assert.match(err, /web: killed for running out of memory \(limit 16 MiB\)/);
+    assert.match(err, /try resources: \{ memory: 64Mi \} for web in the stack file/);
+    await assertUntouched();
+  });
+
   test("a container killed with SIGKILL while its phase starts: exit 5, named as a kill, not as memory; v1 intact", async () => {
     project.write(
       services(

@@ -12,6 +12,7 @@ import {
   BackupError,
   type BuildKitNeed,
   BuildKitUnavailableError,
+  type ContainerEvent,
   type ContainerRequest,
   type ContainerState,
   type ContainerStats,
@@ -24,6 +25,7 @@ import {
   LABEL_REPLICA,
   LABEL_SERVICE,
   LABEL_STACK,
+  type MemoryCommitment,
   type ObservedContainer,
   type ObservedStack,
 } from "../../core/index.js";
@@ -165,6 +167,29 @@ export class DockerAdapter implements Adapter {
     };
   }
 
+  async memoryCommitments(excludeStack: string): Promise<MemoryCommitment[]> {
+    // The list has no HostConfig.Memory: each running container is inspected, all at once.
+    const list = await this.engine(() =>
+      this.docker.listContainers({ filters: { status: ["running", "restarting", "paused"] } }),
+    );
+    const others = list.filter((c) => c.Labels?.[LABEL_STACK] !== excludeStack);
+    const out = await Promise.all(
+      others.map(async (c): Promise<MemoryCommitment | null> => {
+        const info = await this.docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch((e: unknown) => {
+            if (statusOf(e) === 404) return null; // gone since the list
+            throw this.wrap(e);
+          });
+        const memoryBytes = info?.HostConfig.Memory ?? 0;
+        if (!info || memoryBytes <= 0) return null;
+        const stack = info.Config.Labels?.[LABEL_STACK];
+        return { name: info.Name.replace(/^\//, ""), ...(stack ? { stack } : {}), memoryBytes };
+      }),
+    );
+    return out.filter((c): c is MemoryCommitment => c !== null).sort((a, b) => a.name.localeCompare(b.name));
+  }
   async ensureNetwork(stack: string, name: string): Promise<void> {
     const existing = await this.engine(() => this.docker.listNetworks({ filters: { name: [name] } }));
     if (existing.some((n) => n.Name === name)) return;
@@ -509,6 +534,41 @@ export class DockerAdapter implements Adapter {
     for await (const line of createInterface({ input: out, crlfDelay: Number.POSITIVE_INFINITY })) yield line;
   }
 
+  async *events(stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    if (signal.aborted) return;
+    const stream = (await this.engine(() =>
+      this.docker.getEvents({
+        filters: {
+          type: ["container"],
+          label: [`${LABEL_STACK}=${stack}`],
+          event: ["start", "die", "oom", "health_status"],
+        },
+      }),
+    )) as NodeJS.ReadableStream & { destroy: () => void };
+    // Stopped while the request was on its way: the listener below would never be called.
+    if (signal.aborted) {
+      stream.destroy();
+      return;
+    }
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    // Closing the reader ends the loop below; destroying the stream alone would leave it waiting.
+    const close = () => {
+      lines.close();
+      stream.destroy();
+    };
+    signal.addEventListener("abort", close, { once: true });
+    try {
+      for await (const line of lines) {
+        const e = parseEvent(line);
+        if (e) yield e;
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    } finally {
+      signal.removeEventListener("abort", close);
+      close();
+    }
+  }
   async stats(id: string): Promise<ContainerStats> {
     // A local engine's cgroup files answer at once; the Engine API answers at its next 1 s tick.
     const local = this.conn.endpoint.includes("unix://") ? readCgroupMemory(id) : null;
@@ -778,5 +838,30 @@ function readCgroupMemory(
         peakMemoryBytes: Number(read(`${dir}/memory.peak`) ?? Number.NaN) || null,
       };
     }
+  return null;
+}
+
+/** One line of the Engine API's event stream, as a ContainerEvent; null for what DELoc does not follow. */
+export function parseEvent(line: string): ContainerEvent | null {
+  let raw: {
+    Action?: string;
+    status?: string;
+    id?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const action = raw.Action ?? raw.status ?? "";
+  const attrs = raw.Actor?.Attributes ?? {};
+  const base = { id: raw.Actor?.ID ?? raw.id ?? "", service: attrs[LABEL_SERVICE] ?? "" };
+  if (action === "start" || action === "oom") return { ...base, action };
+  if (action === "die")
+    return { ...base, action, ...(attrs.exitCode !== undefined ? { exitCode: Number(attrs.exitCode) } : {}) };
+  const health = /^health_status: (healthy|unhealthy|starting)$/.exec(action)?.[1];
+  if (health)
+    return { ...base, action: "health_status", health: health as ContainerEvent["health"] & string };
   return null;
 }

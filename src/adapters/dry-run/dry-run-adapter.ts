@@ -6,10 +6,12 @@
  */
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import type {
+  ContainerEvent,
   ContainerRequest,
   ContainerStats,
   EngineCapabilities,
   EngineInfo,
+  MemoryCommitment,
   ObservedContainer,
   ObservedStack,
 } from "../../core/index.js";
@@ -24,6 +26,11 @@ export interface ServiceBehaviour {
   oomKilled?: boolean;
   /** The container keeps crashing and the engine keeps restarting it. */
   crashLoop?: boolean;
+  /**
+   * The container is killed for memory and restarted by its policy, as an engine does it: the
+   * restart clears the kill from what inspecting it shows; only the engine's events tell.
+   */
+  oomRestart?: boolean;
 }
 
 export interface DryRunOptions {
@@ -50,6 +57,7 @@ export class DryRunAdapter implements Adapter {
   private readonly images: Map<string, string>;
   private readonly healthCalls = new Map<string, number>();
   private nextId = 1;
+  private readonly listeners = new Set<(e: ContainerEvent) => void>();
 
   constructor(private readonly opts: DryRunOptions = {}) {
     this.images = new Map((opts.images ?? []).map((i) => [i, `sha256:${i}`]));
@@ -97,6 +105,18 @@ export class DryRunAdapter implements Adapter {
         images.flatMap((i) => (this.images.has(i) ? [[i, this.images.get(i)!]] : [])),
       ),
     };
+  }
+
+  async memoryCommitments(excludeStack: string): Promise<MemoryCommitment[]> {
+    return [...this.containers.values()]
+      .filter(
+        (c) =>
+          c.stack !== excludeStack &&
+          ["running", "restarting", "paused"].includes(c.state) &&
+          c.memoryLimitBytes > 0,
+      )
+      .map((c) => ({ name: c.name, ...(c.stack ? { stack: c.stack } : {}), memoryBytes: c.memoryLimitBytes }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async ensureNetwork(stack: string, name: string): Promise<void> {
@@ -174,17 +194,26 @@ export class DryRunAdapter implements Adapter {
     c.startedAt = new Date().toISOString();
     if (b.crashLoop) {
       Object.assign(c, { state: "restarting", exitCode: 1 });
+    } else if (b.oomRestart) {
+      Object.assign(c, { state: "running", exitCode: null, oomKilled: false });
+      const e = { id, service: c.service };
+      this.emit({ ...e, action: "start" });
+      this.emit({ ...e, action: "oom" });
+      this.emit({ ...e, action: "die", exitCode: 137 });
+      this.emit({ ...e, action: "start" });
     } else if (b.exitCode !== undefined) {
       Object.assign(c, { state: "exited", exitCode: b.exitCode, oomKilled: b.oomKilled ?? false });
     } else {
       Object.assign(c, { state: "running", exitCode: null });
     }
+    if (!b.oomRestart) this.emit({ id, service: c.service, action: "start" });
     this.journal.push(`start ${c.name}`);
   }
   async stopContainer(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (!c || (c.state !== "running" && c.state !== "restarting")) return;
     Object.assign(c, { state: "exited", exitCode: 0 });
+    this.emit({ id, service: c.service, action: "die", exitCode: 0 });
     this.journal.push(`stop ${c.name}`);
   }
   async removeContainer(id: string): Promise<void> {
@@ -201,7 +230,7 @@ export class DryRunAdapter implements Adapter {
   async inspectContainer(id: string): Promise<ObservedContainer | null> {
     const c = this.containers.get(id);
     if (!c) return null;
-    if (c.state === "restarting") c.restartCount++;
+    if (c.state === "restarting" || this.opts.behaviour?.[c.service]?.oomRestart) c.restartCount++;
     const { stack: _s, env: _e, ...rest } = c;
     return { ...rest };
   }
@@ -210,7 +239,9 @@ export class DryRunAdapter implements Adapter {
     const c = this.must(id);
     const calls = (this.healthCalls.get(id) ?? 0) + 1;
     this.healthCalls.set(id, calls);
-    const fails = this.opts.behaviour?.[c.service]?.failHealthChecks ?? 0;
+    const b = this.opts.behaviour?.[c.service];
+    // Killed for memory over and over, it never answers its health check.
+    const fails = b?.oomRestart ? Number.POSITIVE_INFINITY : (b?.failHealthChecks ?? 0);
     if (calls <= fails) return { exitCode: 1, output: `${c.service} is not ready (check ${calls})` };
     c.health = "healthy";
     return { exitCode: 0, output: "ok" };
@@ -224,6 +255,35 @@ export class DryRunAdapter implements Adapter {
   async *logs(id: string, _opts: LogOptions): AsyncIterable<string> {
     yield `${this.must(id).name} started`;
   }
+  async *events(_stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    const queue: ContainerEvent[] = [];
+    let wake: (() => void) | null = null;
+    const listener = (e: ContainerEvent) => {
+      queue.push(e);
+      wake?.();
+    };
+    const stop = () => wake?.();
+    this.listeners.add(listener);
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      while (!signal.aborted) {
+        const e = queue.shift();
+        if (e) yield e;
+        else
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+      }
+    } finally {
+      this.listeners.delete(listener);
+      signal.removeEventListener("abort", stop);
+    }
+  }
+
+  private emit(e: ContainerEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
   async stats(id: string): Promise<ContainerStats> {
     const c = this.must(id);
     return { memoryBytes: 0, memoryLimitBytes: c.memoryLimitBytes, peakMemoryBytes: null, cpuPercent: 0 };

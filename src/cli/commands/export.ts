@@ -13,13 +13,13 @@ import { helmChart } from "../../export/helm/chart.js";
 import { k8sManifests } from "../../export/k8s/manifests.js";
 import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
-import { planHere } from "./plan.js";
+import { planPortable } from "./plan.js";
 
 /** First line of every file DELoc exports: what may be overwritten without `--force`. */
 const MARK = "written by `deloc export";
 
 export const exportCompose: CommandRun = async (ctx, _args, opts) => {
-  const { stack, plan } = await planHere(ctx, opts);
+  const { stack, plan } = planPortable(ctx, opts);
   const out = typeof opts.output === "string" ? opts.output : "compose.yaml";
   if (out === "-") {
     ctx.out(
@@ -43,7 +43,7 @@ export const exportCompose: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const exportHelm: CommandRun = async (ctx, _args, opts) => {
-  const { plan } = await planHere(ctx, opts);
+  const { plan } = planPortable(ctx, opts);
   const dir = path.resolve(
     ctx.cwd,
     typeof opts.output === "string" ? opts.output : path.join("chart", plan.stack),
@@ -61,7 +61,7 @@ export const exportHelm: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const exportK8s: CommandRun = async (ctx, _args, opts) => {
-  const { stack, plan } = await planHere(ctx, opts);
+  const { stack, plan } = planPortable(ctx, opts);
   const namespace = typeof opts.namespace === "string" ? opts.namespace : "default";
   const text = k8sManifests(plan, { namespace, secrets: ensureSecrets(stack.dir, plan.secrets) });
   const out = typeof opts.output === "string" ? opts.output : "-";

@@ -1,7 +1,10 @@
 import { readCapacity } from "../../config/index.js";
 import { ConfigError, type Diagnostic, formatBytes } from "../../core/index.js";
-import { computeBudget, detectHost, OS_RESERVE_RATIO, SAFETY_MARGIN_RATIO } from "../../resources/index.js";
+import { detectHost, OS_RESERVE_RATIO, SAFETY_MARGIN_RATIO } from "../../resources/index.js";
+import { askEngine, budgetFrom } from "../budget.js";
 import type { CommandRun } from "../command.js";
+import type { CommandContext } from "../context.js";
+import { loadProject } from "../project.js";
 
 export const resources: CommandRun = async (ctx, _args, opts) => {
   const errors: Diagnostic[] = [];
@@ -14,13 +17,33 @@ export const resources: CommandRun = async (ctx, _args, opts) => {
     errors,
   );
   if (errors.length) throw new ConfigError("command line", errors);
-  const facts = detectHost({ dataDir: ctx.cwd });
-  const budget = computeBudget(facts, capacity);
+  const facts = (ctx.detectHost ?? ((dataDir) => detectHost({ dataDir })))(ctx.cwd);
+  // The budget `plan` would use: the engine's, net of what runs on it besides the stack here.
+  const stack = stackHere(ctx, opts);
+  const engine = await askEngine(ctx, stack?.target ?? "docker", stack?.name ?? "");
+  const budget = budgetFrom(
+    { detectHost: () => facts },
+    { stack: { name: stack?.name ?? "", dir: ctx.cwd, target: stack?.target ?? "docker" }, capacity },
+    engine,
+  );
 
   if (opts.json) {
     ctx.out(
       JSON.stringify(
-        { host: facts, budget, osReserveRatio: OS_RESERVE_RATIO, safetyMarginRatio: SAFETY_MARGIN_RATIO },
+        {
+          host: facts,
+          engine: engine.ok
+            ? {
+                name: engine.info.name,
+                endpoint: engine.info.endpoint,
+                memoryBytes: engine.info.memoryBytes,
+                cpus: engine.info.cpus,
+              }
+            : null,
+          budget,
+          osReserveRatio: OS_RESERVE_RATIO,
+          safetyMarginRatio: SAFETY_MARGIN_RATIO,
+        },
         null,
         2,
       ),
@@ -45,14 +68,27 @@ export const resources: CommandRun = async (ctx, _args, opts) => {
   ];
   if (facts.physicalMemoryBytes !== facts.memoryBytes.value)
     rows.splice(1, 0, ["", `(machine: ${formatBytes(facts.physicalMemoryBytes)})`, "/proc/meminfo"]);
+  rows.push(
+    engine.ok
+      ? [
+          "Engine",
+          `${formatBytes(engine.info.memoryBytes)}, ${engine.info.cpus} CPUs`,
+          `${engine.info.name} at ${engine.info.endpoint}`,
+        ]
+      : ["Engine", "-", engine.why],
+  );
   const width = Math.max(...rows.map((r) => r[1].length));
   ctx.out("Detected");
   for (const [k, v, src] of rows) ctx.out(`  ${k.padEnd(8)}${v.padEnd(width + 3)}${src}`);
   ctx.out("\nBudget for services");
   const lines: [string, string][] = [
-    [`memory${capacity.memory ? ` (${capacity.memory.source})` : ""}`, formatBytes(budget.hostMemoryBytes)],
+    [`memory (${budget.memorySource})`, formatBytes(budget.hostMemoryBytes)],
     [`- OS reserve (${pct(OS_RESERVE_RATIO)})`, formatBytes(budget.reserveBytes)],
     [`- safety margin (${pct(SAFETY_MARGIN_RATIO)} of the rest)`, formatBytes(budget.marginBytes)],
+    ...(budget.commitments ?? []).map((c): [string, string] => [
+      `- ${c.stack ? `stack ${c.stack}: ` : ""}${c.name}`,
+      formatBytes(c.memoryBytes),
+    ]),
     ["= memory for services", formatBytes(budget.memoryBytes)],
     [`CPUs${capacity.cpus ? ` (${capacity.cpus.source})` : ""}`, String(budget.cpus)],
   ];
@@ -60,3 +96,12 @@ export const resources: CommandRun = async (ctx, _args, opts) => {
   for (const [k, v] of lines) ctx.out(`  ${k.padEnd(w + 3)}${v}`);
   return 0;
 };
+
+/** The stack of the folder, when its file loads: its own containers are not "what else runs". */
+function stackHere(ctx: CommandContext, opts: Record<string, unknown>) {
+  try {
+    return loadProject({ ...ctx, err: () => undefined }, opts).stack;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,7 +7,8 @@ export function formatPlan(plan: Plan, opts: { bold?: (s: string) => string } = 
   const containers = plan.services.reduce((n, s) => n + s.replicas, 0);
   const lines = [
     `Stack ${plan.stack} · profile ${plan.profile} · strategy ${plan.strategy}${plan.strategy === "hybrid" ? ` (${plan.maxParallel} at once)` : ""} · target ${plan.target}`,
-    `Budget ${formatBytes(b.memoryBytes)} of ${formatBytes(b.hostMemoryBytes)} (${b.memorySource}) after the OS reserve and safety margin · ${b.cpus} CPUs (${b.cpuSource})`,
+    `Budget ${formatBytes(b.memoryBytes)} of ${formatBytes(b.hostMemoryBytes)} (${b.memorySource}) after the OS reserve${committed(b)} · ${b.cpus} CPUs (${b.cpuSource})`,
+    ...(b.capacityNote ? [`Engine: ${b.capacityNote}`] : []),
     `Planned ${formatBytes(plan.totalMemoryBytes)} for ${containers} ${containers === 1 ? "container" : "containers"} in ${plan.phases.length} ${plan.phases.length === 1 ? "phase" : "phases"}`,
     "",
     renderTable(
@@ -29,6 +30,20 @@ export function formatPlan(plan: Plan, opts: { bold?: (s: string) => string } = 
   ];
   if (plan.notes.length) lines.push("", "Notes:", ...plan.notes.map((n) => `  - ${n}`));
   return lines.join("\n");
+}
+
+/** What other stacks and containers on the engine hold, when anything does. */
+function committed(b: Plan["budget"]): string {
+  if (!b.committedBytes) return " and safety margin";
+  const by = new Map<string, number>();
+  for (const c of b.commitments ?? []) {
+    const name = c.stack ?? c.name;
+    by.set(name, (by.get(name) ?? 0) + c.memoryBytes);
+  }
+  const list = [...by]
+    .sort(([a, x], [c, y]) => y - x || a.localeCompare(c))
+    .map(([name, bytes]) => `${name} ${formatBytes(bytes)}`);
+  return `, the safety margin and what other stacks and containers on the engine hold: ${formatBytes(b.committedBytes)} (${list.join(", ")})`;
 }
 
 function formatPorts(s: PlannedService): string {

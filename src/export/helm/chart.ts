@@ -82,6 +82,11 @@ function template(obj: K8sObject): string {
       const at = indent + (dash ? "  " : "");
       if (h.hole === "block")
         return `${indent}${dash}${key}:\n${at}  {{- toYaml ${expr} | nindent ${at.length + 2} }}`;
+      if (h.hole === "heap") {
+        // The catalog's format with Helm-safe markers for the heap: `{{` cannot stand in a template.
+        const format = h.rule!.format.replaceAll("{{heap}}", "@heap@").replaceAll("{{heapMib}}", "@heapMib@");
+        return `${indent}${dash}${key}: {{ include "deloc.heap" (dict "memory" ${expr} "ratio" ${h.rule!.ratio} "format" ${JSON.stringify(format)}) | toJson }}`;
+      }
       if (h.hole === "optional")
         return `${at}{{- with ${expr} }}\n${indent}${dash}${key}: {{ . | toJson }}\n${at}{{- end }}`;
       return `${indent}${dash}${key}: {{ ${expr} | toJson }}`;
@@ -129,6 +134,23 @@ upgrade keeps the passwords the data was made with), else a new one of its kind.
 {{- else if eq .kind "token" -}}{{ randAlphaNum 43 | b64enc }}
 {{- else -}}{{ randAlphaNum 24 | b64enc }}
 {{- end -}}
+{{- end -}}
+
+{{/*
+A JVM heap setting from a memory quantity (1536Mi, 2Gi, 4G, 3000000000): the limit × ratio in whole
+MiB, written in the format (@heap@ → 768m, @heapMib@ → 768). What \`deloc plan\` computes.
+*/}}
+{{- define "deloc.heap" -}}
+{{- $q := toString .memory -}}
+{{- $units := dict "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 -}}
+{{- $bytes := 0.0 -}}
+{{- $unit := "" -}}
+{{- range $suffix, $factor := $units -}}
+{{- if hasSuffix $suffix $q -}}{{- $unit = $suffix -}}{{- $bytes = mulf (trimSuffix $suffix $q | float64) $factor -}}{{- end -}}
+{{- end -}}
+{{- if not $unit -}}{{- $bytes = float64 $q -}}{{- end -}}
+{{- $mib := floor (divf (mulf $bytes .ratio) 1048576.0) | int64 -}}
+{{- .format | replace "@heapMib@" (toString $mib) | replace "@heap@" (printf "%dm" $mib) -}}
 {{- end -}}
 `;
 

@@ -26,7 +26,7 @@ import {
   type VolumeSpec,
 } from "../../core/index.js";
 import { secretVar } from "../secret-refs.js";
-import { hole, RELEASE_NAMESPACE } from "./values.js";
+import { heapHole, hole, RELEASE_NAMESPACE } from "./values.js";
 
 export type K8sObject = {
   apiVersion: string;
@@ -194,9 +194,13 @@ function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretNam
   const out: K8sObject[] = [];
 
   const { plainEnv, env } = splitEnv(s.env, secretName);
+  // The heap follows the memory limit the values give, as the planner derives it from the Plan's.
+  const data: Record<string, unknown> = { ...plainEnv };
+  if (s.jvmHeapRule && s.jvmHeapEnv && s.jvmHeapEnv in data)
+    data[s.jvmHeapEnv] = heapHole(s.name, s.jvmHeapRule);
   const configMap = `${s.name}-env`;
   if (Object.keys(plainEnv).length)
-    out.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: configMap, labels }, data: plainEnv });
+    out.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: configMap, labels }, data });
 
   const waits = s.dependsOn.map((d) => waitContainer(plan, d.service, d.condition));
   const volumes: Record<string, unknown>[] = [];

@@ -43,14 +43,52 @@ export interface ChartValues {
  * object or list) or `optional` (the key is left out when the value is empty).
  */
 export interface Hole {
-  readonly hole: "scalar" | "block" | "optional";
+  readonly hole: "scalar" | "block" | "optional" | "heap";
   readonly path: readonly string[];
+  /** `heap`: the JVM heap derived from the memory quantity at `path`, by the catalog's rule. */
+  readonly rule?: { ratio: number; format: string };
 }
 
 /** A hole for the namespace the objects are applied to: Helm's release namespace. */
 export const RELEASE_NAMESPACE = "$namespace";
 
-export const hole = (kind: Hole["hole"], ...path: string[]): Hole => ({ hole: kind, path });
+export const hole = (kind: Exclude<Hole["hole"], "heap">, ...path: string[]): Hole => ({ hole: kind, path });
+
+/** The heap of a JVM service, derived from its memory limit in the values. */
+export const heapHole = (service: string, rule: { ratio: number; format: string }): Hole => ({
+  hole: "heap",
+  path: ["services", service, "resources", "limits", "memory"],
+  rule,
+});
+
+/**
+ * The heap setting for a memory limit, as the planner computes it: the limit × the ratio, in whole
+ * MiB, written in the catalog's format. The chart's `deloc.heap` helper is the same in Helm's words.
+ */
+export function heapSetting(memory: string, rule: { ratio: number; format: string }): string {
+  const mib = Math.floor((quantityBytes(memory) * rule.ratio) / MIB);
+  return rule.format.replaceAll("{{heap}}", `${mib}m`).replaceAll("{{heapMib}}", String(mib));
+}
+
+const MIB = 1024 ** 2;
+/** Kubernetes quantity suffixes: binary (Ki…) and decimal (k, M…). */
+const QUANTITY_UNITS: Record<string, number> = {
+  "": 1,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
+
+function quantityBytes(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
+  if (!m) throw new Error(`"${q}" is not a memory quantity`);
+  return Number(m[1]) * QUANTITY_UNITS[m[2] ?? ""]!;
+}
 
 export function isHole(v: unknown): v is Hole {
   return typeof v === "object" && v !== null && "hole" in v && "path" in v;
@@ -97,7 +135,12 @@ function serviceValues(s: PlannedService): ServiceValues {
 
 /** The object with every hole replaced by its value (an empty `optional` drops its key). */
 export function fillHoles(value: unknown, values: ChartValues, namespace: string): unknown {
-  const get = (h: Hole) => (h.path[0] === RELEASE_NAMESPACE ? namespace : lookup(values, h.path));
+  const get = (h: Hole) =>
+    h.path[0] === RELEASE_NAMESPACE
+      ? namespace
+      : h.hole === "heap"
+        ? heapSetting(String(lookup(values, h.path)), h.rule!)
+        : lookup(values, h.path);
   if (isHole(value)) return get(value);
   if (Array.isArray(value)) return value.map((v) => fillHoles(v, values, namespace));
   if (typeof value === "object" && value !== null) {

@@ -1,0 +1,58 @@
+/**
+ * The engine's own events, followed while the engine waits: a kill for memory is seen even when a
+ * restart policy brings the container back (the engine clears `OOMKilled` when it restarts), and a
+ * waiting loop wakes the moment a container starts, dies or changes health instead of at its next
+ * poll. Polling stays: DELoc still runs a health check itself while a service starts, where the
+ * engine has no start interval.
+ */
+import type { Adapter } from "../adapters/adapter.js";
+import type { ContainerEvent } from "../core/index.js";
+
+export class EventWatch {
+  private readonly stop = new AbortController();
+  private readonly oom = new Set<string>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** Starts following the stack's events; call `close` when done. Never throws: no events, no harm. */
+  static follow(adapter: Adapter, stack: string): EventWatch {
+    const w = new EventWatch();
+    void w.run(adapter, stack);
+    return w;
+  }
+
+  private async run(adapter: Adapter, stack: string): Promise<void> {
+    try {
+      for await (const e of adapter.events(stack, this.stop.signal)) this.seen(e);
+    } catch {
+      // The stream broke (the engine went away): polling alone carries on and reports it.
+    }
+  }
+
+  private seen(e: ContainerEvent): void {
+    if (e.action === "oom") this.oom.add(e.id);
+    const waiting = this.waiters.get(e.id);
+    if (!waiting) return;
+    this.waiters.delete(e.id);
+    for (const wake of waiting) wake();
+  }
+
+  /** The engine reported a kill for memory of this container since the watch began. */
+  oomKilled(id: string): boolean {
+    return this.oom.has(id);
+  }
+
+  /** Resolves at the next event of this container. */
+  next(id: string): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(id) ?? new Set();
+      set.add(resolve);
+      this.waiters.set(id, set);
+    });
+  }
+
+  close(): void {
+    this.stop.abort();
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+    this.waiters.clear();
+  }
+}
