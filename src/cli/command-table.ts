@@ -253,13 +253,15 @@ export const COMMANDS: CommandDef[] = [
       },
       {
         name: "k8s",
-        summary: "Write the chart's objects as plain Kubernetes manifests, with the stack's secrets",
+        summary:
+          "Write the chart's objects as plain Kubernetes manifests; the Secret's values only in a file (-o) or with --show-secrets",
         options: [
           file,
           ...sizing,
           {
             flags: "-o, --output <file>",
-            description: "where to write (default: - for stdout; a file is written with mode 0600)",
+            description:
+              "where to write (default: - for stdout, without the Secret's values; a file holds them, mode 0600)",
             completes: "files",
           },
           {
@@ -267,6 +269,10 @@ export const COMMANDS: CommandDef[] = [
             description: "the namespace the manifests are for (default: default)",
           },
           { flags: "--force", description: "overwrite a file deloc did not write" },
+          {
+            flags: "--show-secrets",
+            description: "print the Secret with its values (a file written with -o always has them)",
+          },
         ],
         load: () => import("./commands/export.js").then((m) => m.exportK8s),
       },

@@ -111,6 +111,12 @@ test("deploy: killed for memory and restarted by its policy (the engine clears O
   assert.ok(f.suggestedMemoryBytes && f.memoryLimitBytes && f.suggestedMemoryBytes > f.memoryLimitBytes);
 });
 
+test("deploy: on the twin, a one-shot task completes by itself (`up --dry-run` of a stack with one)", async () => {
+  const text = yaml(`    migrate: { image: "db:1", oneShot: true, dependsOn: { db: healthy } }`);
+  const result = await run(planOf(text), twin());
+  assert.ok(result.changed.includes("migrate"));
+});
+
 test("deploy: exit 137 with no OOM record is reported as a kill, not as memory", async () => {
   const adapter = twin({ behaviour: { db: { exitCode: 137 } } });
   const err = await run(planOf(yaml()), adapter).catch((e: unknown) => e);

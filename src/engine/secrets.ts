@@ -144,9 +144,34 @@ export function presentSecrets(
   return show ? resolveSecrets(text, values) : maskSecrets(text, values);
 }
 
-/** Replaces secret values in text with `***`, for anything printed or logged. */
+/**
+ * Replaces secret values in text with `***`, for anything printed or logged: each value as it is
+ * and as it shows up encoded — in base64 (a Kubernetes Secret's `data`, `echo $PW | base64`, padded
+ * or not), base64url, and URL-encoded in a connection string.
+ */
 export function maskSecrets(text: string, values: Readonly<Record<string, string>>): string {
   let out = text.replace(SECRET_TOKEN, "***");
-  for (const v of Object.values(values)) if (v.length >= 6) out = out.replaceAll(v, "***");
+  const forms = Object.values(values)
+    .filter((v) => v.length >= 6)
+    .flatMap(secretForms)
+    // Longest first, so a padded form goes whole rather than leaving its `=` behind.
+    .sort((a, b) => b.length - a.length);
+  for (const f of forms) out = out.replaceAll(f, "***");
   return out;
+}
+
+/** How a secret's value may appear in text: as it is, URL-encoded, in base64 and base64url. */
+export function secretForms(value: string): string[] {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  return [
+    ...new Set([
+      value,
+      encodeURIComponent(value),
+      b64(value),
+      b64(value).replace(/=+$/, ""),
+      Buffer.from(value).toString("base64url"),
+      // `echo "$PW" | base64` encodes the newline too; its part before the newline's bytes.
+      b64(`${value}\n`).slice(0, Math.floor(value.length / 3) * 4),
+    ]),
+  ].filter((f) => f.length >= 6);
 }

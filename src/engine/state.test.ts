@@ -82,6 +82,26 @@ test("secrets: values and tokens are masked in text that is printed", () => {
   assert.equal(maskSecrets(`postgres://u:${v}@h and {{secret.x}}`, { p: v }), "postgres://u:***@h and ***");
 });
 
+test("secrets: masked encoded too — base64 (padded or not, of `echo`), base64url, URL-encoded", () => {
+  for (const kind of ["password", "token", "fernet"] as const) {
+    const v = generateSecret(kind);
+    const b64 = Buffer.from(v).toString("base64");
+    const text = [
+      `data: { pw: ${b64} }`,
+      `bare ${b64.replace(/=+$/, "")}.`,
+      `url ${Buffer.from(v).toString("base64url")}`,
+      `dsn postgresql://u:${encodeURIComponent(v)}@h/db`,
+      `echo ${Buffer.from(`${v}\n`).toString("base64")}`,
+    ].join("\n");
+    const masked = maskSecrets(text, { [kind]: v });
+    assert.match(
+      masked,
+      /^data: \{ pw: \*\*\* \}\nbare \*\*\*\.\nurl \*\*\*\ndsn postgresql:\/\/u:\*\*\*@h\/db\necho \*\*\*/,
+    );
+    for (const line of masked.split("\n")) assert.ok(!line.includes(v.slice(0, 8)), `${kind}: ${line}`);
+  }
+});
+
 test("state: a run killed mid-deploy leaves a state the next one closes and moves on from", () => {
   const dir = tmp();
   const killed = new StateStore(dir, "s", "up");

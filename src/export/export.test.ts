@@ -114,6 +114,22 @@ describe("export k8s", () => {
       );
     });
 
+  it("printed (secrets: null): the Secret left out, with a note naming it and how to create it; all else the same", () => {
+    const withValues = k8sManifests(planOf("full"), { namespace: "data", secrets: SECRETS });
+    const printed = k8sManifests(planOf("full"), { namespace: "data", secrets: null });
+    for (const v of Object.values(SECRETS)) assert.ok(!printed.includes(Buffer.from(v).toString("base64")));
+    assert.doesNotMatch(printed, /^kind: Secret$/m);
+    assert.match(
+      printed,
+      /^# The Secret full-secrets \(airflow-fernet-key, .*postgres-password\) is left out.*\n.*\n# {3}kubectl create secret generic full-secrets --namespace data --from-env-file=\.deloc\/secrets\.env\n/m,
+    );
+    const body = (text: string) =>
+      parseAllDocuments(text)
+        .map((d) => d.toJS())
+        .filter((o) => o?.kind !== "Secret");
+    assert.deepEqual(body(printed), body(withValues));
+  });
+
   it("quotes the strings YAML 1.1 readers (Helm, kubectl) would take for booleans", () => {
     const text = k8sManifests(planOf("full"), { namespace: "data", secrets: SECRETS });
     assert.match(text, /- --appendonly\n\s+- "yes"\n/);

@@ -50,7 +50,7 @@ export class DryRunAdapter implements Adapter {
   readonly journal: string[] = [];
   private readonly containers = new Map<
     string,
-    ObservedContainer & { stack: string; env: Record<string, string> }
+    ObservedContainer & { stack: string; env: Record<string, string>; oneShot?: boolean }
   >();
   private readonly volumes = new Map<string, string>();
   private readonly networks = new Map<string, string>();
@@ -183,6 +183,7 @@ export class DryRunAdapter implements Adapter {
       hostPorts: req.publishPorts ? req.service.ports.map((p) => p.host) : [],
       stack: req.stack,
       env: req.env,
+      oneShot: req.service.oneShot,
     });
     this.journal.push(`create ${name}`);
     return id;
@@ -201,8 +202,9 @@ export class DryRunAdapter implements Adapter {
       this.emit({ ...e, action: "oom" });
       this.emit({ ...e, action: "die", exitCode: 137 });
       this.emit({ ...e, action: "start" });
-    } else if (b.exitCode !== undefined) {
-      Object.assign(c, { state: "exited", exitCode: b.exitCode, oomKilled: b.oomKilled ?? false });
+    } else if (b.exitCode !== undefined || c.oneShot) {
+      // A one-shot task runs to completion: exit 0 unless a behaviour says otherwise.
+      Object.assign(c, { state: "exited", exitCode: b.exitCode ?? 0, oomKilled: b.oomKilled ?? false });
     } else {
       Object.assign(c, { state: "running", exitCode: null });
     }
@@ -231,7 +233,7 @@ export class DryRunAdapter implements Adapter {
     const c = this.containers.get(id);
     if (!c) return null;
     if (c.state === "restarting" || this.opts.behaviour?.[c.service]?.oomRestart) c.restartCount++;
-    const { stack: _s, env: _e, ...rest } = c;
+    const { stack: _s, env: _e, oneShot: _o, ...rest } = c;
     return { ...rest };
   }
 

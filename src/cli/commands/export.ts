@@ -63,8 +63,14 @@ export const exportHelm: CommandRun = async (ctx, _args, opts) => {
 export const exportK8s: CommandRun = async (ctx, _args, opts) => {
   const { stack, plan } = planPortable(ctx, opts);
   const namespace = typeof opts.namespace === "string" ? opts.namespace : "default";
-  const text = k8sManifests(plan, { namespace, secrets: ensureSecrets(stack.dir, plan.secrets) });
   const out = typeof opts.output === "string" ? opts.output : "-";
+  // Made in any case, so that the printed manifests' note (how to create their Secret) works.
+  const secrets = ensureSecrets(stack.dir, plan.secrets);
+  // Printed, the manifests leave the Secret's values out unless asked for; a file keeps them (0600).
+  const text = k8sManifests(plan, {
+    namespace,
+    secrets: out !== "-" || opts.showSecrets === true ? secrets : null,
+  });
   if (out === "-") {
     ctx.out(text.trimEnd());
     return 0;

@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import { type ContainerStats, formatBytes, type Plan } from "../../core/index.js";
-import { presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import { maskSecrets, presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
 import { summarize } from "../../engine/status.js";
 import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command.js";
@@ -160,7 +160,8 @@ export const health: CommandRun = async (ctx, args, opts) => {
           replica: c.replica,
           ok: r.exitCode === 0,
           check: s.healthCheck.command.join(" "),
-          output: r.output.trim().split("\n").at(-1) ?? "",
+          // A check may echo what it was given (a password in its arguments or environment).
+          output: maskSecrets(r.output.trim().split("\n").at(-1) ?? "", secrets),
           ms: Math.round(performance.now() - t),
         };
       });
