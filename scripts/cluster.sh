@@ -2,6 +2,7 @@
 # A real single-node Kubernetes on this machine, built from source and started here:
 #   npm run cluster                  build what is missing (cached per machine, like `npm run tools`),
 #                                    start what is not running, write tools/kubeconfig (idempotent)
+#   npm run cluster -- build         only build what is missing (CI runs it beside `npm run images`)
 #   npm run cluster -- load IMAGE…   copy images from the Docker engine into the cluster's containerd
 #   npm run cluster -- status        what runs, the node and the pods
 #   npm run cluster -- check         a Deployment, DNS, a Service and a PVC on it (scripts/cluster/check.sh)
@@ -346,7 +347,8 @@ api_ready() {
     "https://127.0.0.1:$API_PORT/readyz" >/dev/null
 }
 
-up() {
+# What the cluster needs on this machine, built or installed when missing (cached per machine).
+build() {
   [[ $EUID -eq 0 ]] || die "needs root (mounts, iptables, containers)"
   local t0=$SECONDS
   if ! command -v etcd >/dev/null 2>&1; then
@@ -367,6 +369,10 @@ up() {
   source "$SCRIPTS/cluster/build.sh"
   build_all
   say "built in $((SECONDS - t0)) s"
+}
+
+up() {
+  build
   bash "$SCRIPTS/engine-up.sh" >/dev/null
 
   NODE_IP=$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
@@ -476,6 +482,7 @@ status() {
 
 case "${1:-up}" in
 up) up ;;
+build) build ;;
 down) down ;;
 status) status ;;
 check)
@@ -489,5 +496,5 @@ load)
   running containerd || die "the cluster is not running: npm run cluster"
   load "$@"
   ;;
-*) die "usage: npm run cluster [-- up|down|status|check|load IMAGE…]" ;;
+*) die "usage: npm run cluster [-- up|build|down|status|check|load IMAGE…]" ;;
 esac
