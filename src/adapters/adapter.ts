@@ -131,9 +131,25 @@ export interface ClusterAdapter {
   /** Applies every object of the plan (as a Helm release or server-side); returns what it did, in a line. */
   apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string>;
   workloads(stack: string): Promise<WorkloadStatus[]>;
-  /** The last lines of a service's first pod, for a failure report. */
+  /** The last lines of a service's pod (one not Ready, if any), for a failure report. */
   logTail(stack: string, service: string, lines: number): Promise<string[]>;
   scale(stack: string, service: string, replicas: number): Promise<void>;
   /** Removes the stack's objects, and its claims (their data) with `volumes`; returns what went. */
   remove(stack: string, opts: { volumes: boolean }): Promise<string[]>;
+  /** The cluster's recent warnings about a service's pods and workload (`Readiness probe failed: …`), oldest first. */
+  events(stack: string, service: string, limit: number): Promise<string[]>;
+  /** What of the stack runs now, taken before an apply so that a failed deploy can go back to it. */
+  checkpoint(stack: string): Promise<ClusterCheckpoint>;
+  /**
+   * Puts the stack back as the checkpoint found it (`helm rollback` for a release; otherwise the
+   * objects re-applied and the newer ones pruned; nothing of it: everything removed but the
+   * claims); returns what it did, a line each.
+   */
+  rollback(stack: string, to: ClusterCheckpoint): Promise<string[]>;
+}
+
+/** Opaque to the engine: the adapter's record of what ran before an apply. */
+export interface ClusterCheckpoint {
+  /** `helm revision 3`, `12 objects`, `nothing`. */
+  readonly description: string;
 }

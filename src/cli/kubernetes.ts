@@ -7,14 +7,24 @@
 import path from "node:path";
 import { findHelm } from "../adapters/kubernetes/helm.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
-import { NotDeployedError, NotScalableError, UsageError } from "../core/index.js";
+import { formatBytes, NotDeployedError, NotScalableError, UsageError } from "../core/index.js";
 import { downOnCluster, scaleOnCluster, upOnCluster } from "../engine/cluster.js";
 import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
-import { planHere } from "./commands/plan.js";
+import { planPortable } from "./commands/plan.js";
 import type { CommandContext } from "./context.js";
 import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
 import { renderTable } from "./render/table.js";
+
+/**
+ * The Plan for the cluster: a function of the stack file, the profile and the sizing flags only,
+ * as `deloc export` makes it. Not of this machine's free host ports or its Docker engine: a port
+ * moved because something listened here changed Kafka's advertised listeners, so its config hash,
+ * so a second `up` rolled its pod.
+ */
+function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
+  return Promise.resolve(planPortable(ctx, opts));
+}
 
 /** The stack's namespace: `--namespace`, `DELOC_NAMESPACE`, or the stack's name. */
 function namespaceOf(ctx: CommandContext, opts: Record<string, unknown>, stack: string): string {
@@ -29,7 +39,7 @@ function connect(ctx: CommandContext, opts: Record<string, unknown>, stack: { na
 }
 
 export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack, plan } = await planHere(ctx, opts);
+  const { stack, plan } = await planForCluster(ctx, opts);
   const waitMs = waitTimeoutOf(opts); // a bad flag stops here, before the cluster is touched
   const store = new StateStore(stack.dir, stack.name, "up");
   store.lock();
@@ -48,6 +58,7 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
       cluster,
       store,
       secrets,
+      rollback: opts.rollback !== false,
       ...(waitMs !== undefined ? { waitTimeoutMs: waitMs } : {}),
       onApplied: (line) => ctx.err(line),
       onEvent: (e) => {
@@ -65,11 +76,18 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
 }
 
 export async function kubernetesStatus(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack, plan } = await planHere(ctx, opts);
+  const { stack, plan } = await planForCluster(ctx, opts);
   const target = await connect(ctx, opts, stack);
-  const workloads = await target.workloads(plan.stack);
+  const [workloads, memory] = await Promise.all([
+    target.workloads(plan.stack),
+    target
+      .memoryUse(plan.stack)
+      .catch(() => new Map<string, { usedBytes: number; limitBytes: number | null }>()),
+  ]);
   const rows = plan.services.map((s) => {
     const w = workloads.find((x) => x.service === s.name);
+    // A one-shot's finished pod uses nothing; the rest sum over their pods (replicas).
+    const use = (w?.pods ?? []).map((p) => memory.get(p)).filter((m) => m !== undefined);
     return {
       service: s.name,
       kind: w?.kind ?? null,
@@ -85,6 +103,12 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
       restarts: w?.restarts ?? 0,
       detail: w?.detail ?? "",
       pods: w?.pods ?? [],
+      /** Working set of its running pods, and their limits, from the kubelets' summary API. */
+      memoryBytes: use.length ? use.reduce((n, m) => n + m.usedBytes, 0) : null,
+      memoryLimitBytes:
+        use.length && use.every((m) => m.limitBytes !== null)
+          ? use.reduce((n, m) => n + (m.limitBytes ?? 0), 0)
+          : null,
     };
   });
   if (opts.json)
@@ -107,12 +131,17 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
     );
     ctx.out(
       renderTable(
-        ["SERVICE", "KIND", "CONDITION", "READY", "RESTARTS", "DETAIL"],
+        ["SERVICE", "KIND", "CONDITION", "READY", "MEMORY", "RESTARTS", "DETAIL"],
         rows.map((r) => [
           r.service,
           r.kind ?? "-",
           r.condition,
           `${r.ready}/${r.desired}`,
+          r.memoryBytes === null
+            ? "-"
+            : r.memoryLimitBytes
+              ? `${formatBytes(r.memoryBytes)} / ${formatBytes(r.memoryLimitBytes)} (${Math.round((100 * r.memoryBytes) / r.memoryLimitBytes)}%)`
+              : formatBytes(r.memoryBytes),
           String(r.restarts),
           r.detail,
         ]),
@@ -127,7 +156,7 @@ export async function kubernetesScale(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const { stack, plan } = await planHere(ctx, opts);
+  const { stack, plan } = await planForCluster(ctx, opts);
   const { service: s, replicas: n } = scaleRequest(plan, args);
   if (s.oneShot)
     throw new NotScalableError(
@@ -151,31 +180,53 @@ export async function kubernetesLogs(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  if (opts.follow)
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const service = args[0] ?? "";
+  if (!plan.services.some((s) => s.name === service))
     throw new UsageError(
-      "deloc logs --follow does not follow pods on Kubernetes yet; nothing was printed.",
-      `Use \`kubectl logs -f -l dev.deloc.service=${args[0]}\`, or drop --follow for the lines so far.`,
+      `No service "${service}" in stack ${plan.stack}.`,
+      `Its services: ${plan.services.map((s) => s.name).join(", ")}`,
     );
-  const { stack, plan } = await planHere(ctx, opts);
+  let tail: number | undefined;
+  if (opts.tail !== undefined) {
+    tail = Number(opts.tail);
+    if (!Number.isInteger(tail) || tail < 0)
+      throw new UsageError(`--tail: "${opts.tail}" is not a line count.`, "Use e.g. --tail 100.");
+  }
   const target = await connect(ctx, opts, stack);
-  const w = (await target.workloadStates(plan.stack)).find((x) => x.service === args[0]);
+  const w = (await target.workloadStates(plan.stack)).find((x) => x.service === service);
   if (!w?.pods.length)
     throw new NotDeployedError(
-      `${args[0]} has no pod on Kubernetes.`,
+      `${service} has no pod on Kubernetes.`,
       "`deloc up --target kubernetes` deploys it.",
     );
-  const tail = opts.tail === undefined ? undefined : Number(opts.tail);
+  // Secrets never reach the terminal through a service's own log lines.
   const secrets = readSecrets(stack.dir);
-  for (const pod of w.pods) {
-    const prefix = w.pods.length > 1 ? `${pod.name} | ` : "";
-    for (const line of (await target.podLogs(pod.name, tail)).split("\n").filter(Boolean))
-      ctx.out(prefix + maskSecrets(line, secrets));
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await Promise.all(
+      w.pods.map(async (pod) => {
+        const prefix = w.pods.length > 1 ? `${pod.name} | ` : "";
+        for await (const line of target.logLines(pod.name, service, {
+          follow: opts.follow === true,
+          ...(tail !== undefined ? { tail } : {}),
+          signal: controller.signal,
+        }))
+          ctx.out(prefix + maskSecrets(line, secrets));
+      }),
+    );
+  } finally {
+    process.removeListener("SIGINT", stop);
+    process.removeListener("SIGTERM", stop);
   }
   return 0;
 }
 
 export async function kubernetesDown(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack } = await planHere(ctx, opts);
+  const { stack } = await planForCluster(ctx, opts);
   const store = new StateStore(stack.dir, stack.name, "down");
   store.lock();
   try {

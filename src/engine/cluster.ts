@@ -22,6 +22,8 @@ export interface ClusterUpInput {
   cluster: ClusterAdapter;
   store: StateStore;
   secrets: Readonly<Record<string, string>>;
+  /** On failure, go back to what ran before (default), or leave the failed pods to inspect. */
+  rollback?: boolean;
   /** Override of every service's readiness deadline. */
   waitTimeoutMs?: number;
   onEvent?: (e: DeployEvent) => void;
@@ -43,6 +45,8 @@ export async function upOnCluster(
   const readyAtMs: Record<string, number> = {};
   const failures: ServiceFailure[] = [];
   try {
+    // What ran before, so that a failed deploy can go back to it.
+    const before = await cluster.checkpoint(plan.stack);
     input.onApplied?.(await cluster.apply(plan, input.secrets));
     const snapshot = throttled(() => cluster.workloads(plan.stack), POLL_MS, clock);
     const outcomes = await walk({
@@ -90,12 +94,23 @@ export async function upOnCluster(
         if (outcome.state === "skipped") emit(s.name, "skipped", "a service it needs failed");
       },
     });
-    if (failures.length || [...outcomes.values()].some((o) => o.state !== "done"))
+    if (failures.length || [...outcomes.values()].some((o) => o.state !== "done")) {
+      // The cluster's own account of each failing pod: probes failing, images, scheduling.
+      for (const f of failures) {
+        const events = await cluster.events(plan.stack, f.service, 5).catch(() => []);
+        if (events.length) f.healthOutput = events.join("\n");
+      }
+      const rollback = input.rollback !== false;
+      const rolledBack = rollback ? await cluster.rollback(plan.stack, before) : [];
+      const describeHint = `\`kubectl -n ${cluster.namespace} describe pod -l dev.deloc.service=${failures[0]?.service ?? "<service>"}\``;
       throw new DeployFailedError(
         failures,
-        [],
-        `\`kubectl -n ${cluster.namespace} describe pod -l dev.deloc.service=${failures[0]?.service ?? "<service>"}\` says more; what ran before this deploy is left as it was by Kubernetes' rolling update.`,
+        rolledBack,
+        rollback
+          ? `Rolled back to what ran before (${before.description}): ${rolledBack.join("; ")}. Fix the cause above, then \`deloc up --target kubernetes\` again.`
+          : `Nothing was rolled back (--no-rollback): ${describeHint} and \`deloc logs <service> --target kubernetes\` show more.`,
       );
+    }
     store.move(state, "running", "up");
     store.write(state);
     return { durationMs: Math.round(clock.now() - t0), readyAtMs };

@@ -250,6 +250,27 @@ describe("export k8s", () => {
       { from: [{ podSelector: { matchLabels: { "dev.deloc.stack": "full" } } }] },
     ]);
   });
+
+  it("Kafka's Service also carries the listener it advertises to other pods (kafka:19092), not only the published one", () => {
+    const ports = find("Service", "kafka").spec.ports as { name: string; port: number; targetPort: string }[];
+    assert.deepEqual(
+      ports.map((p) => `${p.name} ${p.port}->${p.targetPort}`),
+      ["broker 9092->broker", "bootstrap 19092->bootstrap"],
+    );
+    const container = find("StatefulSet", "kafka").spec.template.spec.containers[0];
+    assert.deepEqual(
+      container.ports.map((p: { containerPort: number }) => p.containerPort),
+      [9092, 19092],
+    );
+    // An in-stack endpoint on a published port adds nothing.
+    assert.equal(find("Service", "postgres").spec.ports.length, 1);
+  });
+
+  it("pods request a quarter of their CPU limit: a stack that fits a two-CPU laptop schedules on a two-CPU node", () => {
+    const c = find("StatefulSet", "kafka").spec.template.spec.containers[0];
+    assert.equal(c.resources.limits.cpu, "1");
+    assert.equal(c.resources.requests.cpu, "250m");
+  });
 });
 
 describe("export helm", () => {

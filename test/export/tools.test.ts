@@ -47,6 +47,7 @@ interface PlanJson {
     cpus: number;
     env: Record<string, string>;
     ports: { container: number; host: number }[];
+    endpoints: { url: string }[];
     healthCheck: { command: string[] } | null;
     waitsFor: { service: string; condition: string }[];
   }[];
@@ -226,9 +227,14 @@ for (const recipe of catalog.recipes.keys())
         assert.deepEqual(asRefs(kEnv, helmSecrets), asRefs(env, secrets), s.name);
         assert.equal(Size.parse(k.resources.limits.memory)?.bytes, s.memoryBytes);
         assert.equal(Cpu.parse(k.resources.limits.cpu)?.cores, s.cpus);
+        // The published ports, then the ones other pods reach it on (Kafka's kafka:19092).
+        const inStack = s.endpoints
+          .map((e) => new RegExp(`(?:^|[/@])${s.name}:(\\d+)(?:[/?]|$)`).exec(e.url)?.[1])
+          .filter((p) => p !== undefined)
+          .map(Number);
         assert.deepEqual(
           (k.ports ?? []).map((p: Obj) => p.containerPort),
-          s.ports.map((p) => p.container),
+          [...new Set([...s.ports.map((p) => p.container), ...inStack])],
         );
         for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
           assert.deepEqual(k[probe]?.exec.command, s.healthCheck?.command, `${s.name} ${probe}`);

@@ -78,3 +78,24 @@ export async function helmUninstall(helm: string, stack: string, namespace: stri
     () => false,
   );
 }
+
+/** The release's current revision, or null when the stack has no release. */
+export async function helmRevision(helm: string, stack: string, namespace: string): Promise<number | null> {
+  return run(helm, ["status", stack, "--namespace", namespace, "-o", "json"], { encoding: "utf8" }).then(
+    ({ stdout }) => (JSON.parse(stdout) as { version?: number }).version ?? null,
+    () => null,
+  );
+}
+
+/** `helm rollback` of the stack's release to `revision`; returns Helm's line. */
+export async function helmRollback(
+  helm: string,
+  stack: string,
+  namespace: string,
+  revision: number,
+): Promise<string> {
+  const { stdout } = await run(helm, ["rollback", stack, String(revision), "--namespace", namespace], {
+    encoding: "utf8",
+  });
+  return stdout.trim() || `helm rollback ${stack} ${revision}: done`;
+}

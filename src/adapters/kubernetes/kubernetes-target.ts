@@ -5,6 +5,9 @@
  * patched; objects of the stack no longer planned are pruned. Everything DELoc applies carries the
  * `dev.deloc.stack` label, which status, scale, logs and down read back.
  */
+
+import readline from "node:readline";
+import { PassThrough } from "node:stream";
 import {
   AppsV1Api,
   BatchV1Api,
@@ -12,6 +15,7 @@ import {
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
+  Log,
   PatchStrategy,
   setHeaderOptions,
   type V1Pod,
@@ -25,8 +29,8 @@ import {
   type Plan,
 } from "../../core/index.js";
 import { k8sManifestObjects } from "../../export/k8s/manifests.js";
-import type { ClusterAdapter, WorkloadStatus } from "../adapter.js";
-import { helmInstall, helmUninstall } from "./helm.js";
+import type { ClusterAdapter, ClusterCheckpoint, WorkloadStatus } from "../adapter.js";
+import { helmInstall, helmRevision, helmRollback, helmUninstall } from "./helm.js";
 import { type PodState, readiness, type WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
@@ -61,7 +65,7 @@ export class KubernetesTarget implements ClusterAdapter {
   private readonly batch: BatchV1Api;
 
   private constructor(
-    kc: KubeConfig,
+    private readonly kc: KubeConfig,
     readonly namespace: string,
     readonly server: string,
     readonly version: string,
@@ -138,9 +142,62 @@ export class KubernetesTarget implements ClusterAdapter {
 
   async logTail(stack: string, service: string, lines: number): Promise<string[]> {
     const w = (await this.workloadStates(stack)).find((x) => x.service === service);
-    const pod = w?.pods[0];
+    // The pod that is failing, not a Ready one of the rollout before it.
+    const pod = w?.pods.find((p) => !p.ready) ?? w?.pods[0];
     if (!pod) return [];
     return (await this.podLogs(pod.name, lines)).split("\n").filter(Boolean);
+  }
+
+  async events(stack: string, service: string, limit: number): Promise<string[]> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service);
+    if (!w) return [];
+    const names = new Set([w.name, ...w.pods.map((p) => p.name)]);
+    const list = await this.core.listNamespacedEvent({
+      namespace: this.namespace,
+      fieldSelector: "type=Warning",
+    });
+    const at = (e: (typeof list.items)[number]) =>
+      Date.parse(String(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? 0));
+    return list.items
+      .filter((e) => names.has(e.involvedObject?.name ?? ""))
+      .sort((a, b) => at(a) - at(b))
+      .slice(-limit)
+      .map(
+        (e) =>
+          `${e.involvedObject?.name}: ${e.reason}: ${(e.message ?? "").split("\n")[0]}${e.count && e.count > 1 ? ` (×${e.count})` : ""}`,
+      );
+  }
+
+  async checkpoint(stack: string): Promise<Checkpoint> {
+    if (this.opts.helm) {
+      const revision = await helmRevision(this.opts.helm, stack, this.namespace);
+      return {
+        description: revision ? `helm revision ${revision}` : "nothing",
+        helmRevision: revision,
+        objects: [],
+      };
+    }
+    const objects = (await this.listStack(stack)).map(reapplicable);
+    return {
+      description: objects.length ? `${objects.length} objects` : "nothing",
+      helmRevision: null,
+      objects,
+    };
+  }
+
+  async rollback(stack: string, to: ClusterCheckpoint): Promise<string[]> {
+    const c = to as Checkpoint;
+    if (this.opts.helm && c.helmRevision)
+      return [await helmRollback(this.opts.helm, stack, this.namespace, c.helmRevision)];
+    if (!c.objects.length) {
+      // Nothing ran before: what this deploy made goes; the claims (data) stay, as `down` keeps them.
+      const gone = await this.remove(stack, { volumes: false });
+      return [`removed ${gone.length} objects the deploy made (claims kept)`];
+    }
+    const { applied, pruned } = await this.applyObjects(stack, c.objects);
+    return [
+      `re-applied the ${applied.length} objects that ran before${pruned.length ? `; removed ${pruned.join(", ")}` : ""}`,
+    ];
   }
 
   /** Applies the objects server-side in the stack's namespace (made if missing), then prunes the stack's others. */
@@ -212,20 +269,32 @@ export class KubernetesTarget implements ClusterAdapter {
     const service = (o: { metadata?: { labels?: Record<string, string> } }) =>
       o.metadata?.labels?.[LABEL_SERVICE] ?? "";
     type Replicated = {
-      metadata?: { name?: string; labels?: Record<string, string> };
+      metadata?: { name?: string; labels?: Record<string, string>; generation?: number };
       spec?: { replicas?: number };
-      status?: { readyReplicas?: number };
+      status?: {
+        readyReplicas?: number;
+        replicas?: number;
+        updatedReplicas?: number;
+        observedGeneration?: number;
+      };
     };
-    const replicated = (kind: "Deployment" | "StatefulSet", w: Replicated): WorkloadState => ({
-      service: service(w),
-      kind,
-      name: w.metadata?.name ?? "",
-      desired: w.spec?.replicas ?? 1,
-      ready: w.status?.readyReplicas ?? 0,
-      succeeded: 0,
-      failed: 0,
-      pods: podsOf(service(w)),
-    });
+    const replicated = (kind: "Deployment" | "StatefulSet", w: Replicated): WorkloadState => {
+      // As `kubectl rollout status`: until the controller has seen the spec, nothing of it is updated.
+      const seen = (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 1);
+      const updated = seen ? (w.status?.updatedReplicas ?? 0) : 0;
+      return {
+        service: service(w),
+        kind,
+        name: w.metadata?.name ?? "",
+        desired: w.spec?.replicas ?? 1,
+        ready: w.status?.readyReplicas ?? 0,
+        updated,
+        outdated: Math.max(0, (w.status?.replicas ?? 0) - updated),
+        succeeded: 0,
+        failed: 0,
+        pods: podsOf(service(w)),
+      };
+    };
     return [
       ...deployments.items.map((d) => replicated("Deployment", d)),
       ...statefulSets.items.map((st) => replicated("StatefulSet", st)),
@@ -258,6 +327,74 @@ export class KubernetesTarget implements ClusterAdapter {
     const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     if (w.kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
     else await this.apps.patchNamespacedStatefulSetScale(request, merge);
+  }
+
+  /**
+   * A pod's log lines of its service's container, as they come when `follow` (until the pod's
+   * container stops or `signal` aborts), else the lines so far.
+   */
+  async *logLines(
+    pod: string,
+    container: string,
+    opts: { follow: boolean; tail?: number; signal?: AbortSignal },
+  ): AsyncGenerator<string> {
+    const stream = new PassThrough();
+    const request = await new Log(this.kc).log(this.namespace, pod, container, stream, {
+      follow: opts.follow,
+      ...(opts.tail !== undefined ? { tailLines: opts.tail } : {}),
+    });
+    const stop = () => {
+      request.abort();
+      stream.end();
+    };
+    if (opts.signal?.aborted) stop();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const line of readline.createInterface({
+        input: stream,
+        crlfDelay: Number.POSITIVE_INFINITY,
+      }))
+        yield line;
+    } finally {
+      opts.signal?.removeEventListener("abort", stop);
+      request.abort();
+    }
+  }
+
+  /**
+   * Memory in use (the working set, as the kubelet reckons it for eviction and OOM) and the limit
+   * of each pod of the stack, from each node's summary API through the API server's node proxy
+   * (`/api/v1/nodes/<node>/proxy/stats/summary`). Pods whose node does not answer are left out.
+   */
+  async memoryUse(stack: string): Promise<Map<string, { usedBytes: number; limitBytes: number | null }>> {
+    const pods = await this.core.listNamespacedPod({
+      namespace: this.namespace,
+      labelSelector: `${LABEL_STACK}=${stack}`,
+    });
+    const out = new Map<string, { usedBytes: number; limitBytes: number | null }>();
+    const nodes = [...new Set(pods.items.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))];
+    const summaries = await Promise.all(
+      nodes.map((name) =>
+        this.core
+          .connectGetNodeProxyWithPath({ name, path: "stats/summary" })
+          .then((text) => JSON.parse(typeof text === "string" ? text : JSON.stringify(text)) as Summary)
+          .catch(() => null),
+      ),
+    );
+    for (const summary of summaries)
+      for (const ps of summary?.pods ?? []) {
+        if (ps.podRef.namespace !== this.namespace) continue;
+        const pod = pods.items.find((p) => p.metadata?.name === ps.podRef.name);
+        const service = pod?.metadata?.labels?.[LABEL_SERVICE];
+        const main = ps.containers?.find((c) => c.name === service);
+        if (!pod || !main?.memory?.workingSetBytes) continue;
+        const limit = pod.spec?.containers.find((c) => c.name === service)?.resources?.limits?.memory;
+        out.set(ps.podRef.name, {
+          usedBytes: main.memory.workingSetBytes,
+          limitBytes: limit ? quantityBytes(String(limit)) : null,
+        });
+      }
+    return out;
   }
 
   async podLogs(pod: string, tail?: number): Promise<string> {
@@ -314,6 +451,85 @@ export class KubernetesTarget implements ClusterAdapter {
         if (status(e) !== 404) throw e;
       });
   }
+}
+
+interface Checkpoint extends ClusterCheckpoint {
+  helmRevision: number | null;
+  objects: K8sObject[];
+}
+
+/** Labels the Job controller puts on a Job's selector and pod template; applied again, they clash. */
+const JOB_LABELS = [
+  "controller-uid",
+  "job-name",
+  "batch.kubernetes.io/controller-uid",
+  "batch.kubernetes.io/job-name",
+];
+
+/**
+ * An object as read from the API server, made fit to apply again: what the server owns (status,
+ * ids, managed fields) dropped, and a Job's generated selector and labels with it.
+ */
+function reapplicable(o: K8sObject): K8sObject {
+  const { status: _status, metadata, ...rest } = o as K8sObject & { status?: unknown };
+  const m = metadata as {
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  const out = {
+    ...rest,
+    metadata: {
+      name: m.name,
+      ...(m.labels ? { labels: m.labels } : {}),
+      // Controllers' own annotations (deployment.kubernetes.io/revision) are theirs to keep.
+      ...(m.annotations
+        ? {
+            annotations: Object.fromEntries(
+              Object.entries(m.annotations).filter(([k]) => !k.includes("kubernetes.io/")),
+            ),
+          }
+        : {}),
+    },
+  } as K8sObject & { spec?: Record<string, unknown> };
+  if (o.kind === "Job" && out.spec) {
+    const spec = structuredClone(out.spec) as {
+      selector?: unknown;
+      manualSelector?: unknown;
+      template?: { metadata?: { labels?: Record<string, string> } };
+    };
+    delete spec.selector;
+    delete spec.manualSelector;
+    for (const l of JOB_LABELS) delete spec.template?.metadata?.labels?.[l];
+    out.spec = spec as Record<string, unknown>;
+  }
+  return out;
+}
+
+/** The part of the kubelet's stats/summary that `memoryUse` reads. */
+interface Summary {
+  pods?: {
+    podRef: { name: string; namespace: string };
+    containers?: { name: string; memory?: { workingSetBytes?: number } }[];
+  }[];
+}
+
+const QUANTITY: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** A memory quantity (`768Mi`, `1G`, `536870912`) in bytes. */
+export function quantityBytes(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
+  return m ? Math.round(Number(m[1]) * QUANTITY[m[2] ?? ""]!) : Number.NaN;
 }
 
 function podState(p: V1Pod): PodState {

@@ -25,6 +25,15 @@ describe("kubernetes readiness", () => {
     assert.deepEqual(readiness(workload({ kind: "Job", desired: 1, succeeded: 1 })), { state: "ready" });
   });
 
+  it("a changed workload is ready only once its new spec rolled out: the old spec's Ready pods do not count", () => {
+    assert.deepEqual(readiness(workload({ ready: 2, updated: 1, outdated: 1 })), {
+      state: "starting",
+      detail: "rolling out: 1/2 updated, 1 of the previous spec left",
+    });
+    assert.deepEqual(readiness(workload({ ready: 2, updated: 0, outdated: 0 })).state, "starting");
+    assert.deepEqual(readiness(workload({ ready: 2, updated: 2, outdated: 0 })), { state: "ready" });
+  });
+
   it("fails fast on what will not clear by itself, naming the pod and its last exit", () => {
     const crash = workload({
       pods: [

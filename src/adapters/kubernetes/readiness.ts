@@ -21,6 +21,14 @@ export interface WorkloadState {
   name: string;
   desired: number;
   ready: number;
+  /**
+   * Deployments and StatefulSets: replicas of the current spec (the controller has seen it, as
+   * `kubectl rollout status` asks). Ready replicas of the spec before do not make a change ready.
+   * @default desired
+   */
+  updated?: number;
+  /** Replicas of an older spec still there (a rollout in progress). @default 0 */
+  outdated?: number;
   /** Jobs: runs that succeeded / failed. */
   succeeded: number;
   failed: number;
@@ -52,8 +60,7 @@ export function readiness(w: WorkloadState): Readiness {
   if (w.kind === "Job") {
     if (w.succeeded > 0) return { state: "ready" };
     if (w.jobFailed) return { state: "failed", reason: `the job gave up: ${w.jobFailed}` };
-  } else if (w.desired > 0 && w.ready >= w.desired) return { state: "ready" };
-  else if (w.desired === 0) return { state: "ready" };
+  } else if (w.desired === 0 || (w.ready >= w.desired && rolledOut(w))) return { state: "ready" };
   for (const p of w.pods)
     if (p.problem && isFatal(p.problem)) {
       const last = p.lastTermination
@@ -64,6 +71,12 @@ export function readiness(w: WorkloadState): Readiness {
   const detail =
     w.kind === "Job"
       ? `${w.failed} failed runs so far`
-      : `${w.ready}/${w.desired} ready${w.pods.length ? "" : ", no pod yet"}`;
+      : rolledOut(w) || w.ready < w.desired
+        ? `${w.ready}/${w.desired} ready${w.pods.length ? "" : ", no pod yet"}`
+        : `rolling out: ${w.updated ?? 0}/${w.desired} updated, ${w.outdated ?? 0} of the previous spec left`;
   return { state: "starting", detail };
+}
+
+function rolledOut(w: WorkloadState): boolean {
+  return (w.updated ?? w.desired) >= w.desired && (w.outdated ?? 0) === 0;
 }

@@ -193,6 +193,7 @@ function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretNam
   const b = (...p: string[]) => hole("block", "services", s.name, ...p);
   const out: K8sObject[] = [];
 
+  const ports = servicePorts(s);
   const { plainEnv, env } = splitEnv(s.env, secretName);
   // The heap follows the memory limit the values give, as the planner derives it from the Plan's.
   const data: Record<string, unknown> = { ...plainEnv };
@@ -232,12 +233,12 @@ function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretNam
     ...(s.command ? { args: s.command } : {}),
     ...(Object.keys(plainEnv).length ? { envFrom: [{ configMapRef: { name: configMap } }] } : {}),
     ...(env.length ? { env } : {}),
-    ...(s.ports.length
+    ...(ports.length
       ? {
-          ports: s.ports.map((p) => ({
-            name: portName(p),
+          ports: ports.map((p) => ({
+            name: p.name,
             containerPort: p.container,
-            protocol: p.protocol.toUpperCase(),
+            protocol: p.protocol,
           })),
         }
       : {}),
@@ -302,21 +303,46 @@ function serviceObjects(plan: Plan, s: PlannedService, claims: Claims, secretNam
       },
     });
 
-  if (s.ports.length)
+  if (ports.length)
     out.push({
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: s.name, labels },
       spec: {
         selector,
-        ports: s.ports.map((p) => ({
-          name: portName(p),
+        ports: ports.map((p) => ({
+          name: p.name,
           port: p.container,
-          targetPort: portName(p),
-          protocol: p.protocol.toUpperCase(),
+          targetPort: p.name,
+          protocol: p.protocol,
         })),
       },
     });
+  return out;
+}
+
+/**
+ * The ports other pods reach the service on: its published ports, and the ones its in-stack
+ * endpoints name (`kafka:19092`, Kafka's INTERNAL listener, which it advertises to clients and
+ * which no host publishes). Without the latter a client that bootstrapped got the advertised
+ * address back and found nothing behind the Service there.
+ */
+export function servicePorts(s: PlannedService): { name: string; container: number; protocol: string }[] {
+  const out = s.ports.map((p) => ({
+    name: portName(p),
+    container: p.container,
+    protocol: p.protocol.toUpperCase(),
+  }));
+  const host = s.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const inStack = new RegExp(`(?:^|[/@])${host}:(\\d+)(?:[/?]|$)`);
+  for (const e of s.endpoints) {
+    const m = inStack.exec(e.url);
+    const container = m ? Number(m[1]) : 0;
+    if (!container || out.some((p) => p.container === container)) continue;
+    let name = portName({ name: e.name.replace(/-in-stack$/, ""), container });
+    if (out.some((p) => p.name === name)) name = `port-${container}`;
+    out.push({ name, container, protocol: "TCP" });
+  }
   return out;
 }
 

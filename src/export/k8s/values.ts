@@ -108,15 +108,27 @@ export function defaultValues(plan: Plan, pvcNames: readonly string[]): ChartVal
   };
 }
 
+/**
+ * The CPU a pod asks the scheduler for: a quarter of its limit (at least 10m). On Docker a
+ * service's CPU is a cap, never a reservation; requests equal to the limits kept a stack that runs
+ * on a two-CPU laptop from being scheduled on a two-CPU node at all (its pods stayed Pending for
+ * "Insufficient cpu").
+ */
+export function cpuRequestMillis(limitMillis: number): number {
+  return Math.max(10, Math.floor(limitMillis / 4));
+}
+
 function serviceValues(s: PlannedService): ServiceValues {
-  const cpu = Cpu.millis(s.cpuMillis).toQuantity();
   return {
     enabled: true,
     image: s.image,
     replicas: s.replicas,
     resources: {
-      limits: { cpu, memory: Size.bytes(s.memoryBytes).toQuantity() },
-      requests: { cpu, memory: Size.bytes(s.memoryMinBytes).toQuantity() },
+      limits: { cpu: Cpu.millis(s.cpuMillis).toQuantity(), memory: Size.bytes(s.memoryBytes).toQuantity() },
+      requests: {
+        cpu: Cpu.millis(cpuRequestMillis(s.cpuMillis)).toQuantity(),
+        memory: Size.bytes(s.memoryMinBytes).toQuantity(),
+      },
     },
     // Images whose non-root user the catalog knows run as it; others (MinIO runs as root
     // upstream) as their image says.

@@ -1,0 +1,87 @@
+/**
+ * The project's single-node cluster (`npm run cluster`, scripts/cluster.sh) as the tests meet it:
+ * its kubeconfig and kubectl, images loaded from the Docker engine into its containerd, and the
+ * init containers' kubectl image built from the cluster's own kubectl when the engine lacks it.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+export const KUBECONFIG = path.join(ROOT, "tools/kubeconfig");
+export const KUBECTL = path.join(ROOT, "tools/bin/kubectl");
+export const HELM = path.join(ROOT, "tools/bin/helm");
+/** The image DELoc's init containers wait with (src/export/k8s/values.ts WAIT_IMAGE). */
+export const WAIT_IMAGE = "registry.k8s.io/kubectl:v1.37.0";
+
+// biome-ignore lint/suspicious/noExplicitAny: kubectl's JSON, read by the checks
+export type Obj = any;
+
+/** Throws, saying how to start it, unless the cluster answers and its node is Ready. */
+export function requireCluster(): void {
+  const hint = "no Kubernetes cluster answers at tools/kubeconfig: run `npm run cluster` first";
+  assert.ok(fs.existsSync(KUBECTL) && fs.existsSync(KUBECONFIG), hint);
+  const r = spawnSync(
+    KUBECTL,
+    ["--kubeconfig", KUBECONFIG, "--request-timeout=5s", "get", "--raw", "/readyz"],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(r.status, 0, `${hint} (${r.stderr.trim()})`);
+  const nodes = kubectl<Obj>("get", "nodes", "-o", "json").items as Obj[];
+  assert.ok(
+    nodes.some((n) => n.status.conditions.some((c: Obj) => c.type === "Ready" && c.status === "True")),
+    `${hint} (no node is Ready)`,
+  );
+}
+
+/** kubectl with the cluster's kubeconfig; parsed JSON when the output is JSON, else the text. */
+export function kubectl<T = string>(...args: string[]): T {
+  const r = spawnSync(KUBECTL, ["--kubeconfig", KUBECONFIG, ...args], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+  return (args.includes("json") ? JSON.parse(r.stdout) : r.stdout) as T;
+}
+
+/**
+ * Copies images from the Docker engine into the cluster's containerd (a no-op for those loaded
+ * already). The wait image is built first when missing: upstream's registry.k8s.io/kubectl is the
+ * static kubectl binary at /bin/kubectl, its entrypoint; the cluster's kubectl is the same release.
+ */
+export function loadImages(...images: string[]): void {
+  if (images.includes(WAIT_IMAGE) && !dockerHas(WAIT_IMAGE)) {
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-kubectl-image-"));
+    fs.copyFileSync(KUBECTL, path.join(ctx, "kubectl"));
+    fs.writeFileSync(
+      path.join(ctx, "Dockerfile"),
+      'FROM scratch\nCOPY kubectl /bin/kubectl\nENV PATH=/bin\nENTRYPOINT ["/bin/kubectl"]\n',
+    );
+    const b = spawnSync("docker", ["build", "-q", "-t", WAIT_IMAGE, ctx], { encoding: "utf8" });
+    fs.rmSync(ctx, { recursive: true, force: true });
+    assert.equal(b.status, 0, `building ${WAIT_IMAGE}: ${b.stderr}`);
+  }
+  const r = spawnSync("bash", [path.join(ROOT, "scripts/cluster.sh"), "load", ...images], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  assert.equal(r.status, 0, `npm run cluster -- load ${images.join(" ")}: ${r.stderr}${r.stdout}`);
+}
+
+function dockerHas(image: string): boolean {
+  return spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0;
+}
+
+/** Deletes a namespace of a test's, without waiting for it to go. */
+export function deleteNamespace(ns: string): void {
+  spawnSync(KUBECTL, [
+    "--kubeconfig",
+    KUBECONFIG,
+    "delete",
+    "namespace",
+    ns,
+    "--wait=false",
+    "--ignore-not-found",
+  ]);
+}
