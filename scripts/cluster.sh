@@ -372,6 +372,7 @@ build() {
 }
 
 up() {
+  local t0=$SECONDS
   build
   bash "$SCRIPTS/engine-up.sh" >/dev/null
 
