@@ -10,7 +10,7 @@ import { DeployFailedError, type Plan, type PlannedService, type ServiceFailure 
 import { type Clock, systemClock } from "./clock.js";
 import { type DeployEvent, emitter } from "./events.js";
 import type { StateStore } from "./state.js";
-import { walk } from "./walker.js";
+import { serviceSteps, walk } from "./walker.js";
 
 /** How often the cluster is asked, at most: one listing serves every service waiting. */
 const POLL_MS = 1000;
@@ -50,13 +50,7 @@ export async function upOnCluster(
     input.onApplied?.(await cluster.apply(plan, input.secrets));
     const snapshot = throttled(() => cluster.workloads(plan.stack), POLL_MS, clock);
     const outcomes = await walk({
-      steps: plan.services.map((s) => ({
-        name: s.name,
-        service: s,
-        after: s.dependsOn.map(
-          (d) => ({ name: d.service, gate: d.condition === "started" ? "started" : "done" }) as const,
-        ),
-      })),
+      steps: serviceSteps(plan.services),
       direction: "forward",
       limit: Number.POSITIVE_INFINITY,
       prepare: async ({ service: s }) => {

@@ -26,7 +26,7 @@ import { LEFTOVER, reconcileContainers, reconcileResources } from "./reconcile.j
 import { maskSecrets, resolveEnv, resolveSecrets } from "./secrets.js";
 import { rollBack, type Undo } from "./undo.js";
 import { deadlineMs, waitUntilReady } from "./wait.js";
-import { strategyLimit, walk } from "./walker.js";
+import { serviceSteps, strategyLimit, walk } from "./walker.js";
 import { EventWatch } from "./watch.js";
 
 export type { DeployEvent, ProgressStatus } from "./events.js";
@@ -163,13 +163,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   };
 
   const outcomes = await walk({
-    steps: plan.services.map((s) => ({
-      name: s.name,
-      service: s,
-      after: s.dependsOn.map(
-        (d) => ({ name: d.service, gate: d.condition === "started" ? "started" : "done" }) as const,
-      ),
-    })),
+    steps: serviceSteps(plan.services),
     direction: "forward",
     limit: strategyLimit(plan.strategy, plan.maxParallel),
     ...(input.signal ? { signal: input.signal } : {}),

@@ -23,7 +23,7 @@ import { maskSecrets, resolveSecrets } from "./secrets.js";
 import type { StackState, StateStore } from "./state.js";
 import { removeStack, stopStack, type TeardownResult } from "./teardown.js";
 import { deadlineMs, waitUntilReady } from "./wait.js";
-import { strategyLimit, type WalkStep, walk } from "./walker.js";
+import { serviceSteps, strategyLimit, walk } from "./walker.js";
 
 export interface UpInput extends DeployInput {
   store: StateStore;
@@ -157,19 +157,6 @@ export async function scaleService(input: ScaleInput): Promise<DeployResult> {
   }
 }
 
-/** The plan's start order as walker steps: stop and teardown walk it backward. */
-export function dependencySteps(plan: Plan, only?: readonly string[]): (WalkStep & { service: string })[] {
-  return plan.services
-    .filter((s) => !only || only.includes(s.name))
-    .map((s) => ({
-      name: s.name,
-      service: s.name,
-      after: s.dependsOn.map(
-        (d) => ({ name: d.service, gate: d.condition === "started" ? "started" : "done" }) as const,
-      ),
-    }));
-}
-
 export interface StopInput {
   adapter: Adapter;
   store: StateStore;
@@ -241,11 +228,11 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
   const emit = emitter(input.onEvent, () => clock.now());
   const failures: ServiceFailure[] = [];
   const outcomes = await walk({
-    steps: dependencySteps(plan, input.services),
+    steps: serviceSteps(plan.services.filter((s) => input.services.includes(s.name))),
     direction: "forward",
     limit: strategyLimit(plan.strategy, plan.maxParallel),
-    run: async ({ service: name }, started, signal) => {
-      const s = plan.services.find((p) => p.name === name)!;
+    run: async ({ service: s }, started, signal) => {
+      const name = s.name;
       const ids = observed.containers.filter((c) => c.service === name).map((c) => c.id);
       emit(name, "stopping");
       for (const id of ids) await adapter.stopContainer(id);

@@ -5,6 +5,7 @@
  * it is done), never more than `limit` steps holding a slot at once. The cap is exact: a slot freed
  * is handed to the next waiting step, so no step that arrives meanwhile can slip in beside it.
  */
+import type { PlannedService } from "../core/index.js";
 
 export type Gate = "started" | "done";
 
@@ -132,6 +133,20 @@ class Slots {
     if (next) next();
     else this.active--;
   }
+}
+
+/** A plan's services as steps: each waits for what it depends on, `started` or ready (`done`). */
+export function serviceSteps(
+  services: readonly PlannedService[],
+): (WalkStep & { service: PlannedService })[] {
+  return services.map((s) => ({
+    name: s.name,
+    service: s,
+    after: s.dependsOn.map((d) => ({
+      name: d.service,
+      gate: d.condition === "started" ? "started" : "done",
+    })),
+  }));
 }
 
 /** The strategy's cap on steps at once. */
