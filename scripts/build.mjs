@@ -29,6 +29,19 @@ const result = await build({
 });
 writeFileSync("dist/meta.json", JSON.stringify(result.metafile));
 
+// The dashboard's page (`deloc ui`): plain DOM, bundled for the browser into dist/ui/app.js, which
+// the server sends itself (no CDN).
+await build({
+  entryPoints: ["src/ui/page/app.ts"],
+  outfile: "dist/ui/app.js",
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  logLevel: "warning",
+});
+
 // The built-in catalog, validated now and shipped as dist/catalog.json (src/catalog/snapshot.ts).
 const snapshotScript = new URL("../dist/catalog-snapshot.mjs", import.meta.url);
 await build({

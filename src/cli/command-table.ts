@@ -314,6 +314,24 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/events.js").then((m) => m.events),
   },
   {
+    name: "ui",
+    summary:
+      "Serve a live dashboard of the stack on 127.0.0.1 (the first line printed is its URL, with a token)",
+    options: [
+      file,
+      { flags: "--port <n>", description: "the port to listen on (default: a free one)" },
+      { flags: "--no-open", description: "do not open a browser" },
+    ],
+    load: () => import("./commands/ui.js").then((m) => m.ui),
+  },
+  {
+    name: "metrics",
+    summary: "Print the running stack's metrics in Prometheus' text format",
+    options: [file, stackOpt],
+    json: true,
+    load: () => import("./commands/metrics.js").then((m) => m.metrics),
+  },
+  {
     name: "completion",
     summary: "Print a shell completion script: bash | zsh | fish",
     args: "<shell>",

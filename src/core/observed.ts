@@ -70,6 +70,8 @@ export interface ContainerStats {
   /** The most the container has used since it started, page cache included; null when unknown. */
   peakMemoryBytes: number | null;
   cpuPercent: number;
+  /** CPU time the container has used since it started, in seconds; absent when the engine does not say. */
+  cpuSeconds?: number;
 }
 
 /** A change the engine reports of one of the stack's containers, the moment it happens. */

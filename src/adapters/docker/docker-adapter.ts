@@ -572,7 +572,7 @@ export class DockerAdapter implements Adapter {
   async stats(id: string): Promise<ContainerStats> {
     // A local engine's cgroup files answer at once; the Engine API answers at its next 1 s tick.
     const local = this.conn.endpoint.includes("unix://") ? readCgroupMemory(id) : null;
-    if (local) return { ...local, cpuPercent: 0 };
+    if (local) return { ...local, cpuPercent: 0, ...cgroupCpuSeconds(id) };
     const s = (await this.engine(() =>
       this.docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
     )) as Docker.ContainerStats;
@@ -588,6 +588,7 @@ export class DockerAdapter implements Adapter {
       memoryLimitBytes: mem.limit ?? 0,
       peakMemoryBytes: mem.max_usage ?? null,
       cpuPercent: systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0,
+      cpuSeconds: s.cpu_stats.cpu_usage.total_usage / 1e9,
     };
   }
 
@@ -839,6 +840,27 @@ function readCgroupMemory(
       };
     }
   return null;
+}
+
+/** The CPU time a local container has used (cgroup v1 `cpuacct.usage`, v2 `cpu.stat`); none when not found. */
+function cgroupCpuSeconds(id: string): { cpuSeconds?: number } {
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(f, "utf8");
+    } catch {
+      return null;
+    }
+  };
+  for (const root of ["/sys/fs/cgroup/cpuacct/docker", "/sys/fs/cgroup/cpu,cpuacct/docker"]) {
+    const ns = read(`${root}/${id}/cpuacct.usage`);
+    if (ns !== null) return { cpuSeconds: Number(ns) / 1e9 };
+  }
+  for (const root of ["/sys/fs/cgroup/system.slice", "/sys/fs/cgroup/docker"])
+    for (const dir of [`${root}/docker-${id}.scope`, `${root}/${id}`]) {
+      const usec = /^usage_usec (\d+)$/m.exec(read(`${dir}/cpu.stat`) ?? "")?.[1];
+      if (usec !== undefined) return { cpuSeconds: Number(usec) / 1e6 };
+    }
+  return {};
 }
 
 /** One line of the Engine API's event stream, as a ContainerEvent; null for what DELoc does not follow. */

@@ -1,12 +1,12 @@
 import pc from "picocolors";
 import type { Adapter } from "../../adapters/adapter.js";
-import type { ObservedStack } from "../../core/index.js";
+import type { ObservedStack, Plan } from "../../core/index.js";
 import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
-import type { ExecOutcome } from "../../verify/probe.js";
+import type { ExecOutcome, ProbeResult } from "../../verify/probe.js";
 import { PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
 import type { CommandRun } from "../command.js";
-import { openSession, planForEngine, serviceIn } from "../engine-session.js";
+import { type EngineSession, openSession, planForEngine, serviceIn } from "../engine-session.js";
 import { formatVerifyTable, verifyNotes, verifyOutcome } from "../render/verify-report.js";
 
 /** A command probe's own limit, inside the probe's deadline. */
@@ -14,22 +14,7 @@ const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
 
 export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   const session = await openSession(ctx, opts, "verify", { lock: false });
-  const { adapter, project } = session;
-  const observed = await adapter.observe(project.stack.name);
-  const plan = await planForEngine(session, await adapter.info(), observed);
-  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
-  const secrets = readSecrets(project.stack.dir);
-  const results = (
-    await verify(
-      plan.services.filter((s) => names.includes(s.name) && !s.oneShot),
-      (s) => resolveEnv(s.env, secrets),
-      {
-        runInStack: (image, argv, memoryBytes, env, signal) =>
-          runOneOff(adapter, plan.stack, { image, argv, env, memoryBytes, signal, deployedBy: ctx.version }),
-        execIn: (service, argv) => execInReplicas(adapter, observed, service.name, argv),
-      },
-    )
-  ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
+  const { plan, results } = await verifyStack(session, args, ctx.version);
   const allowUnverified = opts.allowUnverified === true;
   const outcome = verifyOutcome(results, allowUnverified);
   if (opts.json)
@@ -46,6 +31,31 @@ export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   }
   return outcome.code;
 };
+
+/** Runs the probes of the services named (all when none), their details masked; `deloc ui` runs it too. */
+export async function verifyStack(
+  session: EngineSession,
+  args: readonly string[],
+  deployedBy: string,
+): Promise<{ plan: Plan; results: ProbeResult[] }> {
+  const { adapter, project } = session;
+  const observed = await adapter.observe(project.stack.name);
+  const plan = await planForEngine(session, await adapter.info(), observed);
+  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
+  const secrets = readSecrets(project.stack.dir);
+  const results = (
+    await verify(
+      plan.services.filter((s) => names.includes(s.name) && !s.oneShot),
+      (s) => resolveEnv(s.env, secrets),
+      {
+        runInStack: (image, argv, memoryBytes, env, signal) =>
+          runOneOff(adapter, plan.stack, { image, argv, env, memoryBytes, signal, deployedBy }),
+        execIn: (service, argv) => execInReplicas(adapter, observed, service.name, argv),
+      },
+    )
+  ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
+  return { plan, results };
+}
 
 /** A command probe runs in every running replica; the first that fails is the answer. */
 async function execInReplicas(

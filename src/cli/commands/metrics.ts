@@ -1,0 +1,16 @@
+/** `deloc metrics`: the running stack's metrics in Prometheus' text format (or as JSON). */
+import { formatMetrics } from "../../engine/metrics.js";
+import type { CommandRun } from "../command.js";
+import { openByName, planForEngine } from "../engine-session.js";
+import { lookAtStack, metricsOf } from "../stack-view.js";
+
+export const metrics: CommandRun = async (ctx, _args, opts) => {
+  const { stack, adapter, store, session } = await openByName(ctx, opts, "metrics", { lock: false });
+  const plan = session
+    ? await planForEngine(session, await adapter.info(), await adapter.observe(stack)).catch(() => null)
+    : null;
+  const families = metricsOf(await lookAtStack(adapter, stack, plan, store));
+  if (opts.json) ctx.out(JSON.stringify({ stack, metrics: families }, null, 2));
+  else ctx.out(formatMetrics(families).trimEnd());
+  return 0;
+};
