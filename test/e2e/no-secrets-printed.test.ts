@@ -10,12 +10,13 @@
  * files written with the secrets (`export k8s -o`, compose's `.env`).
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { COMMANDS, type CommandDef } from "../../src/cli/command-table.js";
-import { delocIn, type Run } from "../support/cli.js";
+import { CLI, delocIn, type Run } from "../support/cli.js";
 
 const STACK = "deloc-e2e-no-secret-output";
 const FULL = "deloc-e2e-no-secret-output-full";
@@ -262,6 +263,8 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
       ["export", "compose", "-o", "-"],
       ["export", "k8s"],
       ["export", "k8s", "-o", "-"],
+      ["metrics"],
+      ["metrics", "--json"],
     ])
       run(inStack, args);
     for (const s of ["app", "postgres", "minio", "jupyter"]) {
@@ -272,6 +275,49 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
     runShowing(inStack, ["status", "--json"], /stack:jupyter-token \(value\)/);
     // What the app's log holds, unmasked, is what `logs` had to hide.
     assert.match(inStack.ok("logs", "app"), /pg=\*+ s3=\*+ token=\*+/);
+    assertNoLeaks();
+  });
+
+  test("the dashboard (deloc ui): what it prints, its page, state, metrics and the app's log tail", async () => {
+    const args = ["ui", "--no-open"];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    ran.push({ command: "ui", args, shown: false });
+    let printed = "";
+    child.stdout.on("data", (c) => {
+      printed += String(c);
+    });
+    child.stderr.on("data", (c) => {
+      printed += String(c);
+    });
+    try {
+      while (!printed.includes("\n")) await new Promise((r) => setTimeout(r, 100));
+      const url = new URL(printed.split("\n")[0]!);
+      const get = async (p: string) =>
+        (
+          await fetch(
+            new URL(`${p}${p.includes("?") ? "&" : "?"}token=${url.searchParams.get("token")}`, url),
+          )
+        ).text();
+      for (const p of ["/", "/app.js", "/api/state", "/metrics"])
+        for (const hit of found(await get(p))) leaks.push(`deloc ui ${p}: ${hit}`);
+      // The log tail streams for a while; what it sent is searched.
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 2000);
+      let tail = "";
+      const res = await fetch(new URL(`/api/logs?service=app&token=${url.searchParams.get("token")}`, url), {
+        signal: stop.signal,
+      });
+      try {
+        for await (const chunk of res.body!) tail += Buffer.from(chunk).toString();
+      } catch {
+        // aborted after two seconds
+      }
+      assert.match(tail, /pg=\*+ s3=\*+ token=\*+/, "the log tail came, masked");
+      for (const hit of found(tail)) leaks.push(`deloc ui /api/logs: ${hit}`);
+    } finally {
+      child.kill("SIGINT");
+    }
+    for (const hit of found(printed)) leaks.push(`deloc ui: ${hit}`);
     assertNoLeaks();
   });
 
