@@ -114,6 +114,11 @@ export const COMMANDS: CommandDef[] = [
       },
       { flags: "--dry-run", description: "show the operations without changing anything" },
       { flags: "--show-secrets", description: "print passwords in the endpoints table" },
+      {
+        flags: "--supervise",
+        description:
+          "stay in the foreground after the deploy: report kills for memory, stop crash loops (circuit breaker)",
+      },
       ...targeting,
     ],
     json: true,

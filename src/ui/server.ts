@@ -68,7 +68,7 @@ export async function serveDashboard(
       const origin = header(req, "origin");
       if (!origin || !hosts().some((h) => origin === `http://${h}`) || !header(req, "x-deloc-token"))
         return json(res, 403, refusal("Actions come only from the dashboard's own page."));
-      const name = /^\/api\/(verify|restart|scale)$/.exec(url.pathname)?.[1];
+      const name = /^\/api\/(verify|restart|recover|scale)$/.exec(url.pathname)?.[1];
       if (!name) return json(res, 404, refusal(`No action ${url.pathname}.`));
       const body = await readJson(req);
       try {

@@ -71,4 +71,6 @@ export interface DashboardState {
   /** Whether an action runs now (the page disables its buttons). */
   busy: string | null;
   activity: Activity[];
+  /** Each supervised service's circuit breaker: closed, open or half-open. */
+  circuits: Record<string, string>;
 }

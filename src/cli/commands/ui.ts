@@ -8,6 +8,7 @@ import { UsageError } from "../../core/index.js";
 import { restartServices, scaleService } from "../../engine/lifecycle.js";
 import { formatMetrics } from "../../engine/metrics.js";
 import { maskSecrets, readSecrets } from "../../engine/secrets.js";
+import { recoverySet, Supervisor } from "../../engine/supervisor.js";
 import { type DashboardServer, serveDashboard } from "../../ui/server.js";
 import type { Activity, DashboardState } from "../../ui/view.js";
 import type { CommandRun } from "../command.js";
@@ -20,6 +21,7 @@ import {
   stackSecrets,
 } from "../engine-session.js";
 import { dashboardView, lookAtStack, metricsOf } from "../stack-view.js";
+import { untilSignal } from "../supervise.js";
 import { verifyStack } from "./verify.js";
 
 const REFRESH_MS = 2000;
@@ -37,7 +39,7 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
   const dir = project.stack.dir;
   const plan = await planForEngine(session, await adapter.info(), await adapter.observe(stack));
 
-  const state: DashboardState = { view: null, verify: null, busy: null, activity: [] };
+  const state: DashboardState = { view: null, verify: null, busy: null, activity: [], circuits: {} };
   let server: DashboardServer | null = null;
   const note = (text: string, level: Activity["level"] = "info", service?: string) => {
     state.activity.push({ at: new Date().toISOString(), text, level, ...(service ? { service } : {}) });
@@ -81,10 +83,11 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
     }
   };
 
-  const locked = async <T>(run: () => Promise<T>): Promise<T> => {
+  /** Under the stack's lock, with the supervisor told not to count the deaths the action causes. */
+  const locked = async <T>(services: readonly string[], run: () => Promise<T>): Promise<T> => {
     store.lock();
     try {
-      return await run();
+      return await supervisor.whileActing(services, run);
     } finally {
       store.unlock();
     }
@@ -117,7 +120,7 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
     restart: (body) => {
       const service = serviceIn(plan, typeof body.service === "string" ? body.service : undefined);
       return exclusive(`restart ${service}`, () =>
-        locked(async () => ({
+        locked([service], async () => ({
           restarted: await restartServices({
             adapter,
             store,
@@ -130,13 +133,32 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
         })),
       );
     },
+    recover: (body) => {
+      const services = recoverySet(
+        plan,
+        serviceIn(plan, typeof body.service === "string" ? body.service : undefined),
+      );
+      return exclusive(`recover ${services.join(", ")}`, () =>
+        locked(services, async () => ({
+          restarted: await restartServices({
+            adapter,
+            store,
+            plan,
+            observed: await adapter.observe(stack),
+            secrets: readSecrets(dir),
+            services,
+            onEvent: progress,
+          }),
+        })),
+      );
+    },
     scale: (body) => {
       const { service, replicas } = scaleRequest(plan, [
         String(body.service ?? ""),
         String(body.replicas ?? ""),
       ]);
       return exclusive(`scale ${service.name} to ${replicas}`, () =>
-        locked(async () => {
+        locked([service.name], async () => {
           const observed = await adapter.observe(stack);
           const result = await scaleService({
             plan,
@@ -156,6 +178,17 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
     },
   };
 
+  const supervisor = Supervisor.start({
+    adapter,
+    store,
+    plan,
+    secrets: readSecrets(dir),
+    onDecision: (d) => {
+      state.circuits = supervisor.circuits();
+      note(d.text, d.kind === "circuit-closed" ? "info" : d.kind === "died" ? "warn" : "error", d.service);
+      void refresh();
+    },
+  });
   await refresh();
   server = await serveDashboard(
     {
@@ -218,12 +251,10 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
     }
   })();
   const timer = setInterval(() => void refresh(), REFRESH_MS);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await untilSignal();
   clearInterval(timer);
   follow.abort();
+  supervisor.close();
   await server.close();
   return 0;
 };

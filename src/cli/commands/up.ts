@@ -120,6 +120,13 @@ export const up: CommandRun = async (ctx, _args, opts) => {
           }),
         );
       }
+      if (opts.supervise === true) {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+        store.unlock();
+        const { superviseUntilSignal } = await import("../supervise.js");
+        return await superviseUntilSignal(ctx, { adapter, store, plan, secrets });
+      }
       return 0;
     } finally {
       view.stop();

@@ -50,6 +50,9 @@ function healthOf(s: DashboardService): string {
   return hs.length ? hs.join(", ") : "-";
 }
 
+let circuits: Record<string, string> = {};
+const circuitOf = (name: string) => circuits[name] ?? "closed";
+
 function drawGraph(services: DashboardService[], phases: string[][]): void {
   const W = 190;
   const H = 54;
@@ -86,7 +89,7 @@ function drawGraph(services: DashboardService[], phases: string[][]): void {
       <rect class="${cls(s.condition)}" width="${W}" height="${H}" rx="7"></rect>
       <circle class="${cls(s.condition)}" cx="14" cy="18" r="5" fill="currentColor" stroke="none"></circle>
       <text x="26" y="22">${esc(s.name)}</text>
-      <text class="sub" x="12" y="42">${esc(s.condition)} · ${esc(healthOf(s))} · ${running}/${s.replicas.length || s.plannedReplicas}</text></g>`;
+      <text class="sub" x="12" y="42">${esc(s.condition)} · ${esc(healthOf(s))} · ${running}/${s.replicas.length || s.plannedReplicas}${circuitOf(s.name) === "closed" ? "" : ` · circuit ${esc(circuitOf(s.name))}`}</text></g>`;
   });
   $("graph").innerHTML = `<svg width="${width}" height="${height}" role="img" aria-label="dependency graph">
     <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#4b5663"/></marker></defs>
@@ -118,14 +121,19 @@ function drawServices(services: DashboardService[], busy: boolean): void {
       const first = i === 0;
       const name = r && s.replicas.length > 1 ? `${s.name}#${r.replica}` : s.name;
       const cpu = r ? cpuRate.get(r.name) : undefined;
+      const ailing =
+        circuitOf(s.name) !== "closed" || !["running", "completed", "starting"].includes(s.condition);
       const actions = first
-        ? `<button data-action="restart" data-service="${esc(s.name)}" ${busy || !r ? "disabled" : ""}>Restart</button>` +
+        ? (ailing
+            ? `<button data-action="recover" data-service="${esc(s.name)}" title="restart it and what depends on it" ${busy ? "disabled" : ""}>Recover</button> `
+            : "") +
+          `<button data-action="restart" data-service="${esc(s.name)}" ${busy || !r ? "disabled" : ""}>Restart</button>` +
           (s.scalable
             ? ` <input type="number" min="0" max="64" data-scale="${esc(s.name)}" value="${esc(kept.get(s.name) ?? String(s.replicas.length))}"> <button data-action="scale" data-service="${esc(s.name)}" ${busy ? "disabled" : ""}>Scale</button>`
             : "")
         : "";
       return `<tr data-row="${esc(name)}"><td><span class="dot ${cls(r?.condition ?? s.condition)}"></span>${esc(name)}</td>
-        <td class="${cls(r?.condition ?? s.condition)}">${esc(r?.condition ?? s.condition)}${s.outdated ? " (outdated)" : ""}</td>
+        <td class="${cls(r?.condition ?? s.condition)}">${esc(r?.condition ?? s.condition)}${s.outdated ? " (outdated)" : ""}${first && circuitOf(s.name) !== "closed" ? ` <span class="error">· circuit ${esc(circuitOf(s.name))}</span>` : ""}</td>
         <td>${esc(r?.health ?? "-")}</td><td>${bar(r?.memoryBytes ?? null, r?.memoryLimitBytes ?? s.memoryLimitBytes)}</td>
         <td>${cpu === undefined ? "-" : `${(cpu * 100).toFixed(1)}%`}</td><td>${r?.restarts ?? 0}</td><td>${uptime(r?.uptimeSeconds ?? null)}</td>
         <td>${first ? s.endpoints.map(endpoint).join(" ") || "-" : ""}</td><td>${actions}</td></tr>`;
@@ -177,6 +185,7 @@ function drawVerify(state: DashboardState): void {
 
 function draw(state: DashboardState): void {
   last = state;
+  circuits = state.circuits;
   $("busy").textContent = state.busy ? `${state.busy}…` : "";
   if (!state.view) {
     $("state").textContent = state.error ?? "no view";
@@ -257,7 +266,8 @@ document.addEventListener("click", (e) => {
   if (!b) return;
   const service = b.dataset.service;
   if (b.dataset.action === "verify") void act("verify", {});
-  else if (b.dataset.action === "restart") void act("restart", { service });
+  else if (b.dataset.action === "restart" || b.dataset.action === "recover")
+    void act(b.dataset.action, { service });
   else if (b.dataset.action === "scale") {
     const input = document.querySelector<HTMLInputElement>(
       `input[data-scale="${CSS.escape(service ?? "")}"]`,
