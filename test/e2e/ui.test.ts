@@ -47,8 +47,9 @@ spec:
       verify: { command: ["sh", "-c", "echo db answers"] }
     api:
       image: "busybox:1.37"
-      command: ["sh", "-c", "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www"]
+      command: ["sh", "-c", "if [ -e /flags/crash ]; then echo crashing; exit 3; fi; mkdir -p /www && echo hello > /www/index.html && httpd -p 8080 -h /www; trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
       ports: ["${apiPort}:8080"]
+      volumes: ["./flags:/flags"]
       resources: { memory: 32Mi, cpu: 100m }
       dependsOn: [db]
       healthCheck: { command: ["wget", "-q", "-O", "-", "http://127.0.0.1:8080/"], interval: 2s, startInterval: 100ms }
@@ -108,6 +109,7 @@ describe("deloc ui: the dashboard in a real browser (real engine, built CLI, Deb
   before(async () => {
     deloc("cleanup", "--stack", STACK);
     fs.writeFileSync(path.join(root, "deloc.yaml"), stackFile(await freePort()));
+    fs.mkdirSync(path.join(root, "flags"));
     ok("up");
     ui = spawn(process.execPath, [CLI, "ui", "--no-open"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     const first = await new Promise<string>((resolve, reject) => {
@@ -241,6 +243,50 @@ describe("deloc ui: the dashboard in a real browser (real engine, built CLI, Deb
     assert.equal(await page.locator("#verify td.pass").count(), 3);
     assert.ok(!(await page.content()).includes(secret()));
     await page.screenshot({ path: path.join(shots, "verified.png"), fullPage: true });
+  });
+
+  test("a crash loop of api opens its circuit, shown live; Recover restarts api and worker (what depends on it)", async () => {
+    fs.writeFileSync(path.join(root, "flags", "crash"), "");
+    const id = execFileSync("docker", ["ps", "-q", "--filter", `name=^${STACK}-api-1$`], {
+      encoding: "utf8",
+    }).trim();
+    execFileSync("docker", ["exec", id, "sh", "-c", "kill -TERM 1"]);
+    await cell("api", 1).filter({ hasText: "circuit open" }).waitFor({ timeout: 30_000 });
+    await page
+      .locator("#timeline")
+      .filter({ hasText: /api died 3 times in 60 s .*circuit open/ })
+      .waitFor();
+    assert.match(
+      ok("events", "--json"),
+      /supervisor: api died 3 times in 60 s \(last exit code 3\): circuit open/,
+    );
+    await page.screenshot({ path: path.join(shots, "circuit-open.png"), fullPage: true });
+    fs.rmSync(path.join(root, "flags", "crash"));
+    const workerBefore = execFileSync(
+      "docker",
+      ["inspect", "-f", "{{.State.StartedAt}}", `${STACK}-worker-1`],
+      { encoding: "utf8" },
+    );
+    await row("api").locator('button[data-action="recover"]').click();
+    await page
+      .locator("#timeline")
+      .filter({ hasText: "recover api, worker: done" })
+      .waitFor({ timeout: 60_000 });
+    await cell("api", 1)
+      .filter({ hasText: /^running$/ })
+      .waitFor({ timeout: 10_000 });
+    assert.equal(
+      await row("api").locator('button[data-action="recover"]').count(),
+      0,
+      "healthy again: nothing to recover",
+    );
+    const workerAfter = execFileSync(
+      "docker",
+      ["inspect", "-f", "{{.State.StartedAt}}", `${STACK}-worker-1`],
+      { encoding: "utf8" },
+    );
+    assert.notEqual(workerAfter, workerBefore, "worker, which depends on api, was restarted too");
+    assert.match(ok("events", "--json"), /"reason": "restarted api, worker"/);
   });
 });
 

@@ -53,6 +53,7 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
       try {
         const look = await lookAtStack(adapter, stack, plan, store);
         state.view = dashboardView(look, plan, readSecrets(dir), store.read()?.state ?? "unknown");
+        state.circuits = supervisor.circuits();
         delete state.error;
       } catch (e) {
         state.view = null;
@@ -183,11 +184,8 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
     store,
     plan,
     secrets: readSecrets(dir),
-    onDecision: (d) => {
-      state.circuits = supervisor.circuits();
-      note(d.text, d.kind === "circuit-closed" ? "info" : d.kind === "died" ? "warn" : "error", d.service);
-      void refresh();
-    },
+    // Each decision is in the event log, which the timeline shows: a fresh view carries it.
+    onDecision: () => void refresh(),
   });
   await refresh();
   server = await serveDashboard(

@@ -148,9 +148,13 @@ function drawTimeline(state: DashboardState): void {
     ...(state.view?.events ?? []).map((e) => ({
       at: e.time,
       who: e.service ?? "(stack)",
-      what: `${e.from} → ${e.to}`,
+      what: e.from === e.to ? "" : `${e.from} → ${e.to}`,
       text: `${e.reason} · ${e.command}`,
-      level: (e.to === "failed" || e.to === "unhealthy" ? "error" : "info") as Activity["level"],
+      level: (e.to === "failed" ||
+      e.to === "unhealthy" ||
+      /^supervisor: .*(: circuit open|killed for memory)/.test(e.reason)
+        ? "error"
+        : "info") as Activity["level"],
     })),
     ...state.activity.map((a) => ({
       at: a.at,
@@ -196,7 +200,10 @@ function draw(state: DashboardState): void {
   const next = new Map<string, { seconds: number; at: number }>();
   for (const s of v.services)
     for (const r of s.replicas) {
-      if (r.cpuSeconds === null) continue;
+      if (r.cpuSeconds === null) {
+        cpuRate.delete(r.name);
+        continue;
+      }
       const before = cpuBefore.get(r.name);
       if (before && now > before.at)
         cpuRate.set(r.name, Math.max(0, (r.cpuSeconds - before.seconds) / ((now - before.at) / 1000)));
