@@ -25,8 +25,10 @@ export async function lookAtStack(
   stack: string,
   plan: Plan | null,
   store: StateStore,
+  /** What the engine runs, when the caller has just observed it. */
+  observedNow?: ObservedStack,
 ): Promise<StackLook> {
-  const observed = await adapter.observe(stack);
+  const observed = observedNow ?? (await adapter.observe(stack));
   const stats = await statsOf(adapter, observed);
   const cpu = new Map<string, number>();
   for (const c of observed.containers) {

@@ -9,9 +9,12 @@
 import type { Adapter } from "../adapters/adapter.js";
 import { type ContainerEvent, formatBytes, type Plan } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
-import { maskSecrets, resolveSecrets } from "./secrets.js";
+import { maskSecrets } from "./secrets.js";
 import type { StateStore } from "./state.js";
-import { deadlineMs, suggestMemory, waitUntilReady } from "./wait.js";
+import { startAndWait, suggestMemory } from "./wait.js";
+
+/** Exit codes of a container that was stopped rather than one that failed. */
+const STOPPED_EXIT_CODES = new Set([0, 137, 143]);
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -187,8 +190,10 @@ export class Supervisor {
       });
       return;
     }
-    if (e.action !== "die" || this.ours.has(e.id) || this.acting.has(service.name) || e.exitCode === 0)
-      return;
+    if (e.action !== "die" || this.ours.has(e.id) || this.acting.has(service.name)) return;
+    // 0: it ended well; 143 and 137: stopped (SIGTERM, then SIGKILL after the grace period) by
+    // `deloc stop`/`down`, a replacing `up` or `docker stop`. A kill for memory comes as `oom`.
+    if (e.exitCode === undefined || STOPPED_EXIT_CODES.has(e.exitCode)) return;
     const b = this.breaker(service.name);
     const was = b.state;
     const now = this.clock.now();
@@ -197,7 +202,7 @@ export class Supervisor {
         this.decide({
           service: service.name,
           kind: "died",
-          text: `${service.name} exited with code ${e.exitCode ?? "unknown"} (${b.recentDeaths} of ${this.threshold()} deaths in ${this.windowS()} s before its circuit opens); the engine restarts it`,
+          text: `${service.name} exited with code ${e.exitCode} (${b.recentDeaths} of ${this.threshold()} deaths in ${this.windowS()} s before its circuit opens); the engine restarts it`,
           circuit: b.state,
         });
       return;
@@ -208,8 +213,8 @@ export class Supervisor {
       kind: "circuit-open",
       text:
         (was === "half-open"
-          ? `${service.name} died again in its trial (exit code ${e.exitCode ?? "unknown"})`
-          : `${service.name} died ${this.threshold()} times in ${this.windowS()} s (last exit code ${e.exitCode ?? "unknown"})`) +
+          ? `${service.name} died again in its trial (exit code ${e.exitCode})`
+          : `${service.name} died ${this.threshold()} times in ${this.windowS()} s (last exit code ${e.exitCode})`) +
         `: circuit open, stopped it so it does not restart for ever; a trial start in ${Math.round((b.retryAt - now) / 1000)} s. \`deloc logs ${service.name}\` says why.`,
       circuit: "open",
     });
@@ -239,23 +244,11 @@ export class Supervisor {
     const ids = (await adapter.observe(plan.stack)).containers
       .filter((c) => c.service === name)
       .map((c) => c.id);
-    for (const id of ids) await adapter.startContainer(id).catch(() => undefined);
-    const failures = await Promise.all(
-      ids.map((containerId) =>
-        waitUntilReady({
-          adapter,
-          containerId,
-          service,
-          clock: this.clock,
-          deadlineMs: deadlineMs(service),
-          signal: this.stop.signal,
-          resolve: (t) => resolveSecrets(t, secrets),
-          mask: (t) => maskSecrets(t, secrets),
-        }),
-      ),
+    const failures = await startAndWait(adapter, service, ids, secrets, this.clock, this.stop.signal).catch(
+      (e: Error) => [{ message: e.message }],
     );
     if (this.stop.signal.aborted || b.state !== "half-open") return; // a death reopened it meanwhile
-    const failed = failures.find((f) => f !== null);
+    const failed = failures[0];
     if (!failed) {
       b.success();
       this.decide({

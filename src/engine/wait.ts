@@ -207,6 +207,7 @@ export async function startAndWait(
   ids: readonly string[],
   secrets: Readonly<Record<string, string>>,
   clock: Clock = systemClock,
+  signal?: AbortSignal,
 ): Promise<ServiceFailure[]> {
   for (const id of ids) await adapter.startContainer(id);
   const results = await Promise.all(
@@ -217,6 +218,7 @@ export async function startAndWait(
         service,
         clock,
         deadlineMs: deadlineMs(service),
+        ...(signal ? { signal } : {}),
         resolve: (t) => resolveSecrets(t, secrets),
         mask: (t) => maskSecrets(t, secrets),
       }),

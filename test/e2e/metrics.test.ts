@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CLI, delocIn } from "../support/cli.js";
+import { freePort } from "../support/ports.js";
 
 const STACK = "deloc-e2e-metrics";
 const root = fs.mkdtempSync(path.join(os.tmpdir(), `${STACK}-`));
@@ -30,14 +30,6 @@ spec:
       replicas: 2
       healthCheck: { command: ["sh", "-c", "${check}"], interval: 1s, startInterval: 100ms, retries: 2 }
 `;
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** The first line a long-running command prints, with the process. */

@@ -6,10 +6,11 @@ import { lookAtStack, metricsOf } from "../stack-view.js";
 
 export const metrics: CommandRun = async (ctx, _args, opts) => {
   const { stack, adapter, store, session } = await openByName(ctx, opts, "metrics", { lock: false });
+  const observed = await adapter.observe(stack);
   const plan = session
-    ? await planForEngine(session, await adapter.info(), await adapter.observe(stack)).catch(() => null)
+    ? await planForEngine(session, await adapter.info(), observed).catch(() => null)
     : null;
-  const families = metricsOf(await lookAtStack(adapter, stack, plan, store));
+  const families = metricsOf(await lookAtStack(adapter, stack, plan, store, observed));
   if (opts.json) ctx.out(JSON.stringify({ stack, metrics: families }, null, 2));
   else ctx.out(formatMetrics(families).trimEnd());
   return 0;

@@ -101,6 +101,24 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
       e.service,
     );
 
+  const serviceNamed = (body: Record<string, unknown>) =>
+    serviceIn(plan, typeof body.service === "string" ? body.service : undefined);
+  /** Restarts services in start order, waiting for each, as `deloc restart` does. */
+  const restartAction = (name: string, services: string[]) =>
+    exclusive(`${name} ${services.join(", ")}`, () =>
+      locked(services, async () => ({
+        restarted: await restartServices({
+          adapter,
+          store,
+          plan,
+          observed: await adapter.observe(stack),
+          secrets: readSecrets(dir),
+          services,
+          onEvent: progress,
+        }),
+      })),
+    );
+
   const actions: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     verify: () =>
       exclusive("verify", async () => {
@@ -118,41 +136,8 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
         };
         return state.verify;
       }),
-    restart: (body) => {
-      const service = serviceIn(plan, typeof body.service === "string" ? body.service : undefined);
-      return exclusive(`restart ${service}`, () =>
-        locked([service], async () => ({
-          restarted: await restartServices({
-            adapter,
-            store,
-            plan,
-            observed: await adapter.observe(stack),
-            secrets: readSecrets(dir),
-            services: [service],
-            onEvent: progress,
-          }),
-        })),
-      );
-    },
-    recover: (body) => {
-      const services = recoverySet(
-        plan,
-        serviceIn(plan, typeof body.service === "string" ? body.service : undefined),
-      );
-      return exclusive(`recover ${services.join(", ")}`, () =>
-        locked(services, async () => ({
-          restarted: await restartServices({
-            adapter,
-            store,
-            plan,
-            observed: await adapter.observe(stack),
-            secrets: readSecrets(dir),
-            services,
-            onEvent: progress,
-          }),
-        })),
-      );
-    },
+    restart: (body) => restartAction("restart", [serviceNamed(body)]),
+    recover: (body) => restartAction("recover", recoverySet(plan, serviceNamed(body))),
     scale: (body) => {
       const { service, replicas } = scaleRequest(plan, [
         String(body.service ?? ""),
