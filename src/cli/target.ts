@@ -1,3 +1,4 @@
+import { UsageError } from "../core/index.js";
 import type { CommandContext } from "./context.js";
 import { loadProject } from "./project.js";
 
@@ -13,4 +14,13 @@ export function onKubernetes(ctx: CommandContext, opts: Record<string, unknown>)
   } catch {
     return false;
   }
+}
+
+/** Commands that read a container engine only (`ui`, `metrics`) refuse a Kubernetes stack clearly. */
+export function dockerOnly(ctx: CommandContext, opts: Record<string, unknown>, command: string): void {
+  if (onKubernetes(ctx, opts))
+    throw new UsageError(
+      `deloc ${command} works on a container engine (Docker, Podman); this stack's target is kubernetes.`,
+      "On the cluster: `deloc status --target kubernetes`, or your cluster's own dashboard and Prometheus.",
+    );
 }

@@ -109,6 +109,21 @@ describe("deloc metrics: Prometheus' format, checked by promtool and scraped by 
     );
   });
 
+  test("a Kubernetes stack is refused with what to use instead (exit 2)", () => {
+    const k8s = path.join(root, "k8s");
+    fs.mkdirSync(k8s);
+    fs.writeFileSync(
+      path.join(k8s, "deloc.yaml"),
+      stackFile("true").replace("spec:\n", "spec:\n  target: kubernetes\n"),
+    );
+    for (const args of [["metrics"], ["ui", "--no-open"]]) {
+      const command = args[0]!;
+      const r = delocIn(() => k8s).deloc(...args);
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, new RegExp(`deloc ${command} works on a container engine`));
+    }
+  });
+
   test("a real Prometheus scrapes deloc ui's /metrics with the token", async () => {
     const ui = await started(process.execPath, [CLI, "ui", "--no-open"], root);
     children.push(ui.child);

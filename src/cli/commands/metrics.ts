@@ -3,8 +3,10 @@ import { formatMetrics } from "../../engine/metrics.js";
 import type { CommandRun } from "../command.js";
 import { openByName, planForEngine } from "../engine-session.js";
 import { lookAtStack, metricsOf } from "../stack-view.js";
+import { dockerOnly } from "../target.js";
 
 export const metrics: CommandRun = async (ctx, _args, opts) => {
+  dockerOnly(ctx, opts, "metrics");
   const { stack, adapter, store, session } = await openByName(ctx, opts, "metrics", { lock: false });
   const observed = await adapter.observe(stack);
   const plan = session

@@ -22,6 +22,7 @@ import {
 } from "../engine-session.js";
 import { dashboardView, lookAtStack, metricsOf } from "../stack-view.js";
 import { untilSignal } from "../supervise.js";
+import { dockerOnly } from "../target.js";
 import { verifyStack } from "./verify.js";
 
 const REFRESH_MS = 2000;
@@ -33,6 +34,7 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
       `--port: "${String(opts.port)}" is not a port.`,
       "Give a number from 1 to 65535, or leave it out for a free one.",
     );
+  dockerOnly(ctx, opts, "ui");
   const session = await openSession(ctx, opts, "ui", { lock: false });
   const { adapter, project, store } = session;
   const stack = project.stack.name;
