@@ -140,3 +140,16 @@ test("secrets: read back from a container's environment through the planned temp
     {},
   );
 });
+
+test("state: a long-running command that locks for each action (deloc ui) adds one exit hook, not one a lock", () => {
+  const store = new StateStore(tmp(), "s", "ui");
+  const before = process.listenerCount("exit");
+  for (let i = 0; i < 20; i++) {
+    store.lock();
+    store.unlock();
+  }
+  assert.ok(
+    process.listenerCount("exit") <= before + 1,
+    `${process.listenerCount("exit") - before} exit hooks`,
+  );
+});

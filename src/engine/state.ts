@@ -41,6 +41,7 @@ export function ensureStateDir(stackDir: string): string {
 export class StateStore {
   readonly dir: string;
   private lockFile: string | null = null;
+  private unlockAtExit = false;
 
   constructor(
     readonly stackDir: string,
@@ -63,7 +64,11 @@ export class StateStore {
       try {
         fs.writeFileSync(file, me, { flag: "wx", mode: 0o600 });
         this.lockFile = file;
-        process.once("exit", () => this.unlock());
+        // Once per store: a long-running command (`deloc ui`) locks for each action.
+        if (!this.unlockAtExit) {
+          this.unlockAtExit = true;
+          process.once("exit", () => this.unlock());
+        }
         this.recover();
         return;
       } catch (e) {

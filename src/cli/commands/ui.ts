@@ -70,7 +70,11 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
 
   /** One action at a time; its progress goes to the activity list, its outcome to the caller. */
   const exclusive = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    if (state.busy) throw new UsageError(`${state.busy} is running; wait for it to finish.`, "");
+    if (state.busy)
+      throw new UsageError(
+        `${state.busy} is running; wait for it to finish.`,
+        "The dashboard runs one action at a time.",
+      );
     state.busy = name;
     note(`${name}…`);
     try {
