@@ -5,7 +5,7 @@
 #   helm            helm.sh/helm/v3, with the version ldflags its Makefile sets
 #   docker-compose  github.com/docker/compose/v2 (Compose v2, the CLI plugin, run standalone)
 #   kube-apiserver  k8s.io/kubernetes, through a wrapper module that pins its staging modules
-# installs Debian's etcd (the API server's store), and fetches the Compose-spec JSON schema from
+# installs Debian's etcd, Chromium and Prometheus, and fetches the Compose-spec JSON schema from
 # github.com/compose-spec/compose-go/v2. Used by CI and by the README's test command; needs Go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,10 +69,16 @@ else
   echo "$KUBE_VERSION" > "$BIN/.kube-apiserver.version"
   echo "tools: kube-apiserver built in $((SECONDS - t0)) s"
 fi
-if ! command -v etcd >/dev/null 2>&1; then
-  echo "tools: installing Debian's etcd-server"
+# Debian's packages the tests run: etcd (the API server's store), Chromium (deloc ui's browser
+# tests, driven by playwright-core) and Prometheus (promtool, and a real scrape of /metrics).
+missing=()
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+{ command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
+if ((${#missing[@]})); then
+  echo "tools: installing Debian's ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 dir=$(go mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
