@@ -48,6 +48,11 @@ export interface Adapter {
   removeNetwork(name: string): Promise<void>;
   ensureVolume(stack: string, name: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
+  /**
+   * The disk each named volume uses, in bytes, as the engine counts it (`docker system df -v`);
+   * null when the engine has not computed it or does not say.
+   */
+  volumeSizes(names: readonly string[]): Promise<Record<string, number | null>>;
   /** Image id when present, else null. */
   imageId(image: string): Promise<string | null>;
   pullImage(image: string, progress: ProgressSink): Promise<void>;
@@ -134,6 +139,8 @@ export interface ClusterAdapter {
   /** The last lines of a service's pod (one not Ready, if any), for a failure report. */
   logTail(stack: string, service: string, lines: number): Promise<string[]>;
   scale(stack: string, service: string, replicas: number): Promise<void>;
+  /** The stack's PersistentVolumeClaims (its data) and the storage each requests, in bytes. */
+  claims(stack: string): Promise<{ name: string; requestBytes: number | null }[]>;
   /** Removes the stack's objects, and its claims (their data) with `volumes`; returns what went. */
   remove(stack: string, opts: { volumes: boolean }): Promise<string[]>;
   /** The cluster's recent warnings about a service's pods and workload (`Readiness probe failed: …`), oldest first. */

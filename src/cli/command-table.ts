@@ -39,6 +39,12 @@ const targeting: OptionDef[] = [
   },
 ];
 
+/** Commands that delete or overwrite data ask first on a terminal; this answers for the user. */
+const yes: OptionDef = {
+  flags: "-y, --yes",
+  description: "do not ask before deleting or overwriting data (needed without a terminal)",
+};
+
 const stackOpt: OptionDef = {
   flags: "--stack <name>",
   description: "act on this stack by name, from the engine's labels (no stack file needed)",
@@ -185,7 +191,8 @@ export const COMMANDS: CommandDef[] = [
     options: [
       file,
       stackOpt,
-      { flags: "-v, --volumes", description: "also remove the stack's volumes (its data)" },
+      { flags: "-v, --volumes", description: "also remove the stack's volumes (its data); asks first" },
+      yes,
       ...targeting,
     ],
     load: () => import("./commands/lifecycle.js").then((m) => m.down),
@@ -194,7 +201,7 @@ export const COMMANDS: CommandDef[] = [
     name: "cleanup",
     summary:
       "Remove everything labelled with the stack (containers, network, volumes, built images) and .deloc/",
-    options: [file, stackOpt],
+    options: [file, stackOpt, yes],
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
   },
   {
@@ -299,7 +306,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Restore a service's data from a file made by `deloc backup`",
     args: "<service> <file>",
     argCompletes: "services",
-    options: [file],
+    options: [file, yes],
     load: () => import("./commands/backup.js").then((m) => m.restore),
   },
   {

@@ -29,6 +29,7 @@ export async function main(
     color: tty && pc.isColorSupported,
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
     ...overrides,
   };
 
@@ -93,5 +94,21 @@ export async function main(
       return e.exitCode === 0 ? 0 : 2;
     }
     return reportError(e, ctx, json);
+  }
+}
+
+/** One question on the terminal (stderr), its answer read from stdin; null on end of input (Ctrl-D). */
+async function askOnTerminal(question: string): Promise<string | null> {
+  const { createInterface } = await import("node:readline");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise<string | null>((resolve) => {
+      rl.once("close", () => resolve(null));
+      // Ctrl-C at the question is a "no" (readline would otherwise only pause).
+      rl.once("SIGINT", () => rl.close());
+      rl.question(question, resolve);
+    });
+  } finally {
+    rl.close();
   }
 }

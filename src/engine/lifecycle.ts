@@ -15,6 +15,7 @@ import {
   type ObservedStack,
   type Plan,
   type ServiceFailure,
+  volumeName,
 } from "../core/index.js";
 import { systemClock } from "./clock.js";
 import { type DeployInput, type DeployResult, deploy } from "./deploy.js";
@@ -281,4 +282,36 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
   if (failures.length)
     throw new DeployFailedError(failures, [], `\`deloc logs ${failures[0]!.service}\` shows more.`);
   return done;
+}
+
+/** A named volume a command would delete (or overwrite), with what the engine says it holds. */
+export interface VolumeAtRisk {
+  name: string;
+  /** Bytes on disk; null when the engine has not computed it. */
+  bytes: number | null;
+  /** The plan's services that mount it (none known without a plan). */
+  services: string[];
+}
+
+/**
+ * The stack's named volumes on the engine — only those of `services` when given — with their sizes
+ * and the services that use them: what `down --volumes`, `cleanup` and `restore` would destroy.
+ */
+export async function volumesAtRisk(
+  adapter: Adapter,
+  observed: ObservedStack,
+  opts: { plan?: Plan; services?: readonly string[] } = {},
+): Promise<VolumeAtRisk[]> {
+  const users = new Map<string, string[]>();
+  for (const s of opts.plan?.services ?? [])
+    for (const v of s.volumes)
+      if (v.type === "volume") {
+        const name = volumeName(opts.plan!.stack, v.source);
+        users.set(name, [...(users.get(name) ?? []), s.name]);
+      }
+  const names = observed.volumes.filter(
+    (v) => !opts.services || (users.get(v) ?? []).some((s) => opts.services!.includes(s)),
+  );
+  const sizes = await adapter.volumeSizes(names);
+  return names.map((name) => ({ name, bytes: sizes[name] ?? null, services: users.get(name) ?? [] }));
 }

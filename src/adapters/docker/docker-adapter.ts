@@ -215,6 +215,21 @@ export class DockerAdapter implements Adapter {
     await this.ignoreMissing(() => this.docker.getVolume(name).remove());
   }
 
+  async volumeSizes(names: readonly string[]): Promise<Record<string, number | null>> {
+    if (!names.length) return {};
+    // Only `GET /system/df` reports a volume's size; -1 means the engine has not computed it.
+    const df = (await this.engine(() => this.docker.df())) as {
+      Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null;
+    };
+    const sizes = new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]));
+    return Object.fromEntries(
+      names.map((n) => {
+        const size = sizes.get(n) ?? -1;
+        return [n, size >= 0 ? size : null];
+      }),
+    );
+  }
+
   async imageId(image: string): Promise<string | null> {
     try {
       return (await this.docker.getImage(image).inspect()).Id;

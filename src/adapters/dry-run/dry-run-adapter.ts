@@ -135,6 +135,10 @@ export class DryRunAdapter implements Adapter {
   async removeVolume(name: string): Promise<void> {
     if (this.volumes.delete(name)) this.journal.push(`remove volume ${name}`);
   }
+  async volumeSizes(names: readonly string[]): Promise<Record<string, number | null>> {
+    return Object.fromEntries(names.map((n) => [n, null]));
+  }
+
   async imageId(image: string): Promise<string | null> {
     return this.images.get(image) ?? null;
   }

@@ -2,10 +2,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../core/index.js";
-import { downStack, restartServices, scaleService, stopServices } from "../../engine/lifecycle.js";
+import {
+  downStack,
+  restartServices,
+  scaleService,
+  stopServices,
+  type VolumeAtRisk,
+  volumesAtRisk,
+} from "../../engine/lifecycle.js";
 import { readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
 import type { CommandRun } from "../command.js";
+import { confirmDestruction, EXIT_DECLINED } from "../confirm.js";
 import {
   type EngineSession,
   openByName,
@@ -25,6 +33,16 @@ async function planIfAny(session: EngineSession | null, observed: Parameters<typ
   return planForEngine(session, await session.adapter.info(), observed).catch(
     (): Plan | undefined => undefined,
   );
+}
+
+/** ` --stack NAME` when the command was given it, to repeat in the advice. */
+function stackFlag(opts: Record<string, unknown>): string {
+  return typeof opts.stack === "string" ? ` --stack ${opts.stack}` : "";
+}
+
+/** The services `deloc backup` could copy first (it needs the stack file). */
+function backupsFor(at: readonly VolumeAtRisk[], withFile: boolean): string[] {
+  return withFile ? [...new Set(at.flatMap((v) => v.services))].sort() : [];
 }
 
 export const stop: CommandRun = async (ctx, args, opts) => {
@@ -56,6 +74,19 @@ export const down: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
+    if (opts.volumes) {
+      const at = await volumesAtRisk(adapter, observed, plan ? { plan } : {});
+      const ok = await confirmDestruction(ctx, opts, {
+        command: `deloc down --volumes${stackFlag(opts)}`,
+        verb: "delete",
+        noun: "volume",
+        where: `of stack ${stack}`,
+        items: at,
+        alternative: `\`deloc down${stackFlag(opts)}\` removes the containers and keeps the volumes`,
+        backups: backupsFor(at, session !== null),
+      });
+      if (!ok) return EXIT_DECLINED;
+    }
     const removed = await downStack({
       adapter,
       store,
@@ -82,6 +113,17 @@ export const cleanup: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
+    const at = await volumesAtRisk(adapter, observed, plan ? { plan } : {});
+    const ok = await confirmDestruction(ctx, opts, {
+      command: `deloc cleanup${stackFlag(opts)}`,
+      verb: "delete",
+      noun: "volume",
+      where: `of stack ${stack}`,
+      items: at,
+      alternative: `\`deloc down${stackFlag(opts)}\` removes the containers and keeps the volumes`,
+      backups: backupsFor(at, session !== null),
+    });
+    if (!ok) return EXIT_DECLINED;
     const removed = await downStack({ adapter, store, observed, volumes: true, ...(plan ? { plan } : {}) });
     const images = await adapter.removeStackImages(stack);
     store.unlock();
