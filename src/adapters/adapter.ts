@@ -21,6 +21,33 @@ export interface ExecResult {
   output: string;
 }
 
+/** A command run in a container with the user's terminal or streams attached (`deloc exec`). */
+export interface AttachedExecOptions {
+  /** A terminal: raw bytes both ways, stdout and stderr as one; resizable. */
+  tty: boolean;
+  /** Fed to the command until it ends; none: the command's stdin is closed. */
+  stdin?: Readable;
+  stdout: Writable;
+  /** Ignored with a TTY (the terminal merges the streams). */
+  stderr: Writable;
+  /** The terminal's size at the start. */
+  size?: TerminalSize;
+  /** `uid[:gid]` or a user name; the container's own user when absent. */
+  user?: string;
+}
+
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
+export interface AttachedExec {
+  /** Tells the command's terminal its new size (the user's window changed). */
+  resize(size: TerminalSize): Promise<void>;
+  /** The command's exit code, once it has ended and its output has been written. */
+  readonly exitCode: Promise<number>;
+}
+
 export interface LogOptions {
   tail?: number;
   follow?: boolean;
@@ -80,6 +107,8 @@ export interface Adapter {
     argv: readonly string[],
     opts?: { stdin?: Readable; stdout?: Writable; timeoutMs?: number },
   ): Promise<ExecResult>;
+  /** Runs argv in a running container with streams (or a terminal) attached, as `docker exec -it`. */
+  execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec>;
   /** The environment a container was created with (secrets resolved); empty when it is gone. */
   containerEnv(id: string): Promise<Record<string, string>>;
   /** The container's own health-check result, as the engine last recorded it. */

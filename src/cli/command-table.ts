@@ -205,6 +205,27 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
   },
   {
+    name: "exec",
+    summary:
+      "Run a command in a service's container (a shell by default), with your terminal attached; catalog shortcuts such as `deloc psql` do the same (`deloc catalog show SERVICE` lists them)",
+    args: "<service> [command...]",
+    argCompletes: "services",
+    options: [
+      file,
+      {
+        flags: "-T, --no-tty",
+        description: "plain streams even on a terminal (as `docker compose exec -T`)",
+      },
+      {
+        flags: "-u, --user <user>",
+        description: "run as this user (uid[:gid] or name); default: the image's",
+      },
+      { flags: "--replica <n>", description: "which replica of a scaled service (default: 1)" },
+    ],
+    passThrough: true,
+    load: () => import("./commands/exec.js").then((m) => m.exec),
+  },
+  {
     name: "verify",
     summary: "Prove each service does its job with a real client: a row written and read, a key set and got",
     args: "[services...]",

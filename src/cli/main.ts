@@ -41,11 +41,18 @@ export async function main(
       const { completeFrom } = await import("./commands/completion.js");
       return await completeFrom(COMMANDS)(ctx, argv.slice(1), {});
     }
+    // `deloc psql …`: a shortcut a catalog template declares, when no command has the name.
+    if (argv[0] && !argv[0].startsWith("-") && !isCommand(argv[0])) {
+      const { runShortcut } = await import("./commands/exec.js");
+      const code = await runShortcut(ctx, argv);
+      if (code !== null) return code;
+    }
     const program = new Command("deloc")
       .description("Bring up a data-engineering stack on this machine, sized to fit it.")
       .version(version, "-V, --version")
       .showSuggestionAfterError(true)
       .exitOverride()
+      .enablePositionalOptions()
       .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
       .addHelpText(
         "after",
@@ -67,6 +74,7 @@ export async function main(
       for (const alias of def.aliases ?? []) cmd.alias(alias);
       for (const o of def.options) cmd.option(o.flags, o.description);
       if (def.json) cmd.option("--json", "print JSON");
+      if (def.passThrough) cmd.passThroughOptions();
       for (const sub of def.subcommands ?? []) attach(cmd, sub);
       const load = def.load;
       if (load)
@@ -95,6 +103,10 @@ export async function main(
     }
     return reportError(e, ctx, json);
   }
+}
+
+function isCommand(name: string): boolean {
+  return name === "help" || COMMANDS.some((c) => c.name === name || c.aliases?.includes(name));
 }
 
 /** One question on the terminal (stderr), its answer read from stdin; null on end of input (Ctrl-D). */

@@ -46,7 +46,7 @@ export function delocInPty(
   child.stderr.on("data", (b: Buffer) => {
     output += b.toString();
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
   return new Promise<PtyRun>((resolve) =>
     child.on("close", (code) => {
       clearTimeout(timer);

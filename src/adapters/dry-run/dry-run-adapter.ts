@@ -15,7 +15,14 @@ import type {
   ObservedContainer,
   ObservedStack,
 } from "../../core/index.js";
-import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+import type {
+  Adapter,
+  AttachedExec,
+  AttachedExecOptions,
+  ExecResult,
+  LogOptions,
+  ProgressSink,
+} from "../adapter.js";
 
 /** How a service behaves in the twin. */
 export interface ServiceBehaviour {
@@ -252,6 +259,12 @@ export class DryRunAdapter implements Adapter {
     c.health = "healthy";
     return { exitCode: 0, output: "ok" };
   }
+  async execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec> {
+    const r = await this.exec(id, argv);
+    io.stdout.write(r.output);
+    return { resize: async () => undefined, exitCode: Promise.resolve(r.exitCode) };
+  }
+
   async containerEnv(id: string): Promise<Record<string, string>> {
     return { ...(this.containers.get(id)?.env ?? {}) };
   }
