@@ -109,6 +109,8 @@ export interface Adapter {
   ): Promise<ExecResult>;
   /** Runs argv in a running container with streams (or a terminal) attached, as `docker exec -it`. */
   execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec>;
+  /** Unpacks a tar into a folder of a container (created when missing), as `docker cp`. */
+  copyInto(id: string, dir: string, tar: Readable): Promise<void>;
   /** The environment a container was created with (secrets resolved); empty when it is gone. */
   containerEnv(id: string): Promise<Record<string, string>>;
   /** The container's own health-check result, as the engine last recorded it. */

@@ -205,6 +205,15 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
   },
   {
+    name: "watch",
+    summary:
+      "Follow the build contexts and watch rules of services: on a change, sync, restart, or rebuild and recreate that service alone, health-gated",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file],
+    load: () => import("./commands/watch.js").then((m) => m.watch),
+  },
+  {
     name: "exec",
     summary:
       "Run a command in a service's container (a shell by default), with your terminal attached; catalog shortcuts such as `deloc psql` do the same (`deloc catalog show SERVICE` lists them)",

@@ -20,6 +20,7 @@ import {
 import { systemClock } from "./clock.js";
 import { type DeployInput, type DeployResult, deploy } from "./deploy.js";
 import { emitter } from "./events.js";
+import { ensureImages } from "./images.js";
 import { maskSecrets, resolveSecrets } from "./secrets.js";
 import type { StackState, StateStore } from "./state.js";
 import { removeStack, stopStack, type TeardownResult } from "./teardown.js";
@@ -314,4 +315,54 @@ export async function volumesAtRisk(
   );
   const sizes = await adapter.volumeSizes(names);
   return names.map((name) => ({ name, bytes: sizes[name] ?? null, services: users.get(name) ?? [] }));
+}
+
+export interface RedeployInput extends Omit<DeployInput, "rollback" | "only" | "build"> {
+  store: StateStore;
+  service: string;
+  /** Build the service's image first (its build context changed). */
+  rebuild: boolean;
+}
+
+/**
+ * `deloc watch`: rebuilds one service's image and recreates its containers when the image changed,
+ * health-gated, the rest of the stack left as it runs; a failure puts the old containers back.
+ */
+export async function redeployService(input: RedeployInput): Promise<DeployResult> {
+  const { plan, adapter, store, service: name } = input;
+  const s = plan.services.find((p) => p.name === name)!;
+  const state = store.read() ?? store.fresh();
+  try {
+    if (input.rebuild && s.build) {
+      const clock = input.clock ?? systemClock;
+      const emit = emitter(input.onEvent, () => clock.now());
+      await ensureImages(plan, adapter, [{ kind: "build-image", service: name, image: s.image }], emit);
+    }
+    const result = await deploy({ ...input, only: [name], rollback: true });
+    if (result.changed.includes(name)) {
+      if (state.services[name] && !canTransition(state.services[name]!.state, "running"))
+        store.move(state, "deploying", "deloc watch", name);
+      store.move(
+        state,
+        "running",
+        input.rebuild ? "rebuilt by deloc watch" : "recreated by deloc watch",
+        name,
+      );
+      const rec = state.services[name];
+      if (rec) rec.hash = s.hash;
+      store.write(state);
+    }
+    return result;
+  } catch (e) {
+    // What ran before is back (rolled back): the service's state stays as it was; the log says why.
+    store.append({
+      time: new Date().toISOString(),
+      stack: plan.stack,
+      from: state.state,
+      to: state.state,
+      reason: `deloc watch could not redeploy ${name}: ${(e as Error).message.split("\n")[0]}`,
+      command: store.command,
+    });
+    throw e;
+  }
 }

@@ -555,6 +555,10 @@ export class DockerAdapter implements Adapter {
     return { resize, exitCode };
   }
 
+  async copyInto(id: string, dir: string, tar: Readable): Promise<void> {
+    await this.engine(() => this.docker.getContainer(id).putArchive(tar, { path: dir }));
+  }
+
   async containerEnv(id: string): Promise<Record<string, string>> {
     let env: string[];
     try {

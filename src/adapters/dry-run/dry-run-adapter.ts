@@ -265,6 +265,11 @@ export class DryRunAdapter implements Adapter {
     return { resize: async () => undefined, exitCode: Promise.resolve(r.exitCode) };
   }
 
+  async copyInto(id: string, dir: string, tar: Readable): Promise<void> {
+    tar.resume();
+    this.journal.push(`copy into ${id}:${dir}`);
+  }
+
   async containerEnv(id: string): Promise<Record<string, string>> {
     return { ...(this.containers.get(id)?.env ?? {}) };
   }

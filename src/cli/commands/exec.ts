@@ -130,7 +130,7 @@ async function runIn(
   const stdin = process.stdin;
   const stdout = process.stdout;
   const tty = opts.tty !== false && stdin.isTTY === true && stdout.isTTY === true;
-  const size = () => ({ rows: stdout.rows ?? 24, columns: stdout.columns ?? 80 });
+  const size = () => ({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   if (tty) stdin.setRawMode(true);
   try {
     const run = await adapter.execAttached(container.id, command, {
