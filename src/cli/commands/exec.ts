@@ -13,7 +13,9 @@ import { loadCatalogFor, loadProject } from "../project.js";
 import { planPortable } from "./plan.js";
 
 export const exec: CommandRun = async (ctx, args, opts) => {
-  const [service, ...command] = args;
+  const [service, ...rest] = args;
+  // Commander passes through the `--` that separates the command (`deloc exec app -- ls -la`).
+  const command = rest[0] === "--" ? rest.slice(1) : rest;
   const { plan } = planPortable(ctx, opts);
   return runIn(ctx, opts, plan, serviceIn(plan, service), command.length ? command : ["sh"]);
 };
