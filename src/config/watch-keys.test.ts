@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import { formatDiagnostic } from "../core/index.js";
 import { loadStackText } from "./index.js";
 
-const opts = { cwd: "/project", env: {}, home: "/home/user", file: "/project/deloc.yaml", display: "deloc.yaml" };
+const opts = {
+  cwd: "/project",
+  env: {},
+  home: "/home/user",
+  file: "/project/deloc.yaml",
+  display: "deloc.yaml",
+};
 const stack = (services: string) =>
   `apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: dev }\nspec:\n  services:\n${services}`;
 
@@ -48,6 +54,9 @@ describe("the stack file's keys for deloc watch", () => {
     const errors = r.ok ? "" : r.errors.map(formatDiagnostic).join("\n");
     assert.match(errors, /deloc\.yaml:9:\d+ spec\.services\.api\.dependsOn: db: unknown key "restrat"/);
     assert.match(errors, /spec\.services\.api\.watch\.0: sync needs a target/);
-    assert.match(errors, /spec\.services\.api\.watch\.1\.action: .*sync \| rebuild \| restart \| sync\+restart/);
+    assert.match(
+      errors,
+      /spec\.services\.api\.watch\.1\.action: .*sync \| rebuild \| restart \| sync\+restart/,
+    );
   });
 });

@@ -1,19 +1,20 @@
 /** stop, down, cleanup, restart and scale: the day-2 commands that change what runs. */
 import fs from "node:fs";
 import path from "node:path";
-import type { Plan } from "../../core/index.js";
+import type { Adapter } from "../../adapters/adapter.js";
+import type { ObservedStack, Plan } from "../../core/index.js";
 import {
   downStack,
   restartServices,
   scaleService,
   stopServices,
-  type VolumeAtRisk,
   volumesAtRisk,
 } from "../../engine/lifecycle.js";
 import { readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
 import type { CommandRun } from "../command.js";
 import { confirmDestruction, EXIT_DECLINED } from "../confirm.js";
+import type { CommandContext } from "../context.js";
 import {
   type EngineSession,
   openByName,
@@ -35,14 +36,33 @@ async function planIfAny(session: EngineSession | null, observed: Parameters<typ
   );
 }
 
-/** ` --stack NAME` when the command was given it, to repeat in the advice. */
-function stackFlag(opts: Record<string, unknown>): string {
-  return typeof opts.stack === "string" ? ` --stack ${opts.stack}` : "";
-}
-
-/** The services `deloc backup` could copy first (it needs the stack file). */
-function backupsFor(at: readonly VolumeAtRisk[], withFile: boolean): string[] {
-  return withFile ? [...new Set(at.flatMap((v) => v.services))].sort() : [];
+/**
+ * Asks before `command` deletes the stack's volumes (see confirm.ts); false when the user said no.
+ * `deloc backup` is offered for the services whose data they are (it needs the stack file).
+ */
+async function confirmVolumes(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: string,
+  input: {
+    stack: string;
+    adapter: Adapter;
+    observed: ObservedStack;
+    plan: Plan | undefined;
+    withFile: boolean;
+  },
+): Promise<boolean> {
+  const at = await volumesAtRisk(input.adapter, input.observed, input.plan ? { plan: input.plan } : {});
+  const stackFlag = typeof opts.stack === "string" ? ` --stack ${opts.stack}` : "";
+  return confirmDestruction(ctx, opts, {
+    command: `deloc ${command}${stackFlag}`,
+    verb: "delete",
+    noun: "volume",
+    where: `of stack ${input.stack}`,
+    items: at,
+    alternative: `\`deloc down${stackFlag}\` removes the containers and keeps the volumes`,
+    backups: input.withFile ? [...new Set(at.flatMap((v) => v.services))].sort() : [],
+  });
 }
 
 export const stop: CommandRun = async (ctx, args, opts) => {
@@ -74,19 +94,8 @@ export const down: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
-    if (opts.volumes) {
-      const at = await volumesAtRisk(adapter, observed, plan ? { plan } : {});
-      const ok = await confirmDestruction(ctx, opts, {
-        command: `deloc down --volumes${stackFlag(opts)}`,
-        verb: "delete",
-        noun: "volume",
-        where: `of stack ${stack}`,
-        items: at,
-        alternative: `\`deloc down${stackFlag(opts)}\` removes the containers and keeps the volumes`,
-        backups: backupsFor(at, session !== null),
-      });
-      if (!ok) return EXIT_DECLINED;
-    }
+    const asked = { stack, adapter, observed, plan, withFile: session !== null };
+    if (opts.volumes && !(await confirmVolumes(ctx, opts, "down --volumes", asked))) return EXIT_DECLINED;
     const removed = await downStack({
       adapter,
       store,
@@ -113,17 +122,8 @@ export const cleanup: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
-    const at = await volumesAtRisk(adapter, observed, plan ? { plan } : {});
-    const ok = await confirmDestruction(ctx, opts, {
-      command: `deloc cleanup${stackFlag(opts)}`,
-      verb: "delete",
-      noun: "volume",
-      where: `of stack ${stack}`,
-      items: at,
-      alternative: `\`deloc down${stackFlag(opts)}\` removes the containers and keeps the volumes`,
-      backups: backupsFor(at, session !== null),
-    });
-    if (!ok) return EXIT_DECLINED;
+    const asked = { stack, adapter, observed, plan, withFile: session !== null };
+    if (!(await confirmVolumes(ctx, opts, "cleanup", asked))) return EXIT_DECLINED;
     const removed = await downStack({ adapter, store, observed, volumes: true, ...(plan ? { plan } : {}) });
     const images = await adapter.removeStackImages(stack);
     store.unlock();
