@@ -60,9 +60,15 @@ describe("exec and shortcuts (real engine, real terminal)", () => {
   });
 
   test("on a terminal: a TTY inside, keys typed reach the shell, its exit code comes back", async () => {
-    const r = await delocInPty(project.dir, ["exec", "app"], [{ when: /[#$] $/m, send: "tty; exit 5\r" }]);
+    const r = await delocInPty(
+      project.dir,
+      ["exec", "app"],
+      [{ when: /[#$] $/m, send: "tty; stty size; exit 5\r" }],
+    );
     assert.equal(r.code, 5, r.output);
     assert.match(r.output, /\/dev\/pts\/\d+/);
+    // The terminal's size reached the container's (script's own has none: DELoc's default, 24 × 80).
+    assert.match(r.output, /^24 80\r?$/m);
   });
 
   test("deloc psql on a terminal is an interactive session", async () => {
