@@ -21,7 +21,7 @@ let watching: Running;
 
 const SERVICES = `    app:
       build: ./app
-      command: ["sh", "-c", "touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
+      command: ["sh", "-c", "grep -q broken /version && exit 1; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
       healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms }
       resources: { memory: 32Mi, cpu: 100m }
 ${service("client", "dependsOn: { app: { condition: healthy, restart: true } }")}${service("other", "dependsOn: { app: healthy }")}${service("web", "watch: [{ path: ./web/static, action: sync, target: /srv/static }]")}`;
@@ -76,6 +76,14 @@ describe("deloc watch (real engine)", () => {
     assert.deepEqual([now[3]!.id, now[3]!.startedAt], [web!.id, web!.startedAt], "web left alone");
   });
 
+  test("a version that does not become ready is rolled back: the previous one keeps running", async () => {
+    const app = await container("app");
+    write("app/version", "broken\n");
+    await watching.waitFor(/app: .*the previous version keeps running\. Fix it and save again\./, 180_000);
+    assert.equal(project.ok("exec", "app", "--", "cat", "/version"), "v2\n");
+    assert.equal((await container("app")).id, app.id, "the previous container is back");
+  });
+
   test("a file .dockerignore names changes nothing", async () => {
     const before = count(/app: .*rebuilding/);
     write("app/debug.log", "noise\n");
@@ -96,9 +104,10 @@ describe("deloc watch (real engine)", () => {
     assert.equal((await container("web")).id, web.id, "synced, not recreated");
   });
 
-  test("Ctrl-C stops watching and leaves the stack running", async () => {
+  test("Ctrl-C stops watching and leaves the stack running", async (t) => {
     watching.kill("SIGINT");
     assert.equal(await watching.exited, 0, watching.stderr());
+    t.diagnostic(`what deloc watch printed:\n${watching.stderr()}`);
     assert.match(watching.stderr(), /Stopped watching\. deloc-e2e-watch keeps running/);
     const states = (await engine.observe(STACK)).containers.map((c) => `${c.service} ${c.state}`);
     assert.deepEqual(states, ["app running", "client running", "other running", "web running"]);
