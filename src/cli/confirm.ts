@@ -23,10 +23,10 @@ export interface Destruction {
   verb: "delete" | "overwrite";
   /** "volume" or "PersistentVolumeClaim". */
   noun: string;
-  /** Where: `of stack demo`, `of postgres (from pg.tar.gz)`. */
+  /** Where: `of stack demo`, `of postgres with the backup pg.tar.gz`. */
   where: string;
   items: readonly DataItem[];
-  /** What keeps the data instead, e.g. "`deloc down` (without --volumes) keeps them". */
+  /** What keeps the data instead, e.g. "`deloc down` removes the containers and keeps the volumes". */
   alternative: string;
   /** Services `deloc backup` can copy first; none on Kubernetes. */
   backups: readonly string[];

@@ -234,13 +234,14 @@ export async function kubernetesDown(ctx: CommandContext, opts: Record<string, u
     const cluster = await connect(ctx, opts, stack);
     if (opts.volumes) {
       const claims = await cluster.claims(stack.name);
+      const ns = typeof opts.namespace === "string" ? ` -n ${opts.namespace}` : "";
       const ok = await confirmDestruction(ctx, opts, {
-        command: "deloc down --volumes --target kubernetes",
+        command: `deloc down --volumes --target kubernetes${ns}`,
         verb: "delete",
         noun: "PersistentVolumeClaim",
         where: `of stack ${stack.name} in namespace ${cluster.namespace}`,
         items: claims.map((c) => ({ name: c.name, bytes: c.requestBytes, services: [] })),
-        alternative: "`deloc down --target kubernetes` removes the workloads and keeps the claims",
+        alternative: `\`deloc down --target kubernetes${ns}\` removes the workloads and keeps the claims`,
         backups: [],
       });
       if (!ok) return EXIT_DECLINED;
