@@ -24,6 +24,10 @@ const SERVICES = `    app:
       command: ["sh", "-c", "grep -q broken /version && exit 1; touch /tmp/ready; trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"]
       healthCheck: { command: ["test", "-f", "/tmp/ready"], interval: 1s, startInterval: 100ms }
       resources: { memory: 32Mi, cpu: 100m }
+    self:
+      build: .
+      command: ${IDLE}
+      resources: { memory: 32Mi, cpu: 100m }
 ${service("client", "dependsOn: { app: { condition: healthy, restart: true } }")}${service("other", "dependsOn: { app: healthy }")}${service("web", "watch: [{ path: ./web/static, action: sync, target: /srv/static }]")}`;
 
 function write(file: string, text: string): void {
@@ -51,6 +55,9 @@ describe("deloc watch (real engine)", () => {
     write("app/.dockerignore", "*.log\n");
     write("app/version", "v1\n");
     write("web/static/index.html", "hello v1\n");
+    // A service built from the stack's own folder: DELoc's state (.deloc/) is in its context.
+    write("Dockerfile", "FROM deloc/debian:trixie\n");
+    write(".dockerignore", "app\nweb\n");
     project.write(SERVICES);
     project.ok("up");
     watching = project.start("watch");
@@ -110,6 +117,14 @@ describe("deloc watch (real engine)", () => {
     t.diagnostic(`what deloc watch printed:\n${watching.stderr()}`);
     assert.match(watching.stderr(), /Stopped watching\. deloc-e2e-watch keeps running/);
     const states = (await engine.observe(STACK)).containers.map((c) => `${c.service} ${c.state}`);
-    assert.deepEqual(states, ["app running", "client running", "other running", "web running"]);
+    assert.deepEqual(states, [
+      "app running",
+      "client running",
+      "other running",
+      "self running",
+      "web running",
+    ]);
+    // What watch itself writes to .deloc/ (the event log, the state) is no change of the context ".".
+    assert.equal(count(/self: .*rebuilding/), 0, watching.stderr());
   });
 });

@@ -20,6 +20,7 @@ import {
   type WatchRule,
 } from "../../core/index.js";
 import { redeployService, restartServices } from "../../engine/lifecycle.js";
+import { STATE_DIR } from "../../engine/state.js";
 import { type SyncChange, syncInto } from "../../engine/sync.js";
 import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
@@ -74,10 +75,12 @@ export const watch: CommandRun = async (ctx, args, opts) => {
   ctx.err("Ctrl-C stops watching; the stack keeps running.");
 
   const pending = new Map<string, Pending>();
+  const stateDir = path.join(project.stack.dir, STATE_DIR);
   const watcher = watchFiles(
     [...new Set(rules.map((r) => r.path))],
-    // Whole folders nobody wants (VCS data) are not even walked.
-    { ignoreInitial: true, ignored: (p) => path.basename(p) === ".git" },
+    // Whole folders nobody wants are not even walked: VCS data, and DELoc's own state (which this
+    // command writes: a context of "." would otherwise rebuild on its own event log).
+    { ignoreInitial: true, ignored: (p) => path.basename(p) === ".git" || p === stateDir },
   );
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
