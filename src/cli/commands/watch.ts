@@ -42,6 +42,8 @@ interface Rule extends WatchRule {
   service: string;
   /** Why a change under `path` is not one: the rule's patterns, and `.dockerignore` for builds. */
   ignored: (rel: string) => boolean;
+  /** No pattern re-includes (`!…`): an ignored folder need not be walked at all. */
+  prunes: boolean;
 }
 
 /** What a burst asks of one service. */
@@ -80,7 +82,19 @@ export const watch: CommandRun = async (ctx, args, opts) => {
     [...new Set(rules.map((r) => r.path))],
     // Whole folders nobody wants are not even walked: VCS data, and DELoc's own state (which this
     // command writes: a context of "." would otherwise rebuild on its own event log).
-    { ignoreInitial: true, ignored: (p) => path.basename(p) === ".git" || p === stateDir },
+    // So are folders every rule ignores (node_modules, say), unless a pattern re-includes inside them.
+    {
+      ignoreInitial: true,
+      ignored: (p, stats) =>
+        path.basename(p) === ".git" ||
+        p === stateDir ||
+        (stats?.isDirectory() === true &&
+          rules.every((r) => {
+            const inside = path.relative(r.path, p);
+            if (inside.startsWith("..") || path.isAbsolute(inside)) return true;
+            return inside !== "" && r.prunes && r.ignored(inside.split(path.sep).join("/"));
+          })),
+    },
   );
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -145,9 +159,11 @@ function rulesOf(session: EngineSession, s: PlannedService): Rule[] {
       );
     const own = ignore().add(r.ignore);
     const build = r.action === "rebuild" && s.build ? buildIgnore(s.build.context, s.build.dockerfile) : null;
+    const patterns = [...r.ignore, ...(build ? ignoreFileLines(s.build!.context, s.build!.dockerfile) : [])];
     return {
       ...r,
       service: s.name,
+      prunes: !patterns.some((l) => l.trim().startsWith("!")),
       ignored: (rel: string) =>
         own.ignores(rel) ||
         build?.(path.relative(s.build!.context, path.join(r.path, rel)).split(path.sep).join("/")) === true,
@@ -160,18 +176,26 @@ function rulesOf(session: EngineSession, s: PlannedService): Rule[] {
  * it), read again when it changes. The Dockerfile and the ignore file themselves always count.
  */
 function buildIgnore(context: string, dockerfile = "Dockerfile"): (rel: string) => boolean {
-  const files = [path.join(context, `${dockerfile}.dockerignore`), path.join(context, ".dockerignore")];
+  const files = ignoreFiles(context, dockerfile);
   let cached: { mtimes: string; ig: Ignore } | null = null;
   const current = (): Ignore => {
     const mtimes = files.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0).join(",");
-    if (cached?.mtimes !== mtimes) {
-      const file = files.find((f) => fs.existsSync(f));
-      cached = { mtimes, ig: ignore().add(file ? fs.readFileSync(file, "utf8").split(/\r?\n/) : []) };
-    }
+    if (cached?.mtimes !== mtimes)
+      cached = { mtimes, ig: ignore().add(ignoreFileLines(context, dockerfile)) };
     return cached.ig;
   };
   const always = new Set([dockerfile, ".dockerignore", `${dockerfile}.dockerignore`]);
   return (rel) => !always.has(rel) && !rel.startsWith("..") && current().ignores(rel);
+}
+
+function ignoreFiles(context: string, dockerfile = "Dockerfile"): string[] {
+  return [path.join(context, `${dockerfile}.dockerignore`), path.join(context, ".dockerignore")];
+}
+
+/** The lines of the ignore file a build reads (the Dockerfile's own first); none without one. */
+function ignoreFileLines(context: string, dockerfile = "Dockerfile"): string[] {
+  const file = ignoreFiles(context, dockerfile).find((f) => fs.existsSync(f));
+  return file ? fs.readFileSync(file, "utf8").split(/\r?\n/) : [];
 }
 
 /** Applies one burst, service by service; a failure is reported and watching goes on. */
