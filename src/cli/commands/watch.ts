@@ -90,9 +90,8 @@ export const watch: CommandRun = async (ctx, args, opts) => {
         p === stateDir ||
         (stats?.isDirectory() === true &&
           rules.every((r) => {
-            const inside = path.relative(r.path, p);
-            if (inside.startsWith("..") || path.isAbsolute(inside)) return true;
-            return inside !== "" && r.prunes && r.ignored(inside.split(path.sep).join("/"));
+            const inside = under(r.path, p);
+            return inside === null || (inside !== "" && r.prunes && r.ignored(inside));
           })),
     },
   );
@@ -100,9 +99,8 @@ export const watch: CommandRun = async (ctx, args, opts) => {
   let running: Promise<void> = Promise.resolve();
   const onChange = (file: string, deleted: boolean) => {
     for (const r of rules) {
-      const inside = path.relative(r.path, file);
-      if (inside.startsWith("..") || path.isAbsolute(inside)) continue;
-      if (inside && r.ignored(inside.split(path.sep).join("/"))) continue;
+      const inside = under(r.path, file);
+      if (inside === null || (inside && r.ignored(inside))) continue;
       const p: Pending = pending.get(r.service) ?? { rebuild: [], restart: [], sync: new Map() };
       pending.set(r.service, p);
       if (r.action === "rebuild") p.rebuild.push(file);
@@ -113,7 +111,9 @@ export const watch: CommandRun = async (ctx, args, opts) => {
     timer = setTimeout(() => {
       const burst = new Map(pending);
       pending.clear();
-      running = running.then(() => applyBurst(ctx, session, plan, burst));
+      running = running
+        .then(() => applyBurst(ctx, session, plan, burst))
+        .catch((e: unknown) => ctx.err(line(`not applied: ${failure(e)}`)));
     }, QUIET_MS);
   };
   watcher.on("add", (f) => onChange(f, false));
@@ -143,6 +143,12 @@ export const watch: CommandRun = async (ctx, args, opts) => {
   ctx.err(`Stopped watching. ${plan.stack} keeps running (\`deloc down\` stops it).`);
   return 0;
 };
+
+/** `file` relative to `root` with `/` ("" for the root itself); null when it is not under it. */
+function under(root: string, file: string): string | null {
+  const inside = path.relative(root, file);
+  return inside.startsWith("..") || path.isAbsolute(inside) ? null : inside.split(path.sep).join("/");
+}
 
 /** The rules of one service: the file's, else a rebuild on its build context. */
 function rulesOf(session: EngineSession, s: PlannedService): Rule[] {
