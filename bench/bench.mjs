@@ -70,7 +70,7 @@ function timeAndPeak(args, cwd) {
 function sizeStack(label, stack, initArgs) {
   const dir = path.join(work, stack);
   fs.mkdirSync(dir);
-  spawnSync(process.execPath, [BIN, "cleanup", "--stack", stack], { cwd: work }); // an interrupted run's
+  spawnSync(process.execPath, [BIN, "cleanup", "--yes", "--stack", stack], { cwd: work }); // an interrupted run's
   spawnSync(process.execPath, [BIN, "init", ...initArgs], { cwd: dir });
   const up = timeAndPeak([BIN, "up", "--memory", "6g"], dir);
   const upMs = up.ms;
@@ -108,7 +108,7 @@ function sizeStack(label, stack, initArgs) {
   while (Date.now() < settledBy && pending())
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
   const statuses = statusMedian();
-  time([BIN, "cleanup"], dir);
+  time([BIN, "cleanup", "--yes"], dir);
   return {
     label,
     upMs,
@@ -171,12 +171,12 @@ function againstCompose(label, dir, floorMs, rounds, sizing) {
   const peer = [];
   for (let i = 0; i < rounds; i++) {
     deloc.push(time([BIN, "up", ...sizing], dir));
-    time([BIN, "down", "--volumes"], dir);
+    time([BIN, "down", "--volumes", "--yes"], dir);
     peer.push(compose("up", "--detach", "--wait"));
     compose("down", "--volumes");
   }
   const med = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  time([BIN, "cleanup"], dir);
+  time([BIN, "cleanup", "--yes"], dir);
   return { label, rounds, floorMs, delocMs: med(deloc), composeMs: med(peer) };
 }
 
@@ -255,7 +255,7 @@ if (
     floor,
   });
   results.push({ name: "deloc status (chain running)", ms: median([BIN, "status"], chainDir) });
-  time([BIN, "cleanup"], chainDir);
+  time([BIN, "cleanup", "--yes"], chainDir);
 
   // Against the peer: the same stacks, the same images, the same machine and run, deployed by DELoc
   // and by Docker Compose v2 (`npm run tools` builds it from its Go module) from `deloc export

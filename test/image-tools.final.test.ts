@@ -39,10 +39,13 @@ test("image tools: every command the catalog declares runs with what the upstrea
     at("healthCheck", t.image, t.healthCheck?.command);
     at("backup.dump", t.image, t.backup?.dump);
     at("backup.restore", t.image, t.backup?.restore);
+    for (const [n, c] of Object.entries(t.shortcuts)) at(`shortcut ${n}`, t.image, c.command);
     for (const [name, v] of Object.entries(t.variants)) {
       const image = v.image ?? t.image;
       at(`variant ${name} command`, image, v.command ?? t.entrypoint ?? t.command);
       at(`variant ${name} healthCheck`, image, v.healthCheck?.command ?? t.healthCheck?.command);
+      for (const [n, c] of Object.entries({ ...t.shortcuts, ...v.shortcuts }))
+        at(`variant ${name} shortcut ${n}`, image, c.command);
     }
   }
   assert.ok(commands.length > 20, `only ${commands.length} commands found in the catalog`);

@@ -21,6 +21,33 @@ export interface ExecResult {
   output: string;
 }
 
+/** A command run in a container with the user's terminal or streams attached (`deloc exec`). */
+export interface AttachedExecOptions {
+  /** A terminal: raw bytes both ways, stdout and stderr as one; resizable. */
+  tty: boolean;
+  /** Fed to the command until it ends; none: the command's stdin is closed. */
+  stdin?: Readable;
+  stdout: Writable;
+  /** Ignored with a TTY (the terminal merges the streams). */
+  stderr: Writable;
+  /** The terminal's size at the start. */
+  size?: TerminalSize;
+  /** `uid[:gid]` or a user name; the container's own user when absent. */
+  user?: string;
+}
+
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
+export interface AttachedExec {
+  /** Tells the command's terminal its new size (the user's window changed). */
+  resize(size: TerminalSize): Promise<void>;
+  /** The command's exit code, once it has ended and its output has been written. */
+  readonly exitCode: Promise<number>;
+}
+
 export interface LogOptions {
   tail?: number;
   follow?: boolean;
@@ -48,6 +75,11 @@ export interface Adapter {
   removeNetwork(name: string): Promise<void>;
   ensureVolume(stack: string, name: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
+  /**
+   * The disk each named volume uses, in bytes, as the engine counts it (`docker system df -v`);
+   * null when the engine has not computed it or does not say.
+   */
+  volumeSizes(names: readonly string[]): Promise<Record<string, number | null>>;
   /** Image id when present, else null. */
   imageId(image: string): Promise<string | null>;
   pullImage(image: string, progress: ProgressSink): Promise<void>;
@@ -75,6 +107,10 @@ export interface Adapter {
     argv: readonly string[],
     opts?: { stdin?: Readable; stdout?: Writable; timeoutMs?: number },
   ): Promise<ExecResult>;
+  /** Runs argv in a running container with streams (or a terminal) attached, as `docker exec -it`. */
+  execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec>;
+  /** Unpacks a tar into a folder of a container (created when missing), as `docker cp`. */
+  copyInto(id: string, dir: string, tar: Readable): Promise<void>;
   /** The environment a container was created with (secrets resolved); empty when it is gone. */
   containerEnv(id: string): Promise<Record<string, string>>;
   /** The container's own health-check result, as the engine last recorded it. */
@@ -134,6 +170,8 @@ export interface ClusterAdapter {
   /** The last lines of a service's pod (one not Ready, if any), for a failure report. */
   logTail(stack: string, service: string, lines: number): Promise<string[]>;
   scale(stack: string, service: string, replicas: number): Promise<void>;
+  /** The stack's PersistentVolumeClaims (its data) and the storage each requests, in bytes. */
+  claims(stack: string): Promise<{ name: string; requestBytes: number | null }[]>;
   /** Removes the stack's objects, and its claims (their data) with `volumes`; returns what went. */
   remove(stack: string, opts: { volumes: boolean }): Promise<string[]>;
   /** The cluster's recent warnings about a service's pods and workload (`Readiness probe failed: …`), oldest first. */

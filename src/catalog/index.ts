@@ -13,5 +13,6 @@ export type {
   Recipe,
   SecretKind,
   ServiceTemplate,
+  Shortcut,
   TemplateVariant,
 } from "./template.js";

@@ -241,6 +241,7 @@ function toTemplate(d: ServiceData, source: string, group?: string): ServiceTemp
     restart: d.restart ?? (oneShot ? "no" : "unless-stopped"),
     secrets: d.secrets ?? {},
     connections: d.connections ?? {},
+    shortcuts: d.shortcuts ?? {},
     variants: Object.fromEntries(
       Object.entries(d.variants ?? {}).map(([k, { healthCheck, ...v }]): [string, TemplateVariant] => [
         k,

@@ -36,6 +36,13 @@ const profileResources = z.strictObject({
 
 const dependsOn = z.record(z.string(), z.enum(CONDITIONS));
 
+/**
+ * Commands of the service's image a user runs often, as `deloc NAME [args…]` (e.g. `deloc psql`):
+ * argv run in the service's container, the user's arguments appended; `{{env.KEY}}` is the
+ * container's environment variable.
+ */
+const shortcuts = z.record(name, z.strictObject({ description: z.string(), command: argv }));
+
 const variant = z.strictObject({
   description: z.string(),
   image: z.string().optional(),
@@ -46,6 +53,8 @@ const variant = z.strictObject({
   requires: z.array(name).default([]),
   /** Replaces the service's health check (another image has other tools). */
   healthCheck: healthCheck.optional(),
+  /** Replace the service's shortcuts of the same names (another image has its tools elsewhere). */
+  shortcuts: shortcuts.optional(),
 });
 
 /** `uid:gid` the image's process runs as: Kubernetes exports run it so (non-root unless `0:0`). */
@@ -116,6 +125,7 @@ const serviceFields = {
    * stack file: `http: { port, path, status }`, `tcp: { port }` or `command: [argv]`.
    */
   verify: verifySchema.optional(),
+  shortcuts: shortcuts.optional(),
 };
 
 export const serviceFileSchema = z.strictObject({ name, ...serviceFields, image: z.string() });

@@ -53,6 +53,14 @@ export interface TemplateVariant {
   requires: string[];
   /** Replaces the template's health check (another image has other tools). */
   healthCheck?: HealthCheckSpec;
+  /** Replace the template's shortcuts of the same names. */
+  shortcuts?: Record<string, Shortcut>;
+}
+
+/** A command of the image run as `deloc NAME [args…]`: argv in the service's container, args appended. */
+export interface Shortcut {
+  description: string;
+  command: string[];
 }
 
 export interface ServiceTemplate {
@@ -105,6 +113,8 @@ export interface ServiceTemplate {
   docs?: string;
   /** The probe `deloc verify` runs when DELoc has none of its own for this service. */
   verify?: DeclaredProbe;
+  /** `deloc NAME` commands of the image (`deloc psql`), by name. */
+  shortcuts: Record<string, Shortcut>;
 }
 
 export interface Recipe {

@@ -39,6 +39,12 @@ const targeting: OptionDef[] = [
   },
 ];
 
+/** Commands that delete or overwrite data ask first on a terminal; this answers for the user. */
+const yes: OptionDef = {
+  flags: "-y, --yes",
+  description: "do not ask before deleting or overwriting data (needed without a terminal)",
+};
+
 const stackOpt: OptionDef = {
   flags: "--stack <name>",
   description: "act on this stack by name, from the engine's labels (no stack file needed)",
@@ -190,7 +196,8 @@ export const COMMANDS: CommandDef[] = [
     options: [
       file,
       stackOpt,
-      { flags: "-v, --volumes", description: "also remove the stack's volumes (its data)" },
+      { flags: "-v, --volumes", description: "also remove the stack's volumes (its data); asks first" },
+      yes,
       ...targeting,
     ],
     load: () => import("./commands/lifecycle.js").then((m) => m.down),
@@ -199,8 +206,38 @@ export const COMMANDS: CommandDef[] = [
     name: "cleanup",
     summary:
       "Remove everything labelled with the stack (containers, network, volumes, built images) and .deloc/",
-    options: [file, stackOpt],
+    options: [file, stackOpt, yes],
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
+  },
+  {
+    name: "watch",
+    summary:
+      "Follow the build contexts and watch rules of services: on a change, sync, restart, or rebuild and recreate that service alone, health-gated",
+    args: "[services...]",
+    argCompletes: "services",
+    options: [file],
+    load: () => import("./commands/watch.js").then((m) => m.watch),
+  },
+  {
+    name: "exec",
+    summary:
+      "Run a command in a service's container (a shell by default), with your terminal attached; catalog shortcuts such as `deloc psql` do the same (`deloc catalog show SERVICE` lists them)",
+    args: "<service> [command...]",
+    argCompletes: "services",
+    options: [
+      file,
+      {
+        flags: "-T, --no-tty",
+        description: "plain streams even on a terminal (as `docker compose exec -T`)",
+      },
+      {
+        flags: "-u, --user <user>",
+        description: "run as this user (uid[:gid] or name); default: the image's",
+      },
+      { flags: "--replica <n>", description: "which replica of a scaled service (default: 1)" },
+    ],
+    passThrough: true,
+    load: () => import("./commands/exec.js").then((m) => m.exec),
   },
   {
     name: "verify",
@@ -304,7 +341,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Restore a service's data from a file made by `deloc backup`",
     args: "<service> <file>",
     argCompletes: "services",
-    options: [file],
+    options: [file, yes],
     load: () => import("./commands/backup.js").then((m) => m.restore),
   },
   {

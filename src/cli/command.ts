@@ -27,5 +27,7 @@ export interface CommandDef {
   hidden?: boolean;
   aliases?: string[];
   subcommands?: CommandDef[];
+  /** Options after the first argument belong to it (`deloc exec app ls -la`), not to deloc. */
+  passThrough?: boolean;
   load?: () => Promise<CommandRun>;
 }

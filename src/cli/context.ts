@@ -13,6 +13,11 @@ export interface CommandContext {
   color: boolean;
   out: (text: string) => void;
   err: (text: string) => void;
+  /**
+   * Asks a question on the terminal and resolves with the answer (null when the input ended);
+   * absent when stdin or stderr is not a terminal: nobody is there to answer.
+   */
+  ask?: (question: string) => Promise<string | null>;
   /** Seam for tests: the engine of a target. @default engine discovery (`openAdapter`) */
   openEngine?: (target: Target) => Promise<Adapter>;
   /** Seam for tests: this machine's memory and CPUs. @default `detectHost` */

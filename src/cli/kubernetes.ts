@@ -12,6 +12,7 @@ import { downOnCluster, scaleOnCluster, upOnCluster } from "../engine/cluster.js
 import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
 import { planPortable } from "./commands/plan.js";
+import { confirmDestruction, EXIT_DECLINED } from "./confirm.js";
 import type { CommandContext } from "./context.js";
 import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
 import { renderTable } from "./render/table.js";
@@ -231,6 +232,20 @@ export async function kubernetesDown(ctx: CommandContext, opts: Record<string, u
   store.lock();
   try {
     const cluster = await connect(ctx, opts, stack);
+    if (opts.volumes) {
+      const claims = await cluster.claims(stack.name);
+      const ns = typeof opts.namespace === "string" ? ` -n ${opts.namespace}` : "";
+      const ok = await confirmDestruction(ctx, opts, {
+        command: `deloc down --volumes --target kubernetes${ns}`,
+        verb: "delete",
+        noun: "PersistentVolumeClaim",
+        where: `of stack ${stack.name} in namespace ${cluster.namespace}`,
+        items: claims.map((c) => ({ name: c.name, bytes: c.requestBytes, services: [] })),
+        alternative: `\`deloc down --target kubernetes${ns}\` removes the workloads and keeps the claims`,
+        backups: [],
+      });
+      if (!ok) return EXIT_DECLINED;
+    }
     const gone = await downOnCluster({ cluster, store, stack: stack.name, volumes: opts.volumes === true });
     const release = gone.find((g) => g.startsWith("helm release"));
     if (release) ctx.err(`helm uninstall ${stack.name}: done`);

@@ -29,6 +29,7 @@ export async function main(
     color: tty && pc.isColorSupported,
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
     ...overrides,
   };
 
@@ -40,11 +41,18 @@ export async function main(
       const { completeFrom } = await import("./commands/completion.js");
       return await completeFrom(COMMANDS)(ctx, argv.slice(1), {});
     }
+    // `deloc psql …`: a shortcut a catalog template declares, when no command has the name.
+    if (argv[0] && !argv[0].startsWith("-") && !isCommand(argv[0])) {
+      const { runShortcut } = await import("./commands/exec.js");
+      const code = await runShortcut(ctx, argv);
+      if (code !== null) return code;
+    }
     const program = new Command("deloc")
       .description("Bring up a data-engineering stack on this machine, sized to fit it.")
       .version(version, "-V, --version")
       .showSuggestionAfterError(true)
       .exitOverride()
+      .enablePositionalOptions()
       .configureOutput({ writeOut: (s) => ctx.out(s.trimEnd()), writeErr: (s) => ctx.err(s.trimEnd()) })
       .addHelpText(
         "after",
@@ -66,6 +74,7 @@ export async function main(
       for (const alias of def.aliases ?? []) cmd.alias(alias);
       for (const o of def.options) cmd.option(o.flags, o.description);
       if (def.json) cmd.option("--json", "print JSON");
+      if (def.passThrough) cmd.passThroughOptions();
       for (const sub of def.subcommands ?? []) attach(cmd, sub);
       const load = def.load;
       if (load)
@@ -93,5 +102,25 @@ export async function main(
       return e.exitCode === 0 ? 0 : 2;
     }
     return reportError(e, ctx, json);
+  }
+}
+
+function isCommand(name: string): boolean {
+  return name === "help" || COMMANDS.some((c) => c.name === name || c.aliases?.includes(name));
+}
+
+/** One question on the terminal (stderr), its answer read from stdin; null on end of input (Ctrl-D). */
+async function askOnTerminal(question: string): Promise<string | null> {
+  const { createInterface } = await import("node:readline");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise<string | null>((resolve) => {
+      rl.once("close", () => resolve(null));
+      // Ctrl-C at the question is a "no" (readline would otherwise only pause).
+      rl.once("SIGINT", () => rl.close());
+      rl.question(question, resolve);
+    });
+  } finally {
+    rl.close();
   }
 }

@@ -23,6 +23,7 @@ export type ErrorCode =
   | "E_BUILDKIT_UNAVAILABLE"
   | "E_INTERRUPTED"
   | "E_TERMINATED"
+  | "E_CONFIRMATION_REQUIRED"
   | "E_INTERNAL";
 
 /**
@@ -50,6 +51,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_BUILDKIT_UNAVAILABLE: 5,
   E_INTERRUPTED: 130,
   E_TERMINATED: 143,
+  E_CONFIRMATION_REQUIRED: 2,
   E_INTERNAL: 70,
 };
 
@@ -346,6 +348,11 @@ export class InterruptedError extends DelocError {
 }
 
 /** A bug in DELoc, not something the user did. */
+/** A command that destroys data was run without a terminal to ask on and without `--yes`. */
+export class ConfirmationRequiredError extends DelocError {
+  readonly code = "E_CONFIRMATION_REQUIRED";
+}
+
 export class InternalError extends DelocError {
   readonly code = "E_INTERNAL";
 }

@@ -89,6 +89,21 @@ export interface ServiceSpec {
   oneShot?: boolean;
   /** How `deloc verify` checks the service; replaces the template's (or built-in) probe. */
   verify?: DeclaredProbe;
+  /** Dependencies whose recreation by `deloc watch` restarts this service (`dependsOn` with `restart: true`). */
+  restartWith?: string[];
+  /** What `deloc watch` does when files change; absent: rebuild on changes to the build context. */
+  watch?: WatchRule[];
+}
+
+/** A rule of `deloc watch`, as Compose's `develop.watch`. */
+export interface WatchRule {
+  /** Absolute path of the file or folder watched. */
+  path: string;
+  action: "sync" | "rebuild" | "restart" | "sync+restart";
+  /** Where `sync` copies to in the container. */
+  target?: string;
+  /** `.dockerignore` patterns, relative to `path`. */
+  ignore: string[];
 }
 
 export interface Stack {

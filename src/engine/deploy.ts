@@ -45,6 +45,8 @@ export interface DeployInput {
   onEvent?: (e: DeployEvent) => void;
   clock?: Clock;
   signal?: AbortSignal;
+  /** Only these services are deployed; the others are left as they run (`deloc watch`). @default all */
+  only?: readonly string[];
 }
 
 export interface DeployResult {
@@ -88,11 +90,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     }
   }
 
+  const mine = (service: string) => !input.only || input.only.includes(service);
   const containerOps = reconcileContainers(
     plan,
     observed,
     input.replicas ? { replicas: input.replicas } : {},
-  );
+  ).filter((o) => !("service" in o) || mine(o.service));
   const operations = [...resourceOps, ...containerOps];
   const changed = new Set<string>();
   const readyAtMs: Record<string, number> = {};
@@ -163,7 +166,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   };
 
   const outcomes = await walk({
-    steps: serviceSteps(plan.services),
+    steps: serviceSteps(plan.services.filter((s) => mine(s.name))),
     direction: "forward",
     limit: strategyLimit(plan.strategy, plan.maxParallel),
     ...(input.signal ? { signal: input.signal } : {}),

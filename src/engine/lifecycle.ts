@@ -15,10 +15,12 @@ import {
   type ObservedStack,
   type Plan,
   type ServiceFailure,
+  volumeName,
 } from "../core/index.js";
 import { systemClock } from "./clock.js";
 import { type DeployInput, type DeployResult, deploy } from "./deploy.js";
 import { emitter } from "./events.js";
+import { ensureImages } from "./images.js";
 import { maskSecrets, resolveSecrets } from "./secrets.js";
 import type { StackState, StateStore } from "./state.js";
 import { removeStack, stopStack, type TeardownResult } from "./teardown.js";
@@ -281,4 +283,86 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
   if (failures.length)
     throw new DeployFailedError(failures, [], `\`deloc logs ${failures[0]!.service}\` shows more.`);
   return done;
+}
+
+/** A named volume a command would delete (or overwrite), with what the engine says it holds. */
+export interface VolumeAtRisk {
+  name: string;
+  /** Bytes on disk; null when the engine has not computed it. */
+  bytes: number | null;
+  /** The plan's services that mount it (none known without a plan). */
+  services: string[];
+}
+
+/**
+ * The stack's named volumes on the engine — only those of `services` when given — with their sizes
+ * and the services that use them: what `down --volumes`, `cleanup` and `restore` would destroy.
+ */
+export async function volumesAtRisk(
+  adapter: Adapter,
+  observed: ObservedStack,
+  opts: { plan?: Plan; services?: readonly string[] } = {},
+): Promise<VolumeAtRisk[]> {
+  const users = new Map<string, string[]>();
+  for (const s of opts.plan?.services ?? [])
+    for (const v of s.volumes)
+      if (v.type === "volume") {
+        const name = volumeName(opts.plan!.stack, v.source);
+        users.set(name, [...(users.get(name) ?? []), s.name]);
+      }
+  const names = observed.volumes.filter(
+    (v) => !opts.services || (users.get(v) ?? []).some((s) => opts.services!.includes(s)),
+  );
+  const sizes = await adapter.volumeSizes(names);
+  return names.map((name) => ({ name, bytes: sizes[name] ?? null, services: users.get(name) ?? [] }));
+}
+
+export interface RedeployInput extends Omit<DeployInput, "rollback" | "only" | "build"> {
+  store: StateStore;
+  service: string;
+  /** Build the service's image first (its build context changed). */
+  rebuild: boolean;
+}
+
+/**
+ * `deloc watch`: rebuilds one service's image and recreates its containers when the image changed,
+ * health-gated, the rest of the stack left as it runs; a failure puts the old containers back.
+ */
+export async function redeployService(input: RedeployInput): Promise<DeployResult> {
+  const { plan, adapter, store, service: name } = input;
+  const s = plan.services.find((p) => p.name === name)!;
+  const state = store.read() ?? store.fresh();
+  try {
+    if (input.rebuild && s.build) {
+      const clock = input.clock ?? systemClock;
+      const emit = emitter(input.onEvent, () => clock.now());
+      await ensureImages(plan, adapter, [{ kind: "build-image", service: name, image: s.image }], emit);
+    }
+    const result = await deploy({ ...input, only: [name], rollback: true });
+    if (result.changed.includes(name)) {
+      if (state.services[name] && !canTransition(state.services[name]!.state, "running"))
+        store.move(state, "deploying", "deloc watch", name);
+      store.move(
+        state,
+        "running",
+        input.rebuild ? "rebuilt by deloc watch" : "recreated by deloc watch",
+        name,
+      );
+      const rec = state.services[name];
+      if (rec) rec.hash = s.hash;
+      store.write(state);
+    }
+    return result;
+  } catch (e) {
+    // What ran before is back (rolled back): the service's state stays as it was; the log says why.
+    store.append({
+      time: new Date().toISOString(),
+      stack: plan.stack,
+      from: state.state,
+      to: state.state,
+      reason: `deloc watch could not redeploy ${name}: ${(e as Error).message.split("\n")[0]}`,
+      command: store.command,
+    });
+    throw e;
+  }
 }

@@ -21,7 +21,7 @@ fs.mkdirSync(dir);
 const { ok: deloc, deloc: run } = delocIn(() => dir);
 
 after(() => {
-  run("cleanup");
+  run("cleanup", "--yes");
 });
 
 interface Replica {
@@ -111,7 +111,7 @@ test("full recipe at --memory 6g: up, verify with every recipe's cross-service f
   const caps = await (await dockerAdapter()).exec(postgres.id, ["grep", "^CapEff", "/proc/1/status"]);
   assert.match(caps.output, /^CapEff:\s+0+$/m);
 
-  deloc("down", "--volumes");
+  deloc("down", "--volumes", "--yes");
   const o = await (await dockerAdapter()).observe(STACK);
   assert.deepEqual([o.containers, o.volumes, o.networks], [[], [], []]);
 });

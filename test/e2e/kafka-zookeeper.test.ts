@@ -20,7 +20,7 @@ fs.writeFileSync(
 const { ok, deloc } = delocIn(() => dir);
 
 after(() => {
-  deloc("down", "--volumes");
+  deloc("down", "--volumes", "--yes");
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -48,7 +48,7 @@ test("kafka on ZooKeeper: comes up after zookeeper, verify proves both, down --v
   );
   assert.match(r.probes[1]!.detail, /Kafka brokers registered: 1$/);
 
-  ok("down", "--volumes");
+  ok("down", "--volumes", "--yes");
   const o = await engine.observe(STACK);
   assert.deepEqual([o.containers, o.volumes, o.networks], [[], [], []]);
 });

@@ -27,7 +27,7 @@ describe("kafka (real engine)", () => {
     );
   });
   after(() => {
-    deloc("down", "--volumes");
+    deloc("down", "--volumes", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -335,7 +335,7 @@ describe("kubernetes target (a real single-node cluster)", () => {
     await eventually(() => assert.deepEqual(list("pods"), []), 120_000);
     assert.deepEqual(names(list("persistentvolumeclaims")), CLAIMS);
     for (const c of list("persistentvolumeclaims")) assert.equal(c.status.phase, "Bound");
-    ok("down", "--volumes", "--target", "kubernetes");
+    ok("down", "--volumes", "--yes", "--target", "kubernetes");
     // The pvc-protection controller lets a claim go once no pod uses it; none does any more.
     await eventually(() => assert.deepEqual(list("persistentvolumeclaims"), []), 60_000);
     for (const kind of [
@@ -368,7 +368,9 @@ describe("kubernetes target (a real single-node cluster)", () => {
       fs.writeFileSync(file, good);
     }
     assert.equal(hash(), before);
-    const down = await delocAsync(["down", "--volumes", "--target", "kubernetes"], { DELOC_HELM: HELM });
+    const down = await delocAsync(["down", "--volumes", "--yes", "--target", "kubernetes"], {
+      DELOC_HELM: HELM,
+    });
     assert.equal(down.code, 0, down.err);
     assert.deepEqual(kubectl<Obj>("-n", NS, "get", "secrets", "-l", "owner=helm", "-o", "json").items, []);
     assert.deepEqual(list("statefulsets.apps"), []);

@@ -19,7 +19,7 @@ fs.mkdirSync(dir);
 const { ok, deloc } = delocIn(() => dir);
 
 after(() => {
-  deloc("down", "--volumes");
+  deloc("down", "--volumes", "--yes");
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 

@@ -18,7 +18,7 @@ fs.mkdirSync(dir);
 const { ok: deloc, deloc: run } = delocIn(() => dir);
 
 after(() => {
-  run("cleanup");
+  run("cleanup", "--yes");
 });
 
 test("main job: init and up bring the default stack up; verify proves each service; down --volumes leaves nothing", async () => {
@@ -33,7 +33,7 @@ test("main job: init and up bring the default stack up; verify proves each servi
     report.probes.filter((p) => p.what !== null).map((p) => `${p.service}:${p.ok}`),
     ["kafka:true", "minio:true", "postgres:true", "spark-master:true", "kafka → spark → minio:true"],
   );
-  deloc("down", "--volumes");
+  deloc("down", "--volumes", "--yes");
   const o = await (await dockerAdapter()).observe("deloc-main-job");
   assert.deepEqual([o.containers, o.volumes, o.networks], [[], [], []]);
 });

@@ -58,7 +58,7 @@ const children: ChildProcess[] = [];
 
 describe("deloc metrics: Prometheus' format, checked by promtool and scraped by Prometheus (real engine)", () => {
   before(() => {
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     // A deploy that fails (the check never passes), then one that succeeds: two outcomes in the log.
     fs.writeFileSync(path.join(root, "deloc.yaml"), stackFile("exit 1"));
     const failed = deloc("up", "--wait-timeout", "3s");
@@ -68,7 +68,7 @@ describe("deloc metrics: Prometheus' format, checked by promtool and scraped by 
   });
   after(() => {
     for (const c of children) c.kill("SIGINT");
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -171,15 +171,15 @@ function assertNoLeaks(): void {
 
 describe("no command prints a secret unless --show-secrets (real engine, built CLI)", () => {
   before(() => {
-    inStack.deloc("cleanup", "--stack", STACK);
+    inStack.deloc("cleanup", "--yes", "--stack", STACK);
     fs.writeFileSync(path.join(dir, "deloc.yaml"), stackFile(APP));
   });
   beforeEach(() => {
     leaks = [];
   });
   after(() => {
-    inStack.deloc("cleanup", "--stack", STACK);
-    inFull.deloc("cleanup", "--stack", FULL);
+    inStack.deloc("cleanup", "--yes", "--stack", STACK);
+    inFull.deloc("cleanup", "--yes", "--stack", FULL);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
@@ -331,7 +331,7 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
     const dump = path.join(root, "postgres.tar.gz");
     run(inStack, ["backup", "postgres", "-o", dump]);
     run(inStack, ["backup", "postgres", "-o", path.join(root, "postgres-2.tar.gz"), "--json"]);
-    run(inStack, ["restore", "postgres", dump]);
+    run(inStack, ["restore", "--yes", "postgres", dump]);
     run(inStack, ["scale", "app", "2"]);
     run(inStack, ["logs", "app"]);
     run(inStack, ["status"]);
@@ -369,9 +369,9 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
     run(inStack, ["stop"]);
     run(inStack, ["down"]);
     run(inStack, ["status"]);
-    run(inStack, ["down", "--volumes", "--stack", STACK]);
-    run(inStack, ["cleanup"]);
-    run(inFull, ["cleanup"]);
+    run(inStack, ["down", "--volumes", "--yes", "--stack", STACK]);
+    run(inStack, ["cleanup", "--yes"]);
+    run(inFull, ["cleanup", "--yes"]);
     assertNoLeaks();
   });
 

@@ -22,7 +22,7 @@ describe("minio's seaweedfs variant (real engine)", () => {
     );
   });
   after(() => {
-    deloc("down", "--volumes");
+    deloc("down", "--volumes", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

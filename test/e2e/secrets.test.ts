@@ -39,7 +39,7 @@ function assertHidden(where: string, text: string): void {
 describe("secrets never shown, user strings never a shell's (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
     project.write(SERVICE);
   });
   after(() => {

@@ -47,7 +47,7 @@ describe("spark (real engine)", () => {
     );
   });
   after(() => {
-    deloc("down", "--volumes");
+    deloc("down", "--volumes", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -99,7 +99,7 @@ const cell = (name: string, i: number) => row(name).locator("td").nth(i);
 
 describe("deloc ui: the dashboard in a real browser (real engine, built CLI, Debian's Chromium)", () => {
   before(async () => {
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     fs.writeFileSync(path.join(root, "deloc.yaml"), stackFile(await freePort()));
     fs.mkdirSync(path.join(root, "flags"));
     ok("up");
@@ -123,7 +123,7 @@ describe("deloc ui: the dashboard in a real browser (real engine, built CLI, Deb
   after(async () => {
     await browser?.close();
     ui?.kill("SIGINT");
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -68,7 +68,7 @@ describe("upstream-faithful images (real engine)", () => {
     );
   });
   after(() => {
-    deloc("down", "--volumes");
+    deloc("down", "--volumes", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -114,7 +114,7 @@ describe("upstream-faithful images (real engine)", () => {
         new PutObjectCommand({ Bucket: "lake", Key: "events/1.json", Body: '{"n":"changed"}' }),
       );
       await client.send(new PutObjectCommand({ Bucket: "lake", Key: "events/2.json", Body: '{"n":2}' }));
-      ok("restore", "minio", "minio.tar.gz");
+      ok("restore", "--yes", "minio", "minio.tar.gz");
     } finally {
       client.destroy();
     }

@@ -35,7 +35,7 @@ function mountTiny(): string | null {
 describe("backup and restore faults (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
     project.write(SERVICES);
     project.ok("up");
     // 4 MiB that gzip cannot shrink: the archive cannot fit in 1 MiB.
@@ -94,7 +94,7 @@ describe("backup and restore faults (real engine)", () => {
       fs.writeFileSync(path.join(project.dir, "bad.tar.gz"), damage(good));
       await execIn(engine, STACK, "keeper", ["sh", "-c", "echo after-backup > /data/newer"]);
       const before = await checksum();
-      const r = project.deloc("restore", "keeper", "bad.tar.gz");
+      const r = project.deloc("restore", "--yes", "keeper", "bad.tar.gz");
       assert.equal(r.code, 8, r.err);
       assert.match(r.err, /is not a readable deloc backup|lacks|has no manifest/);
       assert.match(r.err, /Nothing was restored/);
@@ -104,7 +104,7 @@ describe("backup and restore faults (real engine)", () => {
     });
 
   test("a backup of another service is refused before anything is touched", async () => {
-    const r = project.deloc("restore", "other", "keeper.tar.gz");
+    const r = project.deloc("restore", "--yes", "other", "keeper.tar.gz");
     assert.equal(r.code, 8, r.err);
     assert.match(r.err, /is a backup of keeper .* not of other/);
     // keeper's volume, which the archive holds, is not written either.
@@ -113,7 +113,7 @@ describe("backup and restore faults (real engine)", () => {
   });
 
   test("the good archive still restores: the fault cases changed nothing of it", async () => {
-    project.ok("restore", "keeper", "keeper.tar.gz");
+    project.ok("restore", "--yes", "keeper", "keeper.tar.gz");
     assert.notEqual((await execIn(engine, STACK, "keeper", ["test", "-e", "/data/newer"])).exitCode, 0);
   });
 });

@@ -72,7 +72,7 @@ function failingUp(web: string): string {
 describe("faults during a deploy (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
     project.write(services(1));
     project.ok("up");
     await writeMarker(engine, STACK);

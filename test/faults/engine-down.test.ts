@@ -33,7 +33,7 @@ describe(
   { skip: localDockerd() === null ? "no local dockerd to stop" : false },
   () => {
     before(async () => {
-      project.deloc("cleanup", "--stack", STACK);
+      project.deloc("cleanup", "--yes", "--stack", STACK);
       project.write(KEEPER);
       project.ok("up");
       await writeMarker(await dockerAdapter(), STACK);

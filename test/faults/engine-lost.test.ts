@@ -63,7 +63,7 @@ function cutPoints(n: number, samples: number): number[] {
 describe("the engine lost at each step of a command (real engine behind a cutting socket)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
     project.write(services(1));
     project.ok("up");
     await writeMarker(engine, STACK);

@@ -34,7 +34,7 @@ const webPorts = async () =>
 describe("host ports already taken (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
   });
   after(() => {
     for (const l of listeners) l.close();

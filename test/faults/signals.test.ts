@@ -47,7 +47,7 @@ const lockHeld = () => fs.existsSync(path.join(project.dir, ".deloc", "lock"));
 describe("signals during up (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
   });
   after(() => {
     project.dispose();

@@ -48,7 +48,7 @@ function statusServices(): string[] {
 describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
   before(async () => {
     engine = await dockerAdapter();
-    project.deloc("cleanup", "--stack", STACK);
+    project.deloc("cleanup", "--yes", "--stack", STACK);
     project.write(services());
   });
   after(() => {
@@ -161,7 +161,7 @@ describe("two runs at once, and a damaged .deloc/ (real engine)", () => {
     // No stack file and no .deloc/: the stack is found by name on the engine.
     const byName = JSON.parse(project.ok("status", "--stack", STACK, "--json")) as { services: unknown[] };
     assert.equal(byName.services.length, 2);
-    project.ok("cleanup", "--stack", STACK);
+    project.ok("cleanup", "--yes", "--stack", STACK);
     const gone = await snapshot(engine, STACK);
     assert.deepEqual([gone.containers, gone.volumes, gone.networks], [[], [], []]);
   });

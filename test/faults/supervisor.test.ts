@@ -88,7 +88,7 @@ const logged = () =>
 
 describe("the run-time supervisor (up --supervise) on the real engine", () => {
   before(async () => {
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     fs.mkdirSync(flags);
     fs.writeFileSync(path.join(root, "deloc.yaml"), STACK_FILE);
     up = spawn(process.execPath, [CLI, "up", "--supervise"], {
@@ -105,7 +105,7 @@ describe("the run-time supervisor (up --supervise) on the real engine", () => {
   });
   after(() => {
     up?.kill("SIGINT");
-    deloc("cleanup", "--stack", STACK);
+    deloc("cleanup", "--yes", "--stack", STACK);
     fs.rmSync(root, { recursive: true, force: true });
   });
 

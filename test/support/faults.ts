@@ -64,7 +64,7 @@ export function faultProject(stack: string, env: Record<string, string> = {}): F
     start: (...args) => running(dir, args, env),
     startWith: (more, ...args) => running(dir, args, { ...env, ...more }),
     dispose: () => {
-      deloc("cleanup", "--stack", stack);
+      deloc("cleanup", "--yes", "--stack", stack);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

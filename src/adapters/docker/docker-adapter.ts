@@ -29,7 +29,15 @@ import {
   type ObservedContainer,
   type ObservedStack,
 } from "../../core/index.js";
-import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+import type {
+  Adapter,
+  AttachedExec,
+  AttachedExecOptions,
+  ExecResult,
+  LogOptions,
+  ProgressSink,
+  TerminalSize,
+} from "../adapter.js";
 import {
   type BuildKitCli,
   buildArgv,
@@ -213,6 +221,21 @@ export class DockerAdapter implements Adapter {
 
   async removeVolume(name: string): Promise<void> {
     await this.ignoreMissing(() => this.docker.getVolume(name).remove());
+  }
+
+  async volumeSizes(names: readonly string[]): Promise<Record<string, number | null>> {
+    if (!names.length) return {};
+    // Only `GET /system/df` reports a volume's size; -1 means the engine has not computed it.
+    const df = (await this.engine(() => this.docker.df())) as {
+      Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null;
+    };
+    const sizes = new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]));
+    return Object.fromEntries(
+      names.map((n) => {
+        const size = sizes.get(n) ?? -1;
+        return [n, size >= 0 ? size : null];
+      }),
+    );
   }
 
   async imageId(image: string): Promise<string | null> {
@@ -420,25 +443,7 @@ export class DockerAdapter implements Adapter {
     argv: readonly string[],
     opts: { stdin?: Readable; stdout?: Writable; timeoutMs?: number } = {},
   ): Promise<ExecResult> {
-    const trace = traceFile();
-    if (trace) {
-      const image = await this.docker
-        .getContainer(id)
-        .inspect()
-        .then(
-          (i) => i.Config.Image,
-          () => "",
-        );
-      traceCommand(trace, { image, argv: [...argv], via: "exec" });
-    }
-    const exec = await this.engine(() =>
-      this.docker.getContainer(id).exec({
-        Cmd: [...argv],
-        AttachStdout: true,
-        AttachStderr: true,
-        AttachStdin: opts.stdin !== undefined,
-      }),
-    );
+    const exec = await this.createExec(id, argv, { stdin: opts.stdin !== undefined });
     // The engine lost here (a reset, a hang-up) is the one "engine unreachable" error too.
     const stream = (await this.engine(() =>
       exec.start({ hijack: true, stdin: opts.stdin !== undefined }),
@@ -476,6 +481,82 @@ export class DockerAdapter implements Adapter {
       info = await exec.inspect();
     }
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  /** An exec of argv in the container, traced as every command DELoc runs in a service's image is. */
+  private async createExec(
+    id: string,
+    argv: readonly string[],
+    opts: { stdin: boolean; tty?: boolean; user?: string },
+  ): Promise<Docker.Exec> {
+    const trace = traceFile();
+    if (trace) {
+      const image = await this.docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          (i) => i.Config.Image,
+          () => "",
+        );
+      traceCommand(trace, { image, argv: [...argv], via: "exec" });
+    }
+    return this.engine(() =>
+      this.docker.getContainer(id).exec({
+        Cmd: [...argv],
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: opts.stdin,
+        Tty: opts.tty ?? false,
+        ...(opts.user ? { User: opts.user } : {}),
+      }),
+    );
+  }
+
+  async execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec> {
+    const exec = await this.createExec(id, argv, {
+      stdin: io.stdin !== undefined,
+      tty: io.tty,
+      ...(io.user ? { user: io.user } : {}),
+    });
+    const stream = (await this.engine(() =>
+      exec.start({ hijack: true, stdin: io.stdin !== undefined, Tty: io.tty }),
+    )) as NodeJS.ReadWriteStream & { destroy: () => void };
+    const resize = async (size: TerminalSize) => {
+      // An exec that has ended cannot be resized: nothing is left to tell.
+      await exec.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
+    };
+    if (io.tty && io.size) await resize(io.size);
+    // With a TTY the engine sends raw bytes; otherwise frames for stdout and stderr.
+    if (io.tty) stream.on("data", (b: Buffer) => io.stdout.write(b));
+    else this.docker.modem.demuxStream(stream, io.stdout, io.stderr);
+    const input = io.stdin;
+    const feed = (b: Buffer) => stream.write(b);
+    // End of input closes the command's stdin (`echo 'select 1' | deloc psql`); a terminal's never ends.
+    const close = () => (stream as unknown as { end: () => void }).end();
+    input?.on("data", feed).once("end", close);
+    const exitCode = new Promise<void>((resolve, reject) => {
+      stream.once("end", resolve);
+      stream.once("close", resolve);
+      stream.once("error", reject);
+    })
+      .then(async () => {
+        input?.off("data", feed).off("end", close);
+        let info = await exec.inspect();
+        // The exit code is set a moment after the output ends.
+        for (let i = 0; info.Running && i < 100; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          info = await exec.inspect();
+        }
+        return info.ExitCode ?? -1;
+      })
+      .catch((e: unknown) => {
+        throw this.wrap(e);
+      });
+    return { resize, exitCode };
+  }
+
+  async copyInto(id: string, dir: string, tar: Readable): Promise<void> {
+    await this.engine(() => this.docker.getContainer(id).putArchive(tar, { path: dir }));
   }
 
   async containerEnv(id: string): Promise<Record<string, string>> {

@@ -15,7 +15,14 @@ import type {
   ObservedContainer,
   ObservedStack,
 } from "../../core/index.js";
-import type { Adapter, ExecResult, LogOptions, ProgressSink } from "../adapter.js";
+import type {
+  Adapter,
+  AttachedExec,
+  AttachedExecOptions,
+  ExecResult,
+  LogOptions,
+  ProgressSink,
+} from "../adapter.js";
 
 /** How a service behaves in the twin. */
 export interface ServiceBehaviour {
@@ -135,6 +142,10 @@ export class DryRunAdapter implements Adapter {
   async removeVolume(name: string): Promise<void> {
     if (this.volumes.delete(name)) this.journal.push(`remove volume ${name}`);
   }
+  async volumeSizes(names: readonly string[]): Promise<Record<string, number | null>> {
+    return Object.fromEntries(names.map((n) => [n, null]));
+  }
+
   async imageId(image: string): Promise<string | null> {
     return this.images.get(image) ?? null;
   }
@@ -248,6 +259,17 @@ export class DryRunAdapter implements Adapter {
     c.health = "healthy";
     return { exitCode: 0, output: "ok" };
   }
+  async execAttached(id: string, argv: readonly string[], io: AttachedExecOptions): Promise<AttachedExec> {
+    const r = await this.exec(id, argv);
+    io.stdout.write(r.output);
+    return { resize: async () => undefined, exitCode: Promise.resolve(r.exitCode) };
+  }
+
+  async copyInto(id: string, dir: string, tar: Readable): Promise<void> {
+    tar.resume();
+    this.journal.push(`copy into ${id}:${dir}`);
+  }
+
   async containerEnv(id: string): Promise<Record<string, string>> {
     return { ...(this.containers.get(id)?.env ?? {}) };
   }

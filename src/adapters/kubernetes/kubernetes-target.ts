@@ -405,6 +405,19 @@ export class KubernetesTarget implements ClusterAdapter {
     });
   }
 
+  async claims(stack: string): Promise<{ name: string; requestBytes: number | null }[]> {
+    const list = await this.core.listNamespacedPersistentVolumeClaim({
+      namespace: this.namespace,
+      labelSelector: `${LABEL_STACK}=${stack}`,
+    });
+    return list.items
+      .map((c) => {
+        const bytes = quantityBytes(String(c.spec?.resources?.requests?.storage ?? ""));
+        return { name: c.metadata?.name ?? "", requestBytes: Number.isFinite(bytes) ? bytes : null };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /**
    * Deletes the stack's objects (a Helm release is uninstalled as Helm knows it first); its
    * PersistentVolumeClaims too with `volumes` (their data with them).

@@ -117,6 +117,11 @@ function describe(ctx: CommandContext, t: ServiceTemplate): string {
     for (const [n, v] of variants)
       lines.push(`    ${n.padEnd(12)} ${v.description}${v.image ? ` (${v.image})` : ""}`);
   }
+  const shortcuts = Object.entries(t.shortcuts);
+  if (shortcuts.length) {
+    lines.push("  shortcuts:");
+    for (const [n, c] of shortcuts) lines.push(`    deloc ${n.padEnd(24)} ${c.description}`);
+  }
   if (t.docs) lines.push(`  docs:         ${t.docs}`);
   return lines.join("\n");
 }
@@ -142,6 +147,7 @@ function templateJson(t: ServiceTemplate) {
     scalable: t.scalable,
     oneShot: t.oneShot,
     variants: t.variants,
+    shortcuts: t.shortcuts,
     docs: t.docs ?? null,
   };
 }

@@ -1,11 +1,20 @@
 /** stop, down, cleanup, restart and scale: the day-2 commands that change what runs. */
 import fs from "node:fs";
 import path from "node:path";
-import type { Plan } from "../../core/index.js";
-import { downStack, restartServices, scaleService, stopServices } from "../../engine/lifecycle.js";
+import type { Adapter } from "../../adapters/adapter.js";
+import type { ObservedStack, Plan } from "../../core/index.js";
+import {
+  downStack,
+  restartServices,
+  scaleService,
+  stopServices,
+  volumesAtRisk,
+} from "../../engine/lifecycle.js";
 import { readSecrets } from "../../engine/secrets.js";
 import { STATE_DIR } from "../../engine/state.js";
 import type { CommandRun } from "../command.js";
+import { confirmDestruction, EXIT_DECLINED } from "../confirm.js";
+import type { CommandContext } from "../context.js";
 import {
   type EngineSession,
   openByName,
@@ -25,6 +34,35 @@ async function planIfAny(session: EngineSession | null, observed: Parameters<typ
   return planForEngine(session, await session.adapter.info(), observed).catch(
     (): Plan | undefined => undefined,
   );
+}
+
+/**
+ * Asks before `command` deletes the stack's volumes (see confirm.ts); false when the user said no.
+ * `deloc backup` is offered for the services whose data they are (it needs the stack file).
+ */
+async function confirmVolumes(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: string,
+  input: {
+    stack: string;
+    adapter: Adapter;
+    observed: ObservedStack;
+    plan: Plan | undefined;
+    withFile: boolean;
+  },
+): Promise<boolean> {
+  const at = await volumesAtRisk(input.adapter, input.observed, input.plan ? { plan: input.plan } : {});
+  const stackFlag = typeof opts.stack === "string" ? ` --stack ${opts.stack}` : "";
+  return confirmDestruction(ctx, opts, {
+    command: `deloc ${command}${stackFlag}`,
+    verb: "delete",
+    noun: "volume",
+    where: `of stack ${input.stack}`,
+    items: at,
+    alternative: `\`deloc down${stackFlag}\` removes the containers and keeps the volumes`,
+    backups: input.withFile ? [...new Set(at.flatMap((v) => v.services))].sort() : [],
+  });
 }
 
 export const stop: CommandRun = async (ctx, args, opts) => {
@@ -56,6 +94,8 @@ export const down: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
+    const asked = { stack, adapter, observed, plan, withFile: session !== null };
+    if (opts.volumes && !(await confirmVolumes(ctx, opts, "down --volumes", asked))) return EXIT_DECLINED;
     const removed = await downStack({
       adapter,
       store,
@@ -82,6 +122,8 @@ export const cleanup: CommandRun = async (ctx, _args, opts) => {
   try {
     const observed = await adapter.observe(stack);
     const plan = await planIfAny(session, observed);
+    const asked = { stack, adapter, observed, plan, withFile: session !== null };
+    if (!(await confirmVolumes(ctx, opts, "cleanup", asked))) return EXIT_DECLINED;
     const removed = await downStack({ adapter, store, observed, volumes: true, ...(plan ? { plan } : {}) });
     const images = await adapter.removeStackImages(stack);
     store.unlock();

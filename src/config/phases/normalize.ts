@@ -14,6 +14,7 @@ import {
   type ServiceSpec,
   Size,
   type VolumeSpec,
+  type WatchRule,
 } from "../../core/index.js";
 import { PORT_RE, type ServiceEntry } from "./schema.js";
 
@@ -55,6 +56,9 @@ export function normalizeService(
   if (e.restart !== undefined) spec.restart = e.restart;
   if (e.oneShot !== undefined) spec.oneShot = e.oneShot;
   if (e.verify !== undefined) spec.verify = normalizeVerify(e.verify);
+  const restart = restartWith(e.dependsOn);
+  if (restart.length) spec.restartWith = restart;
+  if (e.watch !== undefined) spec.watch = normalizeWatch(e.watch, ctx);
   return spec;
 }
 
@@ -156,8 +160,29 @@ function normalizeDependsOn(v: unknown): Record<string, DependencyCondition> {
   const out: Record<string, DependencyCondition> = {};
   if (Array.isArray(v)) for (const name of [...v].sort()) out[name as string] = "healthy";
   else if (v && typeof v === "object")
-    for (const name of Object.keys(v).sort()) out[name] = (v as Record<string, DependencyCondition>)[name]!;
+    for (const name of Object.keys(v).sort()) {
+      const d = (v as Record<string, DependencyCondition | { condition?: DependencyCondition }>)[name]!;
+      out[name] = typeof d === "string" ? d : (d.condition ?? "healthy");
+    }
   return out;
+}
+
+/** The dependencies of the long form with `restart: true`, sorted. */
+function restartWith(v: unknown): string[] {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return [];
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([, d]) => typeof d === "object" && d !== null && (d as { restart?: boolean }).restart === true)
+    .map(([name]) => name)
+    .sort();
+}
+
+function normalizeWatch(rules: NonNullable<ServiceEntry["watch"]>, ctx: NormalizeContext): WatchRule[] {
+  return rules.map((r) => ({
+    path: resolveHostPath(r.path, ctx),
+    action: r.action,
+    ...(r.target ? { target: r.target } : {}),
+    ignore: r.ignore ?? [],
+  }));
 }
 
 type HealthCheckEntry = Omit<NonNullable<ServiceEntry["healthCheck"]>, "disable"> & { disable?: boolean };

@@ -116,6 +116,17 @@ const checkDependsOn = (v: unknown): string | undefined => {
   if (Array.isArray(v)) return v.every((x) => typeof x === "string") ? undefined : "must list service names";
   if (v && typeof v === "object") {
     for (const [name, cond] of Object.entries(v)) {
+      // The long form, as Compose's: { condition, restart } (restart: `deloc watch` restarts this one too).
+      if (cond && typeof cond === "object" && !Array.isArray(cond)) {
+        const o = cond as Record<string, unknown>;
+        const unknown = Object.keys(o).find((k) => k !== "condition" && k !== "restart");
+        if (unknown) return `${name}: unknown key "${unknown}" (keys: condition, restart)`;
+        if (o.condition !== undefined && !(CONDITIONS as readonly unknown[]).includes(o.condition))
+          return `${name}.condition must be one of ${CONDITIONS.join(" | ")} (got ${show(o.condition)})`;
+        if (o.restart !== undefined && typeof o.restart !== "boolean")
+          return `${name}.restart must be true or false (got ${show(o.restart)})`;
+        continue;
+      }
       if (!(CONDITIONS as readonly unknown[]).includes(cond))
         return `${name} must be one of ${CONDITIONS.join(" | ")} (got ${show(cond)})`;
     }
@@ -123,6 +134,24 @@ const checkDependsOn = (v: unknown): string | undefined => {
   }
   return `must be { service: healthy | started | completed } or a list of names (got ${show(v)})`;
 };
+
+/** What `deloc watch` does when files under `path` change, as Compose's `develop.watch`. */
+export const WATCH_ACTIONS = ["sync", "rebuild", "restart", "sync+restart"] as const;
+
+export const watchRuleSchema = z
+  .strictObject({
+    /** A file or folder, relative to the stack file. */
+    path: z.string().min(1),
+    action: z.enum(WATCH_ACTIONS),
+    /** Where `sync` copies `path` to in the container (absolute). */
+    target: z.string().startsWith("/", "must be an absolute path in the container").optional(),
+    /** Patterns (`.dockerignore` syntax, relative to `path`) whose changes are ignored. */
+    ignore: z.array(z.string()).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.action.startsWith("sync") && !v.target)
+      ctx.addIssue({ code: "custom", message: `${v.action} needs a target: the path in the container` });
+  });
 
 const checkBuild = (v: unknown): string | undefined => {
   if (typeof v === "string") return v ? undefined : "must not be empty";
@@ -227,6 +256,8 @@ export const serviceSchema = z.strictObject({
   enabled: z.boolean().optional(),
   /** How `deloc verify` checks the service: `http`, `tcp` or `command`. Replaces the template's probe. */
   verify: verifySchema.optional(),
+  /** What `deloc watch` does on a change: sync, rebuild or restart (default: rebuild on the build context). */
+  watch: z.array(watchRuleSchema).optional(),
 });
 
 export const specSchema = z.strictObject({

@@ -45,10 +45,10 @@ describe("BuildKit builds (real engine)", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-e2e-buildkit-"));
     for (const f of ["deloc.yaml", "app"])
       fs.cpSync(path.join(FIXTURE, f), path.join(dir, f), { recursive: true });
-    deloc("cleanup", "--stack", STACK); // whatever an earlier, interrupted run left
+    deloc("cleanup", "--yes", "--stack", STACK); // whatever an earlier, interrupted run left
   });
   after(() => {
-    deloc("cleanup");
+    deloc("cleanup", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

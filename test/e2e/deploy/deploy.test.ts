@@ -45,10 +45,10 @@ describe("deploy scenario (real engine)", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-e2e-"));
     for (const f of ["deloc.yaml", "api", "worker"])
       fs.cpSync(path.join(FIXTURE, f), path.join(dir, f), { recursive: true });
-    deloc("cleanup", "--stack", STACK); // whatever an earlier, interrupted run left
+    deloc("cleanup", "--yes", "--stack", STACK); // whatever an earlier, interrupted run left
   });
   after(() => {
-    deloc("cleanup");
+    deloc("cleanup", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -165,7 +165,7 @@ describe("deploy scenario (real engine)", () => {
     assert.equal((await psql("create table t(x int); insert into t values (42)")).exitCode, 0);
     ok("backup", "postgres", "-o", "pg.tar.gz");
     await psql("drop table t");
-    ok("restore", "postgres", "pg.tar.gz");
+    ok("restore", "--yes", "postgres", "pg.tar.gz");
     assert.equal((await psql("select x from t")).output, "42\n");
   });
 
@@ -173,7 +173,7 @@ describe("deploy scenario (real engine)", () => {
     await execIn("worker", ["bash", "-c", "echo before > /data/marker"]);
     ok("backup", "worker", "-o", "worker.tar.gz");
     await execIn("worker", ["bash", "-c", "echo after > /data/marker; touch /data/stray"]);
-    ok("restore", "worker", "worker.tar.gz");
+    ok("restore", "--yes", "worker", "worker.tar.gz");
     assert.equal((await execIn("worker", ["cat", "/data/marker"])).output, "before\n");
     assert.notEqual((await execIn("worker", ["test", "-e", "/data/stray"])).exitCode, 0);
   });
@@ -181,7 +181,7 @@ describe("deploy scenario (real engine)", () => {
   test("a corrupt backup is refused and the data is left as it was", async () => {
     fs.writeFileSync(path.join(dir, "bad.tar.gz"), Buffer.from("not a backup at all"));
     const before = (await execIn("worker", ["cat", "/data/runs"])).output;
-    const r = deloc("restore", "worker", "bad.tar.gz");
+    const r = deloc("restore", "--yes", "worker", "bad.tar.gz");
     assert.equal(r.code, 8, r.err);
     assert.equal((await execIn("worker", ["cat", "/data/runs"])).output, before);
   });
@@ -245,7 +245,7 @@ describe("deploy scenario (real engine)", () => {
     ok("up");
     // The worker counts its starts in the volume: one more, on top of what was there.
     assert.equal(Number((await execIn("worker", ["cat", "/data/runs"])).output), runs + 1);
-    ok("down", "--volumes");
+    ok("down", "--volumes", "--yes");
     const o = await engine.observe(STACK);
     assert.deepEqual([o.containers, o.volumes, o.networks], [[], [], []]);
   });
@@ -253,7 +253,7 @@ describe("deploy scenario (real engine)", () => {
   test("cleanup removes everything labelled with the stack, even with .deloc/ gone", async () => {
     ok("up");
     fs.rmSync(path.join(dir, ".deloc"), { recursive: true });
-    ok("cleanup");
+    ok("cleanup", "--yes");
     const o = await engine.observe(STACK, [`deloc-${STACK}-api:latest`, `deloc-${STACK}-worker:latest`]);
     assert.deepEqual([o.containers, o.volumes, o.networks, o.images], [[], [], [], {}]);
   });

@@ -34,10 +34,10 @@ describe("verify with declared probes (real engine)", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-e2e-verify-"));
     for (const f of ["deloc.yaml", "web"])
       fs.cpSync(path.join(FIXTURE, f), path.join(dir, f), { recursive: true });
-    deloc("cleanup", "--stack", STACK); // whatever an earlier, interrupted run left
+    deloc("cleanup", "--yes", "--stack", STACK); // whatever an earlier, interrupted run left
   });
   after(() => {
-    deloc("cleanup");
+    deloc("cleanup", "--yes");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
