@@ -68,6 +68,24 @@ module.exports = {
       },
     },
     {
+      name: "import-is-pure",
+      severity: "error",
+      comment:
+        "import/ turns compose files into a stack file: core, config and catalog only, no I/O (the command reads the files).",
+      from: { path: "^src/import/", pathNot: "\\.test\\.ts$" },
+      to: {
+        path: [
+          "^src/engine/",
+          "^src/adapters/",
+          "^src/cli/",
+          "^src/planner/",
+          "^src/export/",
+          "^src/verify/",
+          io,
+        ],
+      },
+    },
+    {
       name: "testing-only-in-tests",
       severity: "error",
       comment: "src/testing/ holds fakes for tests; the product never imports it.",

@@ -86,7 +86,10 @@ export const COMMANDS: CommandDef[] = [
             flags: "--profile <names>",
             description: "compose profiles to import, comma-separated (also COMPOSE_PROFILES; * for all)",
           },
-          { flags: "--name <name>", description: "stack name (default: the compose project's name or folder)" },
+          {
+            flags: "--name <name>",
+            description: "stack name (default: the compose project's name or folder)",
+          },
         ],
         load: () => import("./commands/import.js").then((m) => m.importComposeCommand),
       },

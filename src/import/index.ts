@@ -9,8 +9,8 @@ import { type ImportedService, mapServices, type Note } from "./compose/map.js";
 import { loadProject } from "./compose/project.js";
 import { stackFileText } from "./compose/write.js";
 
-export { ComposeLoadError } from "./compose/project.js";
 export type { ImportedService, Note } from "./compose/map.js";
+export { ComposeLoadError } from "./compose/project.js";
 export { at } from "./compose/write.js";
 
 export interface ImportInput {
@@ -59,7 +59,7 @@ export function importCompose(input: ImportInput): ImportResult {
     outDir: path.dirname(input.out),
     env: input.env,
     read: input.read,
-    templates: new Set(input.catalog.templates.keys()),
+    offered: new Set([...input.catalog.templates.keys(), ...input.catalog.groups.keys()]),
     templateEnv: (t, v) => templateEnv(input.catalog, t, v),
     custom: input.custom ?? new Set(),
   });
@@ -94,7 +94,11 @@ export function importCompose(input: ImportInput): ImportResult {
   return { name, text, services: mapped.services, notes, leftOut };
 }
 
-function templateEnv(catalog: Catalog, template: string, variant?: string): Record<string, string> | undefined {
+function templateEnv(
+  catalog: Catalog,
+  template: string,
+  variant?: string,
+): Record<string, string> | undefined {
   const t = catalog.templates.get(template);
   if (!t) return undefined;
   const env = { ...t.env };

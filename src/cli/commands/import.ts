@@ -38,9 +38,13 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
   const out = path.resolve(ctx.cwd, typeof opts.output === "string" ? opts.output : "deloc.yaml");
   const shownOut = path.relative(ctx.cwd, out) || out;
   if (fs.existsSync(out) && !opts.force)
-    throw new FileExistsError(`${shownOut} already exists; nothing was written.`, "Pass --force to overwrite it, or -o to write elsewhere.");
+    throw new FileExistsError(
+      `${shownOut} already exists; nothing was written.`,
+      "Pass --force to overwrite it, or -o to write elsewhere.",
+    );
   const name = typeof opts.name === "string" ? opts.name : undefined;
-  if (name !== undefined && !isStackName(name)) throw new UsageError(`--name must be ${STACK_NAME_RULE} (got "${name}").`);
+  if (name !== undefined && !isStackName(name))
+    throw new UsageError(`--name must be ${STACK_NAME_RULE} (got "${name}").`);
   const profiles = [
     ...(typeof opts.profile === "string" ? opts.profile.split(",") : []),
     ...(ctx.env.COMPOSE_PROFILES ?? "").split(","),
@@ -61,9 +65,20 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
   let result: ImportResult;
   for (;;) {
     try {
-      result = importCompose({ files, out, cwd: ctx.cwd, env: ctx.env, profiles, catalog, read, custom, ...(name ? { name } : {}) });
+      result = importCompose({
+        files,
+        out,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        profiles,
+        catalog,
+        read,
+        custom,
+        ...(name ? { name } : {}),
+      });
     } catch (e) {
-      if (e instanceof ComposeLoadError) throw new ConfigError(files.map((f) => path.relative(ctx.cwd, f) || f).join(", "), e.diagnostics);
+      if (e instanceof ComposeLoadError)
+        throw new ConfigError(files.map((f) => path.relative(ctx.cwd, f) || f).join(", "), e.diagnostics);
       throw e;
     }
     const errors = check(ctx, result.text, out, catalog);
@@ -71,10 +86,14 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
     // A catalog mapping that does not load (a template requiring a service the file lacks…) is
     // imported again as a custom service.
     const named = (s: { name: string }) =>
-      errors.some((d) => d.path.startsWith(`spec.services.${s.name}.`) || d.path === `spec.services.${s.name}`);
+      errors.some(
+        (d) => d.path.startsWith(`spec.services.${s.name}.`) || d.path === `spec.services.${s.name}`,
+      );
     const mentioned = (s: { name: string }) => errors.some((d) => d.message.includes(s.name));
-    const candidates = result.services.filter((s) => !custom.has(s.name) && s.summary.startsWith("the catalog"));
-    const culprit = candidates.find(named) ?? candidates.find(mentioned) ?? candidates[0];
+    const candidates = result.services.filter(
+      (s) => !custom.has(s.name) && s.summary.startsWith("the catalog"),
+    );
+    const culprit = candidates.find(named) ?? candidates.find(mentioned);
     if (!culprit) throw new ConfigError(`${shownOut} (as imported)`, errors);
     custom.add(culprit.name);
     demoted.push({
@@ -94,13 +113,22 @@ function withNotes(text: string, notes: Note[]): string {
   let out = text;
   for (const n of notes) {
     const marker = new RegExp(`^(\\s*)# ${n.service} \\(`, "m");
-    out = out.replace(marker, (m, indent: string) => `${indent}# not carried: ${at(n.where)} ${n.key}: ${n.why}\n${m}`);
+    out = out.replace(
+      marker,
+      (m, indent: string) => `${indent}# not carried: ${at(n.where)} ${n.key}: ${n.why}\n${m}`,
+    );
   }
   return out;
 }
 
 function check(ctx: CommandContext, text: string, out: string, catalog: Catalog): Diagnostic[] {
-  const loaded = loadStackText(text, { file: out, display: path.basename(out), cwd: path.dirname(out), env: {}, home: ctx.home });
+  const loaded = loadStackText(text, {
+    file: out,
+    display: path.basename(out),
+    cwd: path.dirname(out),
+    env: {},
+    home: ctx.home,
+  });
   if (!loaded.ok) return loaded.errors;
   const errors = checkAgainstCatalog(loaded.stack, catalogIndex(catalog), loaded.locate);
   if (!errors.length) errors.push(...checkAddresses(loaded.stack, catalog, loaded.locate));
@@ -118,7 +146,8 @@ function composeFiles(ctx: CommandContext, args: string[]): string[] {
   if (args.length) {
     const files = args.map((a) => path.resolve(ctx.cwd, a));
     for (const [i, f] of files.entries())
-      if (!fs.existsSync(f)) throw new FileNotFoundError(`Compose file ${args[i]} does not exist.`, "Check the path.");
+      if (!fs.existsSync(f))
+        throw new FileNotFoundError(`Compose file ${args[i]} does not exist.`, "Check the path.");
     return files;
   }
   const env = ctx.env.COMPOSE_FILE;
@@ -141,7 +170,9 @@ function report(ctx: CommandContext, r: ImportResult, notes: Note[], files: stri
   const from = files.map((f) => path.relative(ctx.cwd, f) || f).join(", ");
   ctx.out(`Wrote ${out}: stack "${r.name}", ${r.services.length} services from ${from}.`);
   if (catalogued.length)
-    ctx.out(`  from the catalog (sized by DELoc; health check, verify and backup apply): ${catalogued.map((s) => s.name).join(", ")}`);
+    ctx.out(
+      `  from the catalog (sized by DELoc; health check, verify and backup apply): ${catalogued.map((s) => s.name).join(", ")}`,
+    );
   if (custom.length) ctx.out(`  custom: ${custom.map((s) => s.name).join(", ")}`);
   if (r.leftOut.length) {
     ctx.out(`Left out (${r.leftOut.length}):`);
@@ -151,5 +182,7 @@ function report(ctx: CommandContext, r: ImportResult, notes: Note[], files: stri
     ctx.out(`Not carried (${notes.length}; also commented in ${out}):`);
     for (const n of notes) ctx.out(`  ${at(n.where)} ${n.service ? `${n.service} ` : ""}${n.key}: ${n.why}`);
   }
-  ctx.out(`Next: \`deloc plan${out === "deloc.yaml" ? "" : ` -f ${out}`}\` shows what would run here; \`deloc up\` deploys it.`);
+  ctx.out(
+    `Next: \`deloc plan${out === "deloc.yaml" ? "" : ` -f ${out}`}\` shows what would run here; \`deloc up\` deploys it.`,
+  );
 }

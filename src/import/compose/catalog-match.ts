@@ -65,7 +65,8 @@ export function matchCatalog(
       };
     }
     default:
-      if (/^(?:quay\.io\/)?jupyter\/[a-z-]+-notebook$/.test(repository)) return { match: { template: "jupyter" } };
+      if (/^(?:quay\.io\/)?jupyter\/[a-z-]+-notebook$/.test(repository))
+        return { match: { template: "jupyter" } };
       return {};
   }
 }

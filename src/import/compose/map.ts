@@ -4,11 +4,18 @@
  * reported with its line and why it cannot be; nothing is dropped silently. Pure.
  */
 import path from "node:path";
-import { Cpu, Duration, Size } from "../../core/index.js";
-import type { Where } from "./source.js";
+import { Cpu, Duration, NO_TEMPLATE, Size } from "../../core/index.js";
 import { CATALOG_WIRING, imageDefaults, matchCatalog, parseImage } from "./catalog-match.js";
-import { asMapping, type ComposeProject, type ComposeService, isRecord, parseEnvFile, type Raw } from "./project.js";
+import {
+  asMapping,
+  type ComposeProject,
+  type ComposeService,
+  isRecord,
+  parseEnvFile,
+  type Raw,
+} from "./project.js";
 import { shellWords } from "./shell-words.js";
+import type { Where } from "./source.js";
 
 export interface Note {
   where: Where;
@@ -22,6 +29,8 @@ export interface ImportedService {
   name: string;
   /** What it became, for the comment above it: the catalog service, or "custom". */
   summary: string;
+  /** The catalog template it became, if any. */
+  template?: string;
   entry: Raw;
   where: Where;
 }
@@ -33,8 +42,8 @@ export interface MapInput {
   /** The process environment (values of `environment: [NAME]` without `=`). */
   env: Readonly<Record<string, string | undefined>>;
   read: (file: string) => string | undefined;
-  /** Template names of the catalog, for services that match none. */
-  templates: ReadonlySet<string>;
+  /** Names of the catalog's templates and groups: a custom service so named says `template: none`. */
+  offered: ReadonlySet<string>;
   templateEnv: (template: string, variant?: string) => Record<string, string> | undefined;
   /** Services kept custom even when their image is a catalog one. */
   custom: ReadonlySet<string>;
@@ -53,7 +62,8 @@ const CONDITIONS: Record<string, string> = {
 
 /** Keys with no stack-file equivalent, and why. */
 const NOT_CARRIED: Record<string, string> = {
-  container_name: "DELoc names containers after the stack and service; other services reach it by its service name",
+  container_name:
+    "DELoc names containers after the stack and service; other services reach it by its service name",
   hostname: "other services reach it by its service name",
   domainname: "other services reach it by its service name",
   user: "the stack file has no user: the image's own user runs it",
@@ -112,6 +122,11 @@ export function mapServices(input: MapInput): MapResult {
   const services = input.project.services.map((s) =>
     mapService(s, { ...input, names, inactive, oneShot: oneShots.has(s.name), notes }),
   );
+  for (const svc of services)
+    if (svc.template === "kafka") {
+      const compose = input.project.services.find((s) => s.name === svc.name)!;
+      rewriteListeners(svc.name, compose, services, input.project.services, notes);
+    }
   return { services, notes };
 }
 
@@ -129,7 +144,8 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
   const entry: Raw = {};
   const env = environment(svc, ctx, note);
   const image = typeof d.image === "string" ? d.image : undefined;
-  const matched = image && d.build === undefined && !ctx.custom.has(svc.name) ? matchCatalog(image, d, env) : {};
+  const matched =
+    image && d.build === undefined && !ctx.custom.has(svc.name) ? matchCatalog(image, d, env) : {};
   if (image && d.build !== undefined && matchCatalog(image, d, env).match)
     note("build", "built from a Dockerfile: a custom service, not the catalog's image");
   if (matched.why) note("image", matched.why);
@@ -162,6 +178,10 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
     }
     if (Object.keys(kept).length) entry.env = kept;
   } else {
+    if (ctx.offered.has(svc.name)) {
+      entry.template = NO_TEMPLATE;
+      summary = `a custom service (\`template: ${NO_TEMPLATE}\`: ${svc.name} is also the name of a catalog service)`;
+    }
     if (image) entry.image = image;
     if (d.build !== undefined) {
       const build = buildOf(svc, ctx, note);
@@ -174,7 +194,11 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
   for (const key of ["entrypoint", "command"] as const) {
     const v = d[key];
     if (v === undefined || v === null) continue;
-    if (match && key === "command" && (match.template.startsWith("airflow-") || match.template.startsWith("spark-")))
+    if (
+      match &&
+      key === "command" &&
+      (match.template.startsWith("airflow-") || match.template.startsWith("spark-"))
+    )
       continue; // the catalog's component runs the same command, with its own flags
     const argv = argvOf(v);
     if (argv === undefined) note(key, `cannot split ${JSON.stringify(v)} into arguments (an unclosed quote)`);
@@ -209,7 +233,8 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
   const restart = restartOf(d, note);
   if (ctx.oneShot) {
     entry.oneShot = true;
-    if (restart && restart !== "no") note("restart", "it runs once (others wait for it to complete): no restart");
+    if (restart && restart !== "no")
+      note("restart", "it runs once (others wait for it to complete): no restart");
   } else if (restart) entry.restart = restart;
 
   if (d.networks !== undefined) networksNote(d.networks, note);
@@ -219,7 +244,13 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
     else if (NOT_CARRIED[key]) note(key, NOT_CARRIED[key]);
     else if (key !== "scale") note(key, "not a key DELoc's stack file has");
   }
-  return { name: svc.name, summary, entry, where: svc.where([]) };
+  return {
+    name: svc.name,
+    summary,
+    entry,
+    where: svc.where([]),
+    ...(match ? { template: match.template } : {}),
+  };
 }
 
 const HANDLED = new Set([
@@ -250,22 +281,30 @@ function environment(svc: ComposeService, ctx: Ctx, note: NoteFn): Raw {
   const out: Raw = {};
   const files = svc.data.env_file;
   const list = files === undefined || files === null ? [] : Array.isArray(files) ? files : [files];
-  list.forEach((f, i) => {
+  for (const [i, f] of list.entries()) {
     const file = typeof f === "string" ? f : isRecord(f) && typeof f.path === "string" ? f.path : undefined;
     const required = !(isRecord(f) && f.required === false);
-    if (!file) return note(`env_file.${i}`, "an env_file entry without a path");
+    if (!file) {
+      note(`env_file.${i}`, "an env_file entry without a path");
+      continue;
+    }
     const abs = path.resolve(svc.dir, file);
     const text = ctx.read(abs);
     if (text === undefined) {
-      if (required) note(`env_file.${i}`, `${file} does not exist (Compose would refuse to start); its variables are missing`);
-      return;
+      if (required)
+        note(
+          `env_file.${i}`,
+          `${file} does not exist (Compose would refuse to start); its variables are missing`,
+        );
+      continue;
     }
     Object.assign(out, parseEnvFile(text));
-  });
+  }
   for (const [k, v] of Object.entries(asMapping(svc.data.environment, "environment"))) {
     if (v === null || v === undefined) {
       const value = ctx.env[k];
-      if (value === undefined) note(`environment.${k}`, `${k} takes its value from the shell, where it is not set: left out`);
+      if (value === undefined)
+        note(`environment.${k}`, `${k} takes its value from the shell, where it is not set: left out`);
       else out[k] = value;
     } else out[k] = typeof v === "object" ? JSON.stringify(v) : v;
   }
@@ -312,43 +351,54 @@ function buildOf(svc: ComposeService, ctx: Ctx, note: NoteFn): Raw | undefined {
 function portsOf(svc: ComposeService, note: NoteFn): unknown[] {
   const out: unknown[] = [];
   const ports = Array.isArray(svc.data.ports) ? svc.data.ports : [];
-  ports.forEach((p, i) => {
+  for (const [i, p] of ports.entries()) {
     if (isRecord(p)) {
       const target = Number(p.target);
-      if (!Number.isInteger(target)) return note(`ports.${i}`, "a port without a target");
+      if (!Number.isInteger(target)) {
+        note(`ports.${i}`, "a port without a target");
+        continue;
+      }
       const o: Raw = { container: target };
       if (p.published !== undefined && p.published !== "") {
         const published = Number(p.published);
         if (Number.isInteger(published)) o.host = published;
-        else note(`ports.${i}`, `a published range (${p.published}) is not carried: publishing ${target} on the same port`);
+        else
+          note(
+            `ports.${i}`,
+            `a published range (${p.published}) is not carried: publishing ${target} on the same port`,
+          );
       } else o.host = target;
       if (typeof p.host_ip === "string") o.hostIp = p.host_ip;
       if (p.protocol === "udp") o.protocol = "udp";
       if (typeof p.name === "string" && /^[a-z0-9-]+$/.test(p.name)) o.name = p.name;
       out.push(o);
-      return;
+      continue;
+    }
+    const parsed = parsePort(String(p));
+    if (!parsed) {
+      note(`ports.${i}`, `"${p}" is not a port Compose accepts`);
+      continue;
     }
     const s = String(p);
-    const m = /^(?:(.+):)?(?:([\d-]+):)?([\d-]+)(?:\/(tcp|udp))?$/.exec(s);
-    const ipv6 = /^\[?([0-9a-fA-F:]+)\]?:(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(s);
-    if (!m && !ipv6) return note(`ports.${i}`, `"${s}" is not a port Compose accepts`);
-    const [hostIp, host, container, proto] = ipv6
-      ? [ipv6[1], ipv6[2], ipv6[3], ipv6[4]]
-      : m![1] !== undefined && m![2] === undefined
-        ? [undefined, m![1], m![3], m![4]]
-        : [m![1], m![2], m![3], m![4]];
+    const { hostIp, host, container, proto } = parsed;
     if (container!.includes("-") || host?.includes("-")) {
       const [from, to] = container!.split("-").map(Number) as [number, number | undefined];
       const [hfrom] = (host ?? container!).split("-").map(Number) as [number];
       const count = to === undefined ? 1 : to - from + 1;
-      if (!(count > 0 && count <= 100)) return note(`ports.${i}`, `"${s}" is not a port range DELoc can carry`);
+      if (!(count > 0 && count <= 100)) {
+        note(`ports.${i}`, `"${s}" is not a port range DELoc can carry`);
+        continue;
+      }
       for (let k = 0; k < count; k++) out.push(portShort(hostIp, hfrom + k, from + k, proto));
-      return;
+      continue;
     }
     if (host === undefined)
-      note(`ports.${i}`, `"${s}" is published on a random host port by Compose; DELoc publishes it on ${container} (moved when taken)`);
+      note(
+        `ports.${i}`,
+        `"${s}" is published on a random host port by Compose; DELoc publishes it on ${container} (moved when taken)`,
+      );
     out.push(portShort(hostIp, Number(host ?? container), Number(container), proto));
-  });
+  }
   const expose = Array.isArray(svc.data.expose) ? svc.data.expose : [];
   for (const e of expose) {
     const n = Number(String(e).split("/")[0]);
@@ -357,7 +407,37 @@ function portsOf(svc: ComposeService, note: NoteFn): unknown[] {
   return out;
 }
 
-function portShort(hostIp: string | undefined, host: number, container: number, proto: string | undefined): unknown {
+/** `[ip:][host:]container[/proto]`, the host part possibly empty or a range, the ip possibly `[v6]`. */
+function parsePort(
+  s: string,
+): { hostIp?: string; host?: string; container: string; proto?: string } | undefined {
+  const [body, proto, extra] = s.split("/");
+  if (extra !== undefined || body === undefined) return undefined;
+  let rest = body;
+  let hostIp: string | undefined;
+  const v6 = /^\[([0-9a-fA-F:]+)\]:(.*)$/.exec(rest);
+  if (v6) [, hostIp, rest] = v6 as unknown as [string, string, string];
+  const parts = rest.split(":");
+  if (parts.length > (hostIp ? 2 : 3)) return undefined;
+  const container = parts.pop()!;
+  const host = parts.pop() || undefined;
+  if (parts.length) hostIp = parts.pop();
+  if (!/^\d+(?:-\d+)?$/.test(container) || (host !== undefined && !/^\d+(?:-\d+)?$/.test(host)))
+    return undefined;
+  return {
+    container,
+    ...(host !== undefined ? { host } : {}),
+    ...(hostIp ? { hostIp } : {}),
+    ...(proto ? { proto } : {}),
+  };
+}
+
+function portShort(
+  hostIp: string | undefined,
+  host: number,
+  container: number,
+  proto: string | undefined,
+): unknown {
   if (!hostIp && !proto) return host === container ? String(container) : `${host}:${container}`;
   const o: Raw = { container, host };
   if (hostIp) o.hostIp = hostIp.replace(/^\[|\]$/g, "");
@@ -372,12 +452,21 @@ function volumesOf(svc: ComposeService, ctx: Ctx, note: NoteFn): unknown[] {
   const named = (name: string, i: number): string => {
     const top = declared[name];
     if (isRecord(top)) {
-      if (top.external) note(`volumes.${i}`, `volume ${name} is external in Compose; DELoc makes the stack's own volume ${name}`);
-      if (top.driver || top.driver_opts) note(`volumes.${i}`, `volume ${name}'s driver options are not carried: a local volume`);
-    } else if (!(name in declared)) note(`volumes.${i}`, `volume ${name} is not declared under the top-level volumes: (Compose would refuse it); DELoc makes it`);
+      if (top.external)
+        note(
+          `volumes.${i}`,
+          `volume ${name} is external in Compose; DELoc makes the stack's own volume ${name}`,
+        );
+      if (top.driver || top.driver_opts)
+        note(`volumes.${i}`, `volume ${name}'s driver options are not carried: a local volume`);
+    } else if (!(name in declared))
+      note(
+        `volumes.${i}`,
+        `volume ${name} is not declared under the top-level volumes: (Compose would refuse it); DELoc makes it`,
+      );
     return name;
   };
-  vols.forEach((v, i) => {
+  for (const [i, v] of vols.entries()) {
     let type: string;
     let source: string | undefined;
     let target: string;
@@ -404,17 +493,27 @@ function volumesOf(svc: ComposeService, ctx: Ctx, note: NoteFn): unknown[] {
       if (type === "volume" && !source) type = "anonymous";
       for (const k of ["bind", "volume", "tmpfs", "consistency"])
         if (v[k] !== undefined) note(`volumes.${i}.${k}`, `${k} options of a mount are not carried`);
-    } else return note(`volumes.${i}`, "a volume without a target");
+    } else {
+      note(`volumes.${i}`, "a volume without a target");
+      continue;
+    }
     if (type === "anonymous") {
       const name = `${svc.name}${target.replace(/[^a-zA-Z0-9]+/g, "-")}`.replace(/-+$/, "");
-      note(`volumes.${i}`, `an anonymous volume at ${target}: DELoc needs a name, so it is the named volume ${name}`);
+      note(
+        `volumes.${i}`,
+        `an anonymous volume at ${target}: DELoc needs a name, so it is the named volume ${name}`,
+      );
       out.push(mount(name, target, readOnly));
     } else if (type === "bind") {
       out.push(mount(hostPath(source!, svc.dir, ctx.outDir), target, readOnly));
     } else if (type === "volume") {
       out.push(mount(named(source!, i), target, readOnly));
-    } else note(`volumes.${i}`, `a ${type} mount is not carried (the stack file has bind mounts and named volumes)`);
-  });
+    } else
+      note(
+        `volumes.${i}`,
+        `a ${type} mount is not carried (the stack file has bind mounts and named volumes)`,
+      );
+  }
   return out;
 }
 
@@ -456,7 +555,8 @@ function dependsOn(svc: ComposeService, ctx: Ctx, note: NoteFn): Raw {
       note(key, `unknown condition ${cond}; waiting until it has started`);
       out[dep] = "started";
     } else out[dep] = mapped;
-    if (o.required === false) note(`${key}.required`, "optional dependencies are not carried: DELoc waits for it");
+    if (o.required === false)
+      note(`${key}.required`, "optional dependencies are not carried: DELoc waits for it");
     if (o.restart === true) note(`${key}.restart`, `DELoc does not restart ${svc.name} when ${dep} restarts`);
   }
   return out;
@@ -506,18 +606,30 @@ function resourcesOf(svc: ComposeService, note: NoteFn): Raw | undefined {
   if (memory !== undefined) {
     const size = Size.parse(String(memory).toLowerCase().replace(/b$/, ""));
     if (size) out.memory = `${size.floorMib().bytes / 1024 ** 2}Mi`;
-    else note(limits.memory !== undefined ? "deploy.resources.limits.memory" : "mem_limit", `"${memory}" is not a size`);
+    else
+      note(
+        limits.memory !== undefined ? "deploy.resources.limits.memory" : "mem_limit",
+        `"${memory}" is not a size`,
+      );
   }
   const cpus = limits.cpus ?? d.cpus;
   if (cpus !== undefined) {
     const cpu = Cpu.parse(String(cpus));
     if (cpu) out.cpu = `${cpu.millis}m`;
-    else note(limits.cpus !== undefined ? "deploy.resources.limits.cpus" : "cpus", `"${cpus}" is not a CPU amount`);
+    else
+      note(
+        limits.cpus !== undefined ? "deploy.resources.limits.cpus" : "cpus",
+        `"${cpus}" is not a CPU amount`,
+      );
   }
   if (res.reservations !== undefined)
-    note("deploy.resources.reservations", "DELoc reserves from its plan (the template's or the service's minimum)");
+    note(
+      "deploy.resources.reservations",
+      "DELoc reserves from its plan (the template's or the service's minimum)",
+    );
   for (const k of Object.keys(limits))
-    if (k !== "memory" && k !== "cpus") note(`deploy.resources.limits.${k}`, "only memory and cpus limits are carried");
+    if (k !== "memory" && k !== "cpus")
+      note(`deploy.resources.limits.${k}`, "only memory and cpus limits are carried");
   for (const k of Object.keys(deploy))
     if (!["resources", "replicas", "restart_policy"].includes(k))
       note(`deploy.${k}`, "a Swarm deployment setting: DELoc runs on one engine");
@@ -530,7 +642,10 @@ function replicasOf(d: Raw, note: NoteFn): number | undefined {
   if (n === undefined) return undefined;
   const v = Number(n);
   if (Number.isInteger(v) && v >= 1 && v <= 100) return v === 1 ? undefined : v;
-  note(deploy.replicas !== undefined ? "deploy.replicas" : "scale", `${n} replicas: DELoc runs 1 to 100 (left at 1)`);
+  note(
+    deploy.replicas !== undefined ? "deploy.replicas" : "scale",
+    `${n} replicas: DELoc runs 1 to 100 (left at 1)`,
+  );
   return undefined;
 }
 
@@ -544,7 +659,10 @@ function restartOf(d: Raw, note: NoteFn): string | undefined {
   if (s === "always" || s === "unless-stopped" || s === "any") return s === "any" ? "always" : s;
   if (s.startsWith("on-failure")) {
     if (s.includes(":") || policy?.max_attempts !== undefined)
-      note(d.restart !== undefined ? "restart" : "deploy.restart_policy", "a maximum number of restarts is not carried: DELoc's circuit breaker stops restart loops");
+      note(
+        d.restart !== undefined ? "restart" : "deploy.restart_policy",
+        "a maximum number of restarts is not carried: DELoc's circuit breaker stops restart loops",
+      );
     return "on-failure";
   }
   note("restart", `"${s}" is not a restart policy`);
@@ -555,13 +673,71 @@ function networksNote(v: unknown, note: NoteFn): void {
   const names = Array.isArray(v) ? v.map(String) : isRecord(v) ? Object.keys(v) : [];
   const custom = names.filter((n) => n !== "default");
   if (custom.length)
-    note("networks", `networks ${custom.join(", ")}: a stack has one network, on which every service reaches every other by name`);
+    note(
+      "networks",
+      `networks ${custom.join(", ")}: a stack has one network, on which every service reaches every other by name`,
+    );
   if (isRecord(v))
     for (const [n, cfg] of Object.entries(v)) {
       if (!isRecord(cfg)) continue;
       if (Array.isArray(cfg.aliases) && cfg.aliases.length)
-        note(`networks.${n}.aliases`, `aliases ${cfg.aliases.join(", ")} are not carried: other services must use the service name`);
+        note(
+          `networks.${n}.aliases`,
+          `aliases ${cfg.aliases.join(", ")} are not carried: other services must use the service name`,
+        );
       for (const k of Object.keys(cfg))
         if (k !== "aliases") note(`networks.${n}.${k}`, `${k} is not carried: addresses are the engine's`);
     }
+}
+
+/**
+ * The catalog's Kafka has listeners of its own (`kafka:19092` in the stack): what other services
+ * wrote for the compose file's in-stack listener (`broker:29092`) becomes the catalog's address.
+ */
+function rewriteListeners(
+  name: string,
+  compose: ComposeService,
+  services: ImportedService[],
+  composeServices: readonly ComposeService[],
+  notes: Note[],
+): void {
+  const env = asMapping(compose.data.environment, "environment");
+  const hosts = new Set([
+    name,
+    String(compose.data.hostname ?? name),
+    String(compose.data.container_name ?? name),
+  ]);
+  const nets = compose.data.networks;
+  if (isRecord(nets))
+    for (const cfg of Object.values(nets))
+      if (isRecord(cfg) && Array.isArray(cfg.aliases)) for (const a of cfg.aliases) hosts.add(String(a));
+  const addresses = String(env.KAFKA_ADVERTISED_LISTENERS ?? "")
+    .split(",")
+    .map((l) => /^[A-Za-z0-9_]+:\/\/([^:/]+):(\d+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null && hosts.has(m[1]!))
+    .map((m) => `${m[1]}:${m[2]}`);
+  if (!addresses.length) return;
+  const to = `{{endpoint.${name}.bootstrap-in-stack}}`;
+  const pattern = new RegExp(`(?<![\\w.-])(?:${addresses.map(escapeRe).join("|")})(?![\\w.-]|:\\d)`, "g");
+  for (const svc of services) {
+    if (svc.name === name) continue;
+    const env = svc.entry.env;
+    if (!isRecord(env)) continue;
+    for (const [k, v] of Object.entries(env)) {
+      if (typeof v !== "string" || !pattern.test(v)) continue;
+      pattern.lastIndex = 0;
+      env[k] = v.replace(pattern, to);
+      const origin = composeServices.find((s) => s.name === svc.name)!;
+      notes.push({
+        where: origin.where(["environment", k]),
+        service: svc.name,
+        key: `environment.${k}`,
+        why: `${v} names ${name}'s compose listener; the catalog's Kafka listens in the stack on ${name}:19092, written ${to}`,
+      });
+    }
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

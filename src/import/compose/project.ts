@@ -107,7 +107,12 @@ export function loadProject(input: ProjectInput): ComposeProject {
         for (const p of paths) {
           if (/^[a-z]+:\/\//i.test(p) || p.startsWith("git@"))
             throw new ComposeLoadError([
-              diag(source, ["include", i], `include of a remote resource (${p}) is not supported`, "download it and include the local file"),
+              diag(
+                source,
+                ["include", i],
+                `include of a remote resource (${p}) is not supported`,
+                "download it and include the local file",
+              ),
             ]);
           const abs = path.resolve(path.dirname(source.path), p);
           addFile({ path: abs, shown: input.show(abs) }, [...chain, file.path]);
@@ -116,7 +121,9 @@ export function loadProject(input: ProjectInput): ComposeProject {
     }
     const svcs = data.services ?? {};
     if (!isRecord(svcs))
-      throw new ComposeLoadError([diag(source, ["services"], "services: must be a mapping of service names")]);
+      throw new ComposeLoadError([
+        diag(source, ["services"], "services: must be a mapping of service names"),
+      ]);
     for (const [name, value] of Object.entries(svcs)) {
       if (value !== null && !isRecord(value))
         throw new ComposeLoadError([diag(source, ["services", name], `service ${name} must be a mapping`)]);
@@ -173,7 +180,11 @@ export function loadProject(input: ProjectInput): ComposeProject {
           ]);
         if (b.extends !== undefined)
           throw new ComposeLoadError([
-            at(where(["extends"]), "extends", `extends: ${base} in ${spec.file} extends another service, which is not supported`),
+            at(
+              where(["extends"]),
+              "extends",
+              `extends: ${base} in ${spec.file} extends another service, which is not supported`,
+            ),
           ]);
         baseData = b;
       } else {
@@ -270,7 +281,8 @@ export function mergeService(base: Raw, over: Raw): Raw {
       out[key] = mergeBy(prev, value, volumeTarget);
     else if (key === "healthcheck" && isRecord(prev) && isRecord(value)) out[key] = { ...prev, ...value };
     else if (isRecord(prev) && isRecord(value)) out[key] = mergeService(prev, value);
-    else if (Array.isArray(prev) && Array.isArray(value)) out[key] = mergeBy(prev, value, (v) => JSON.stringify(v));
+    else if (Array.isArray(prev) && Array.isArray(value))
+      out[key] = mergeBy(prev, value, (v) => JSON.stringify(v));
     else out[key] = value;
   }
   return out;
@@ -323,11 +335,21 @@ function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<
   return out;
 }
 
-function diag(source: ComposeSource, p: (string | number)[], message: string, suggestion?: string): Diagnostic {
+function diag(
+  source: ComposeSource,
+  p: (string | number)[],
+  message: string,
+  suggestion?: string,
+): Diagnostic {
   const w = source.where(p);
   return at(w ?? { file: source.file, line: 1 }, p.join("."), message, suggestion);
 }
 
 function at(w: Where, p: string, message: string, suggestion?: string): Diagnostic {
-  return { path: p, message, position: { file: w.file, line: w.line, column: 1 }, ...(suggestion ? { suggestion } : {}) };
+  return {
+    path: p,
+    message,
+    position: { file: w.file, line: w.line, column: 1 },
+    ...(suggestion ? { suggestion } : {}),
+  };
 }

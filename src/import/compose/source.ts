@@ -15,9 +15,9 @@ import {
   type Node,
   parseDocument,
 } from "yaml";
-import type { Diagnostic } from "../../core/index.js";
 import { interpolate } from "../../config/phases/interpolate.js";
 import type { Locate, PathSegment } from "../../config/phases/parse.js";
+import type { Diagnostic } from "../../core/index.js";
 
 export interface Where {
   file: string;

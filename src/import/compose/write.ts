@@ -29,7 +29,7 @@ export function stackFileText(s: StackText): string {
   const general = s.notes.filter((n) => !n.service);
   doc.commentBefore = [
     ` deloc.yaml — imported from ${s.from.join(", ")} by \`deloc import compose\`.`,
-    " Reference: the \"Stack file\" section of DELoc's README. `deloc plan` shows what would run;",
+    ' Reference: the "Stack file" section of DELoc\'s README. `deloc plan` shows what would run;',
     " `deloc up` deploys it, each service started when what it waits for is ready.",
     ...s.leftOut.map((n) => ` left out: ${n.service} (${at(n.where)}): ${n.why}`),
     ...general.map((n) => ` not carried: ${at(n.where)} ${n.key}: ${n.why}`),
