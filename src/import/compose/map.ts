@@ -198,8 +198,13 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
       match &&
       key === "command" &&
       (match.template.startsWith("airflow-") || match.template.startsWith("spark-"))
-    )
-      continue; // the catalog's component runs the same command, with its own flags
+    ) {
+      note(
+        key,
+        `the catalog's ${match.template} runs the same program, with its own flags (addresses, ports)`,
+      );
+      continue;
+    }
     const argv = argvOf(v);
     if (argv === undefined) note(key, `cannot split ${JSON.stringify(v)} into arguments (an unclosed quote)`);
     else if (argv.length === 0) entry[key] = key === "entrypoint" ? [""] : undefined;
@@ -402,7 +407,10 @@ function portsOf(svc: ComposeService, note: NoteFn): unknown[] {
   const expose = Array.isArray(svc.data.expose) ? svc.data.expose : [];
   for (const e of expose) {
     const n = Number(String(e).split("/")[0]);
-    if (Number.isInteger(n) && !out.some((p) => isRecord(p) && p.container === n)) out.push({ container: n });
+    const published = out.map((p) =>
+      isRecord(p) ? Number(p.container) : Number(String(p).split(":").pop()),
+    );
+    if (Number.isInteger(n) && !published.includes(n)) out.push({ container: n });
   }
   return out;
 }

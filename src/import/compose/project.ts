@@ -223,6 +223,11 @@ export function loadProject(input: ProjectInput): ComposeProject {
 
 function whereOf(contributions: Contribution[]) {
   return (p: readonly (string | number)[]): Where => {
+    // A service is shown where it is first defined; its keys where they were last written.
+    if (p.length === 0) {
+      const c = contributions[0]!;
+      return c.source.where(["services", c.name]) ?? { file: c.source.file, line: 1 };
+    }
     for (let n = p.length; n >= 0; n--)
       for (let i = contributions.length - 1; i >= 0; i--) {
         const c = contributions[i]!;
