@@ -376,7 +376,7 @@ function portsOf(svc: ComposeService, note: NoteFn): unknown[] {
       if (typeof p.host_ip === "string") o.hostIp = p.host_ip;
       if (p.protocol === "udp") o.protocol = "udp";
       if (typeof p.name === "string" && /^[a-z0-9-]+$/.test(p.name)) o.name = p.name;
-      out.push(o);
+      out.push(Object.keys(o).length > 2 ? o : portShort(undefined, Number(o.host), target, undefined));
       continue;
     }
     const parsed = parsePort(String(p));
