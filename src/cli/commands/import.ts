@@ -60,6 +60,7 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
     }
   };
 
+  const shownFiles = files.map((f) => path.relative(ctx.cwd, f) || f).join(", ");
   const custom = new Set<string>();
   const demoted: Note[] = [];
   let result: ImportResult;
@@ -77,8 +78,7 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
         ...(name ? { name } : {}),
       });
     } catch (e) {
-      if (e instanceof ComposeLoadError)
-        throw new ConfigError(files.map((f) => path.relative(ctx.cwd, f) || f).join(", "), e.diagnostics);
+      if (e instanceof ComposeLoadError) throw new ConfigError(shownFiles, e.diagnostics);
       throw e;
     }
     const errors = check(ctx, result.text, out, catalog);
@@ -94,7 +94,11 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
       (s) => !custom.has(s.name) && s.summary.startsWith("the catalog"),
     );
     const culprit = candidates.find(named) ?? candidates.find(mentioned);
-    if (!culprit) throw new ConfigError(`${shownOut} (as imported)`, errors);
+    if (!culprit)
+      throw new ConfigError(
+        shownFiles,
+        errors.map((d) => atCompose(d, result)),
+      );
     custom.add(culprit.name);
     demoted.push({
       where: culprit.where,
@@ -107,6 +111,18 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
   report(ctx, result, [...demoted, ...result.notes], files, shownOut);
   return 0;
 };
+
+/** A problem of the imported stack, shown at the compose service it comes from. */
+function atCompose(d: Diagnostic, r: ImportResult): Diagnostic {
+  const name = /^spec\.services\.([^.]+)/.exec(d.path)?.[1];
+  const svc = r.services.find((s) => s.name === name);
+  const { position: _, ...rest } = d;
+  return {
+    ...rest,
+    path: d.path.replace(/^spec\.services\./, "services."),
+    ...(svc ? { position: { file: svc.where.file, line: svc.where.line, column: 1 } } : {}),
+  };
+}
 
 /** The demotions are notes too: they go into the file with the rest. */
 function withNotes(text: string, notes: Note[]): string {

@@ -4,10 +4,12 @@
  * reported with its line and why it cannot be; nothing is dropped silently. Pure.
  */
 import path from "node:path";
+import { DNS_LABEL, dnsSafe } from "../../config/index.js";
 import { Cpu, Duration, NO_TEMPLATE, Size } from "../../core/index.js";
 import { CATALOG_WIRING, imageDefaults, matchCatalog, parseImage } from "./catalog-match.js";
 import {
   asMapping,
+  ComposeLoadError,
   type ComposeProject,
   type ComposeService,
   isRecord,
@@ -111,6 +113,19 @@ const NOT_CARRIED: Record<string, string> = {
 };
 
 export function mapServices(input: MapInput): MapResult {
+  const badNames = input.project.services.filter((s) => !DNS_LABEL.test(s.name));
+  if (badNames.length)
+    throw new ComposeLoadError(
+      badNames.map((s) => {
+        const w = s.where([]);
+        return {
+          path: `services.${s.name}`,
+          message: `service name ${s.name}: DELoc's service names are lower-case letters, digits and dashes (they name containers and hosts in every target)`,
+          position: { file: w.file, line: w.line, column: 1 },
+          suggestion: `rename it to ${dnsSafe(s.name)} in the compose file, and where other services name it`,
+        };
+      }),
+    );
   const notes: Note[] = [];
   const names = new Set(input.project.services.map((s) => s.name));
   const inactive = new Map(input.project.inactive.map((s) => [s.name, s.profiles]));
@@ -140,7 +155,7 @@ interface Ctx extends MapInput {
 function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
   const d = svc.data;
   const note = (key: string, why: string) =>
-    ctx.notes.push({ where: svc.where(key.split(".")), service: svc.name, key, why });
+    ctx.notes.push({ where: svc.where(keyPath(key)), service: svc.name, key, why });
   const entry: Raw = {};
   const env = environment(svc, ctx, note);
   const image = typeof d.image === "string" ? d.image : undefined;
@@ -216,7 +231,15 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
     note("entrypoint", "an empty entrypoint (the image's reset) is not carried: the image's entrypoint runs");
   }
 
-  const ports = portsOf(svc, note);
+  const replicas = replicasOf(d, note);
+  let ports = portsOf(svc, note);
+  if (replicas !== undefined && ports.some((p) => !isRecord(p) || p.host !== undefined)) {
+    note(
+      "ports",
+      `${replicas} replicas cannot share a host port: the ports are not published (other services reach them by name)`,
+    );
+    ports = ports.map((p) => ({ container: isRecord(p) ? p.container : Number(String(p).split(":").pop()) }));
+  }
   if (ports.length) entry.ports = ports;
   const volumes = volumesOf(svc, ctx, note);
   if (volumes.length) entry.volumes = volumes;
@@ -233,7 +256,6 @@ function mapService(svc: ComposeService, ctx: Ctx): ImportedService {
 
   const resources = resourcesOf(svc, note);
   if (resources) entry.resources = resources;
-  const replicas = replicasOf(d, note);
   if (replicas !== undefined) entry.replicas = replicas;
   const restart = restartOf(d, note);
   if (ctx.oneShot) {
@@ -748,4 +770,9 @@ function rewriteListeners(
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A dotted key as a path: list indexes are numbers. */
+function keyPath(key: string): (string | number)[] {
+  return key.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
 }

@@ -1,0 +1,87 @@
+/**
+ * The compose-spec conformance fixtures of compose-spec/compose-go (its testdata and the loader's
+ * full example), fetched from the Go module proxy at test time (cached in the module cache, never
+ * committed): the built CLI imports each one, or fails with a clear error (exit 2, a message
+ * naming the file), never a crash. An imported file plans.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { delocIn } from "../support/cli.js";
+
+/** The version `npm run tools` takes the Compose-spec schema from. */
+const COMPOSE_GO = "github.com/compose-spec/compose-go/v2@v2.9.1";
+
+function moduleDir(): string {
+  const r = spawnSync("go", ["mod", "download", "-json", COMPOSE_GO], {
+    cwd: os.tmpdir(),
+    encoding: "utf8",
+    env: { ...process.env, GOFLAGS: "-mod=mod" },
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, `go mod download ${COMPOSE_GO}: ${r.stderr}${r.stdout}`);
+  const dir = (JSON.parse(r.stdout) as { Dir?: string }).Dir;
+  assert.ok(dir, `go mod download gave no folder: ${r.stdout}`);
+  return dir;
+}
+
+function composeFiles(dir: string): string[] {
+  const out = [path.join(dir, "loader/full-example.yml")];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e.name) && p.split(path.sep).includes("testdata")) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe("import compose: the compose-spec conformance fixtures", () => {
+  it("imports each, or fails with a clear error; never a crash", () => {
+    const src = moduleDir();
+    const files = composeFiles(src);
+    assert.ok(files.length >= 40, `only ${files.length} fixtures found in ${src}`);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-import-conf-"));
+    // The module cache is read-only: each fixture's folder is copied, with its neighbours (env
+    // files, extended and included files).
+    for (const d of [
+      "cli/testdata",
+      "loader/testdata",
+      "loader/full-example.yml",
+      "loader/example1.env",
+      "loader/example2.env",
+    ])
+      fs.cpSync(path.join(src, d), path.join(work, "src", d), { recursive: true });
+    spawnSync("chmod", ["-R", "u+w", work]);
+    let dir = "";
+    const { deloc } = delocIn(() => dir, { COMPOSE_PROFILES: "" });
+    const imported: string[] = [];
+    const refused: string[] = [];
+    for (const file of files) {
+      const copy = path.join(work, "src", path.relative(src, file));
+      dir = path.dirname(copy);
+      const out = path.join(work, "out.yaml");
+      fs.rmSync(out, { force: true });
+      const r = deloc("import", "compose", path.basename(copy), "-o", out);
+      const name = path.relative(src, file);
+      assert.ok(r.code === 0 || r.code === 2, `${name}: exit ${r.code}\n${r.err}${r.out}`);
+      if (r.code === 2) {
+        assert.match(r.err, /^error: /, `${name}: ${r.err}`);
+        assert.doesNotMatch(r.err, /bug in DELoc|TypeError|undefined is not/, name);
+        refused.push(`${name}: ${r.err.split("\n").slice(0, 2).join(" ")}`);
+        continue;
+      }
+      // The command writes the file only once it loads and plans.
+      assert.ok(fs.existsSync(out), `${name}: exit 0 but nothing written`);
+      imported.push(name);
+    }
+    fs.rmSync(work, { recursive: true, force: true });
+    console.log(`imported ${imported.length}, refused ${refused.length}:\n  ${refused.join("\n  ")}`);
+    assert.ok(imported.length > refused.length, "most fixtures import");
+  });
+});
