@@ -57,11 +57,12 @@ export function matchCatalog(
       return { why: "apache/spark without a master or worker command: a custom service" };
     }
     case "apache/airflow": {
-      const first = words.split(" ").find((w) => w && !w.startsWith("-")) ?? "";
+      // `airflow scheduler` or, through the image's entrypoint, `scheduler`.
+      const first = words.split(" ").find((w) => w && !w.startsWith("-") && w !== "airflow") ?? "";
       const component = AIRFLOW_COMMANDS[first];
       if (component) return { match: { template: component } };
       return {
-        why: `apache/airflow running "${first || "its default command"}": the catalog's Airflow has the api-server, scheduler and dag-processor, so it stays a custom service`,
+        why: `apache/airflow running ${service.entrypoint !== undefined ? "its own entrypoint" : `"${first || "its default command"}"`}: the catalog's Airflow has the api-server, scheduler and dag-processor, so it stays a custom service`,
       };
     }
     default:

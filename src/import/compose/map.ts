@@ -745,7 +745,8 @@ function rewriteListeners(
     .split(",")
     .map((l) => /^[A-Za-z0-9_]+:\/\/([^:/]+):(\d+)$/.exec(l.trim()))
     .filter((m): m is RegExpExecArray => m !== null && hosts.has(m[1]!))
-    .map((m) => `${m[1]}:${m[2]}`);
+    .map((m) => `${m[1]}:${m[2]}`)
+    .filter((a) => a !== `${name}:19092`);
   if (!addresses.length) return;
   const to = `{{endpoint.${name}.bootstrap-in-stack}}`;
   const pattern = new RegExp(`(?<![\\w.-])(?:${addresses.map(escapeRe).join("|")})(?![\\w.-]|:\\d)`, "g");
