@@ -72,8 +72,14 @@ export function importCompose(input: ImportInput): ImportResult {
       }),
     ),
     ...project.topLevel
-      .filter((t) => TOP_LEVEL[t.key])
-      .map((t): Note => ({ where: t.where, key: t.key, why: TOP_LEVEL[t.key]! })),
+      .filter((t) => !t.key.startsWith("x-"))
+      .map(
+        (t): Note => ({
+          where: t.where,
+          key: t.key,
+          why: TOP_LEVEL[t.key] ?? "not a key of the compose spec",
+        }),
+      ),
     ...mapped.notes,
   ];
   const leftOut = project.inactive.map(
