@@ -1,6 +1,6 @@
 /**
  * Coming from Docker Compose, on the real engine: `deloc import compose` on an everyday app stack
- * (postgres and redis from catalog images, a migration job and an API built from a Dockerfile),
+ * (postgres and MinIO from catalog images, a migration job and an API built from a Dockerfile),
  * then `deloc up`, health-gated, then `down`. The catalog's services keep the compose file's
  * credentials and are verified by DELoc's own probes.
  */
@@ -37,7 +37,7 @@ describe("import compose, then up (real engine)", () => {
   test("import writes a commented stack file and lists what it left out", () => {
     const out = ok("import", "compose");
     assert.match(out, /Wrote deloc\.yaml: stack "deloc-import-e2e", 4 services from compose\.yaml\./);
-    assert.match(out, /from the catalog .*: cache, db/);
+    assert.match(out, /from the catalog .*: db, storage/);
     assert.match(out, /compose\.yaml:\d+ debug: in profile debug; pass --profile debug to import it/);
     assert.match(out, /compose\.yaml:20 db healthcheck: the catalog's postgres health check is used instead/);
     const text = fs.readFileSync(path.join(dir, "deloc.yaml"), "utf8");
@@ -52,10 +52,10 @@ describe("import compose, then up (real engine)", () => {
   test("up: health-gated in the compose file's order, within the limits it gave", async () => {
     ok("up");
     const running = Object.fromEntries((await containers()).map((c) => [c.service, c]));
-    assert.deepEqual(Object.keys(running).sort(), ["api", "cache", "db", "migrate"]);
+    assert.deepEqual(Object.keys(running).sort(), ["api", "db", "migrate", "storage"]);
     assert.equal(running.migrate?.state, "exited");
     assert.equal(running.migrate?.exitCode, 0);
-    for (const s of ["api", "cache", "db"]) assert.equal(running[s]?.state, "running", s);
+    for (const s of ["api", "db", "storage"]) assert.equal(running[s]?.state, "running", s);
     assert.equal(running.api?.memoryLimitBytes, 128 * 1024 ** 2);
     assert.equal(running.api?.cpuMillis, 500);
     // The migration ran once postgres was healthy, and the api started only after it completed.
@@ -78,14 +78,14 @@ describe("import compose, then up (real engine)", () => {
   });
 
   test("verify: DELoc's own probes prove the catalog services, with the compose file's credentials", () => {
-    const r = JSON.parse(ok("verify", "db", "cache", "--json")) as {
+    const r = JSON.parse(ok("verify", "db", "storage", "--json")) as {
       ok: boolean;
       probes: { service: string; ok: boolean; what: string | null }[];
     };
     assert.equal(r.ok, true);
     assert.deepEqual(
       r.probes.filter((p) => p.what !== null).map((p) => `${p.service}:${p.ok}`),
-      ["cache:true", "db:true"],
+      ["db:true", "storage:true"],
     );
   });
 
