@@ -27,6 +27,8 @@ export interface ImportInput {
   read: (file: string) => string | undefined;
   /** Services to import as custom services even though their image is a catalog one. */
   custom?: ReadonlySet<string>;
+  /** Notes of the caller's, listed and written with the importer's. */
+  notes?: readonly Note[];
 }
 
 export interface ImportResult {
@@ -81,6 +83,7 @@ export function importCompose(input: ImportInput): ImportResult {
         }),
       ),
     ...mapped.notes,
+    ...(input.notes ?? []),
   ];
   const leftOut = project.inactive.map(
     (s): Note => ({

@@ -42,6 +42,34 @@ function composeFiles(dir: string): string[] {
 }
 
 describe("import compose: the compose-spec conformance fixtures", () => {
+  it("a catalog mapping that does not load is imported again as a custom service, and says so", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-import-demote-"));
+    // The worker is apache/spark's, but its master is another image: the catalog's worker cannot
+    // reach a master it does not know (no port named "master").
+    fs.writeFileSync(
+      path.join(dir, "compose.yaml"),
+      [
+        "services:",
+        "  spark-master:",
+        "    image: bitnami/spark:3.5",
+        "    environment: [SPARK_MODE=master]",
+        "  spark-worker:",
+        "    image: apache/spark:4.1.1",
+        "    command: /opt/spark/bin/spark-class org.apache.spark.deploy.worker.Worker spark://spark-master:7077",
+        "",
+      ].join("\n"),
+    );
+    const r = delocIn(() => dir).ok("import", "compose");
+    assert.match(
+      r,
+      /compose\.yaml:5 spark-worker image: as the catalog's service it does not load \(.*\); imported as a custom service/,
+    );
+    const text = fs.readFileSync(path.join(dir, "deloc.yaml"), "utf8");
+    assert.match(text, /# not carried: compose\.yaml:5 image: as the catalog's service it does not load/);
+    assert.match(text, /spark-worker:\n\s+template: none\n\s+image: apache\/spark:4\.1\.1\n/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it("imports each, or fails with a clear error; never a crash", () => {
     const src = moduleDir();
     const files = composeFiles(src);

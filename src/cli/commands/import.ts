@@ -75,6 +75,7 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
         catalog,
         read,
         custom,
+        notes: demoted,
         ...(name ? { name } : {}),
       });
     } catch (e) {
@@ -90,9 +91,7 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
         (d) => d.path.startsWith(`spec.services.${s.name}.`) || d.path === `spec.services.${s.name}`,
       );
     const mentioned = (s: { name: string }) => errors.some((d) => d.message.includes(s.name));
-    const candidates = result.services.filter(
-      (s) => !custom.has(s.name) && s.summary.startsWith("the catalog"),
-    );
+    const candidates = result.services.filter((s) => !custom.has(s.name) && s.template !== undefined);
     const culprit = candidates.find(named) ?? candidates.find(mentioned);
     if (!culprit)
       throw new ConfigError(
@@ -107,8 +106,8 @@ export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
       why: `as the catalog's service it does not load (${errors[0]?.message}); imported as a custom service`,
     });
   }
-  writeFileAtomic(out, withNotes(result.text, demoted));
-  report(ctx, result, [...demoted, ...result.notes], files, shownOut);
+  writeFileAtomic(out, result.text);
+  report(ctx, result, files, shownOut);
   return 0;
 };
 
@@ -122,19 +121,6 @@ function atCompose(d: Diagnostic, r: ImportResult): Diagnostic {
     path: d.path.replace(/^spec\.services\./, "services."),
     ...(svc ? { position: { file: svc.where.file, line: svc.where.line, column: 1 } } : {}),
   };
-}
-
-/** The demotions are notes too: they go into the file with the rest. */
-function withNotes(text: string, notes: Note[]): string {
-  let out = text;
-  for (const n of notes) {
-    const marker = new RegExp(`^(\\s*)# ${n.service} \\(`, "m");
-    out = out.replace(
-      marker,
-      (m, indent: string) => `${indent}# not carried: ${at(n.where)} ${n.key}: ${n.why}\n${m}`,
-    );
-  }
-  return out;
 }
 
 function check(ctx: CommandContext, text: string, out: string, catalog: Catalog): Diagnostic[] {
@@ -180,9 +166,10 @@ function composeFiles(ctx: CommandContext, args: string[]): string[] {
   );
 }
 
-function report(ctx: CommandContext, r: ImportResult, notes: Note[], files: string[], out: string): void {
-  const catalogued = r.services.filter((s) => s.summary.startsWith("the catalog"));
-  const custom = r.services.filter((s) => !s.summary.startsWith("the catalog"));
+function report(ctx: CommandContext, r: ImportResult, files: string[], out: string): void {
+  const notes = r.notes;
+  const catalogued = r.services.filter((s) => s.template !== undefined);
+  const custom = r.services.filter((s) => s.template === undefined);
   const from = files.map((f) => path.relative(ctx.cwd, f) || f).join(", ");
   ctx.out(`Wrote ${out}: stack "${r.name}", ${r.services.length} services from ${from}.`);
   if (catalogued.length)
