@@ -217,6 +217,20 @@ describe("import compose", () => {
     );
   });
 
+  it("a custom service under a catalog name gets no catalog wiring: Spark's S3 settings need the catalog's MinIO", () => {
+    const compose = [
+      "services:",
+      "  minio:",
+      "    image: bitnami/minio:2025",
+      "  spark-master:",
+      "    image: apache/spark:4.1.1",
+      "    command: /opt/spark/bin/spark-class org.apache.spark.deploy.master.Master",
+    ].join("\n");
+    const r = run("airflow", ["x.yaml"], { text: { "x.yaml": compose } });
+    const { plan: p } = assertPlans(r, "airflow");
+    assert.equal(p.services.find((s) => s.name === "spark-master")?.env.AWS_ENDPOINT_URL, undefined);
+  });
+
   it("a custom service under a catalog name stays custom (template: none)", () => {
     const compose =
       "services:\n  zookeeper:\n    image: confluentinc/cp-zookeeper:7.9.0\n    environment: { ZOOKEEPER_CLIENT_PORT: 2181 }\n";

@@ -149,7 +149,11 @@ export function resolveServices(
         })),
     );
 
-  const inStack: ReadonlySet<string> = new Set(specs.keys());
+  // Peers a template's connections reach: catalog services under their own name (a custom service
+  // that only shares the name, `template: none`, is not one).
+  const inStack: ReadonlySet<string> = new Set(
+    [...specs.values()].filter((s) => templateOf(s)?.name === s.name).map((s) => s.name),
+  );
   const services = [...specs.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((s) => {
