@@ -93,6 +93,8 @@ describe("import compose", () => {
     assert.deepEqual(s["airflow-init"]?.entrypoint, ["/bin/bash"]);
     // $$ in compose stays a literal $ (written $$ again, as the stack file interpolates too).
     assert.match(String((s["airflow-init"]?.command as string[])[1]), /\$\$\(airflow version\)/);
+    // Block scalars are written as they are, comment-like lines included.
+    assert.match(String((s["airflow-init"]?.command as string[])[1]), /^mkdir -p/);
     assert.deepEqual(
       r.leftOut.map((n) => n.service),
       ["airflow-cli", "flower"],
@@ -202,6 +204,13 @@ describe("import compose", () => {
     assert.deepEqual(web.ports, ["8000:9000", "8001:9001", "9100"]);
     assert.deepEqual(web.dependsOn, { base: "started" });
     assert.deepEqual(web.healthCheck, { command: "true", interval: "1s" });
+  });
+
+  it("a script in a block scalar is written as it is, its #! line included", () => {
+    const compose =
+      "services:\n  job:\n    image: busybox:1.37\n    command:\n      - sh\n      - -c\n      - |\n        #!/bin/sh\n        echo hi\n";
+    const r = run("airflow", ["x.yaml"], { text: { "x.yaml": compose } });
+    assert.deepEqual(servicesOf(r).job?.command, ["sh", "-c", "#!/bin/sh\necho hi\n"]);
   });
 
   it("extends and include cycles are errors, not crashes", () => {

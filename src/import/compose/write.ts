@@ -48,7 +48,7 @@ export function stackFileText(s: StackText): string {
       ].join("\n");
     }
   if (isMap(map) && map.items.length === 0) map.flow = true;
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: true }).replace(/^(\s*)#(?=\S)/gm, "$1# ");
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }
 
 /** The stack file interpolates `${VAR}` too: a literal `$` that Compose left is written `$$`. */
