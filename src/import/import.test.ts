@@ -157,6 +157,12 @@ describe("import compose", () => {
     assert.equal(servicesOf(r).minio?.env?.MINIO_ROOT_PASSWORD, "from-the-shell");
   });
 
+  it("a variable named without a value takes it from .env, as in Compose", () => {
+    const compose = "services:\n  app:\n    image: busybox:1.37\n    environment: [TOKEN]\n";
+    const r = run("airflow", ["x.yaml"], { text: { "x.yaml": compose, ".env": "TOKEN=from-dotenv\n" } });
+    assert.deepEqual(servicesOf(r).app?.env, { TOKEN: "from-dotenv" });
+  });
+
   it("a required variable that is not set is an error at its line", () => {
     const compose =
       "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}\n";

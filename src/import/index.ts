@@ -59,7 +59,7 @@ export function importCompose(input: ImportInput): ImportResult {
   const mapped = mapServices({
     project,
     outDir: path.dirname(input.out),
-    env: input.env,
+    env: project.env,
     read: input.read,
     offered: new Set([...input.catalog.templates.keys(), ...input.catalog.groups.keys()]),
     templateEnv: (t, v) => templateEnv(input.catalog, t, v),

@@ -23,6 +23,8 @@ export interface ComposeProject {
   dir: string;
   /** The top-level `name:` (the last file's that has one). */
   name?: string;
+  /** What the files were interpolated with: `.env` under the process environment. */
+  env: Readonly<Record<string, string>>;
   services: ComposeService[];
   /** Services left out because none of their profiles is active. */
   inactive: { name: string; profiles: string[]; where: Where }[];
@@ -218,7 +220,17 @@ export function loadProject(input: ProjectInput): ComposeProject {
       inactive.push({ name, profiles, where: svc.where(["profiles"]) });
     else out.push(svc);
   }
-  return { dir, ...(name ? { name } : {}), services: out, inactive, volumes, networks, topLevel, warnings };
+  return {
+    dir,
+    ...(name ? { name } : {}),
+    env,
+    services: out,
+    inactive,
+    volumes,
+    networks,
+    topLevel,
+    warnings,
+  };
 }
 
 function whereOf(contributions: Contribution[]) {
