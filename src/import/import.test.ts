@@ -150,6 +150,8 @@ describe("import compose", () => {
     const { plan: p } = assertPlans(r, "lakehouse");
     assert.equal(p.services.find((x) => x.name === "app")?.env.GREETING, "cost: $5");
     assert.ok(r.notes.some((n) => n.key === "networks.lake.aliases" && n.where.line === 29));
+    // The values .env gave are in the stack file now: the import says so.
+    assert.ok(r.notes.some((n) => n.where.file === ".env" && n.key === "MINIO_PASSWORD, SPARK_VERSION"));
   });
 
   it("the process environment wins over .env", () => {

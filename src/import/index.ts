@@ -85,6 +85,13 @@ export function importCompose(input: ImportInput): ImportResult {
     ...mapped.notes,
     ...(input.notes ?? []),
   ];
+  const { names: dotenv, file: dotenvFile } = project.fromDotEnv;
+  if (dotenv.length)
+    notes.unshift({
+      where: { file: dotenvFile, line: 1 },
+      key: dotenv.join(", "),
+      why: "their values from .env are written into the stack file (DELoc reads no .env): keep it private, or write ${NAME} back and export the variables before `deloc up`",
+    });
   const leftOut = project.inactive.map(
     (s): Note => ({
       where: s.where,

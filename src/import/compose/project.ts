@@ -25,6 +25,8 @@ export interface ComposeProject {
   name?: string;
   /** What the files were interpolated with: `.env` under the process environment. */
   env: Readonly<Record<string, string>>;
+  /** Variables the files use whose values came from `.env` (sorted), and where that file is. */
+  fromDotEnv: { names: string[]; file: string };
   services: ComposeService[];
   /** Services left out because none of their profiles is active. */
   inactive: { name: string; profiles: string[]; where: Where }[];
@@ -74,6 +76,7 @@ export function loadProject(input: ProjectInput): ComposeProject {
   const networks: Raw = {};
   const topLevel: { key: string; where: Where }[] = [];
   let name: string | undefined;
+  const usedDotEnv = new Set<string>();
 
   const load = (file: { path: string; shown: string }, chain: string[]): ComposeSource => {
     if (chain.includes(file.path))
@@ -85,6 +88,8 @@ export function loadProject(input: ProjectInput): ComposeProject {
         },
       ]);
     const text = input.read(file.path);
+    for (const m of text?.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g) ?? [])
+      if (m[1]! in dotenv && input.env[m[1]!] === undefined) usedDotEnv.add(m[1]!);
     if (text === undefined)
       throw new ComposeLoadError([
         { path: "", message: `${file.shown} does not exist`, suggestion: "check the path" },
@@ -224,6 +229,7 @@ export function loadProject(input: ProjectInput): ComposeProject {
     dir,
     ...(name ? { name } : {}),
     env,
+    fromDotEnv: { names: [...usedDotEnv].sort(), file: input.show(path.join(dir, ".env")) },
     services: out,
     inactive,
     volumes,
