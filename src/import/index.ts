@@ -90,7 +90,7 @@ export function importCompose(input: ImportInput): ImportResult {
     notes.unshift({
       where: { file: dotenvFile, line: 1 },
       key: dotenv.join(", "),
-      why: "their values from .env are written into the stack file (DELoc reads no .env): keep it private, or write ${NAME} back and export the variables before `deloc up`",
+      why: "their values from .env are written into the stack file (DELoc reads no .env): keep it private, or put the variables back as references and export them before `deloc up`",
     });
   const leftOut = project.inactive.map(
     (s): Note => ({
