@@ -3,6 +3,15 @@
  * (`npm run lint:imports`): a layer that reaches where it must not fails the build.
  */
 const layer = (name) => `^src/${name}/`;
+/** The layers config/, resources/, catalog/ and import/ sit below. */
+const above = [
+  "^src/engine/",
+  "^src/adapters/",
+  "^src/cli/",
+  "^src/planner/",
+  "^src/export/",
+  "^src/verify/",
+];
 const io = "^(node:)?(fs|child_process|net|http|https|dgram|worker_threads)$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -57,14 +66,17 @@ module.exports = {
       comment: "config/, resources/ and catalog/ use core (catalog may use config's schema), nothing above.",
       from: { path: ["^src/config/", "^src/resources/", "^src/catalog/"] },
       to: {
-        path: [
-          "^src/engine/",
-          "^src/adapters/",
-          "^src/cli/",
-          "^src/planner/",
-          "^src/export/",
-          "^src/verify/",
-        ],
+        path: above,
+      },
+    },
+    {
+      name: "import-is-pure",
+      severity: "error",
+      comment:
+        "import/ turns compose files into a stack file: core, config and catalog only, no I/O (the command reads the files).",
+      from: { path: "^src/import/", pathNot: "\\.test\\.ts$" },
+      to: {
+        path: [...above, io],
       },
     },
     {

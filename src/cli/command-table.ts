@@ -72,6 +72,36 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/init.js").then((m) => m.init),
   },
   {
+    name: "import",
+    summary: "Write a deloc.yaml from files of another tool",
+    options: [],
+    subcommands: [
+      {
+        name: "compose",
+        summary: "Write a commented deloc.yaml from compose files; catalog images become catalog services",
+        args: "[files...]",
+        argCompletes: "files",
+        options: [
+          {
+            flags: "-o, --output <file>",
+            description: "where to write (default: ./deloc.yaml)",
+            completes: "files",
+          },
+          { flags: "--force", description: "overwrite an existing file" },
+          {
+            flags: "--profile <names>",
+            description: "compose profiles to import, comma-separated (also COMPOSE_PROFILES; * for all)",
+          },
+          {
+            flags: "--name <name>",
+            description: "stack name (default: the compose project's name or folder)",
+          },
+        ],
+        load: () => import("./commands/import.js").then((m) => m.importComposeCommand),
+      },
+    ],
+  },
+  {
     name: "plan",
     summary: "Show what would run: images, phases, memory, CPU, heap, ports",
     options: [file, ...sizing],

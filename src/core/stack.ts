@@ -68,7 +68,10 @@ export interface ServiceOverrides {
 
 export interface ServiceSpec {
   name: string;
-  /** The catalog template this service is made from; undefined for a custom service. */
+  /**
+   * The catalog template this service is made from; undefined for a custom service (or a service
+   * named as a catalog one: that one's template). `none`: custom, even under a catalog name.
+   */
   template?: string;
   /** A named variant of the template, e.g. kafka's `zookeeper`. */
   variant?: string;
@@ -139,3 +142,11 @@ export const HEALTH_CHECK_DEFAULTS: Readonly<Omit<HealthCheckSpec, "command">> =
   // Probe fast while starting so readiness is seen within a quarter second.
   startIntervalMs: 250,
 };
+
+/** `template: none` in a stack file: a custom service, even when its name is a catalog one. */
+export const NO_TEMPLATE = "none";
+
+/** The catalog name a service's template is looked up by: its `template`, else its own name. */
+export function templateKey(s: { name: string; template?: string | undefined }): string | undefined {
+  return s.template === NO_TEMPLATE ? undefined : (s.template ?? s.name);
+}

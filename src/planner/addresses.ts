@@ -18,6 +18,7 @@ import {
   type PortSpec,
   type SourcePosition,
   type Stack,
+  templateKey,
 } from "../core/index.js";
 import { type ResolvedService, resolveServices } from "./resolve.js";
 
@@ -192,7 +193,7 @@ function stackEntries(stack: Stack, s: Pick<ResolvedService, "name" | "template"
   const group = s.template?.group;
   return [
     ...stack.services.filter((e) => e.name === s.name),
-    ...(group ? stack.services.filter((e) => e.name !== s.name && (e.template ?? e.name) === group) : []),
+    ...(group ? stack.services.filter((e) => e.name !== s.name && templateKey(e) === group) : []),
   ];
 }
 

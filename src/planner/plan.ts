@@ -14,6 +14,7 @@ import {
   type SecretKind,
   Size,
   type Stack,
+  templateKey,
   UnknownServiceError,
 } from "../core/index.js";
 import {
@@ -181,7 +182,7 @@ function dropUnits(resolved: readonly ResolvedService[], stack: Stack, catalog: 
   const units: DropUnit[] = [];
   const components = new Set<string>();
   for (const e of stack.services) {
-    const group = catalog.groups.get(e.template ?? e.name);
+    const group = catalog.groups.get(templateKey(e) ?? "");
     if (!group) continue;
     const members = group.filter((m) => inPlan.has(m));
     for (const m of members) components.add(m);

@@ -17,6 +17,7 @@ import {
   type ServiceSpec,
   type Stack,
   sortKeys,
+  templateKey,
   UnknownServiceError,
   type VolumeSpec,
 } from "../core/index.js";
@@ -72,7 +73,7 @@ export function resolveServices(
   // Groups expand into components; an entry naming a component directly wins over the group's, and
   // `component: { enabled: false }` leaves it out.
   for (const s of stack.services) {
-    const group = catalog.groups.get(s.template ?? s.name);
+    const group = catalog.groups.get(templateKey(s) ?? "");
     if (!group) continue;
     for (const component of group) {
       if (disabled.has(component)) continue;
@@ -89,10 +90,11 @@ export function resolveServices(
     }
   }
   for (const s of stack.services)
-    if (!catalog.groups.has(s.template ?? s.name)) specs.set(s.name, mergeSpec(specs.get(s.name), s));
+    if (!catalog.groups.has(templateKey(s) ?? "")) specs.set(s.name, mergeSpec(specs.get(s.name), s));
 
   const templateOf = (s: ServiceSpec): ServiceTemplate | undefined => {
-    const name = s.template ?? s.name;
+    const name = templateKey(s);
+    if (name === undefined) return undefined;
     const t = catalog.templates.get(name);
     if (!t && (s.template !== undefined || (!s.image && !s.build)))
       throw new UnknownServiceError(name, closest(name, offered));
@@ -147,7 +149,11 @@ export function resolveServices(
         })),
     );
 
-  const inStack: ReadonlySet<string> = new Set(specs.keys());
+  // Peers a template's connections reach: catalog services under their own name (a custom service
+  // that only shares the name, `template: none`, is not one).
+  const inStack: ReadonlySet<string> = new Set(
+    [...specs.values()].filter((s) => templateOf(s)?.name === s.name).map((s) => s.name),
+  );
   const services = [...specs.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((s) => {

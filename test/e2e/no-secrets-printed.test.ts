@@ -325,6 +325,8 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
     run(inStack, ["export", "compose"]);
     file(path.join(dir, "compose.yaml"));
     file(path.join(dir, ".env"), /stack:minio-root-password \(value\)/);
+    // Importing the exported file back reads the secrets from .env: none is printed.
+    run(inStack, ["import", "compose", "compose.yaml", "-o", "imported.yaml"]);
     run(inStack, ["export", "helm"]);
     run(inStack, ["export", "k8s", "-o", "k8s.yaml"]);
     file(path.join(dir, "k8s.yaml"), /stack:postgres-password \(base64\)/);

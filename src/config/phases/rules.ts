@@ -10,6 +10,7 @@ import {
   type PortSpec,
   type ServiceSpec,
   type Stack,
+  templateKey,
 } from "../../core/index.js";
 import type { Locate } from "./parse.js";
 
@@ -113,12 +114,13 @@ export function checkAgainstCatalog(stack: Stack, catalog: CatalogIndex, locate:
   const reachable = new Set<string>();
   for (const s of stack.services) {
     reachable.add(s.name);
-    for (const c of catalog.groups[s.template ?? s.name] ?? []) reachable.add(c);
+    for (const c of catalog.groups[templateKey(s) ?? ""] ?? []) reachable.add(c);
   }
 
   for (const s of stack.services) {
-    const template = s.template ?? (isOffered(s.name) ? s.name : undefined);
-    if (s.template !== undefined && !isOffered(s.template)) {
+    const key = templateKey(s);
+    const template = s.template === undefined ? (isOffered(s.name) ? s.name : undefined) : key;
+    if (s.template !== undefined && key !== undefined && !isOffered(key)) {
       const guess = closest(s.template, offered);
       err(
         svcPath(s.name, "template"),

@@ -232,7 +232,10 @@ export const resourcesSchema = z.strictObject({
 });
 
 export const serviceSchema = z.strictObject({
-  /** The catalog template; defaults to the service's own name when the catalog has it. */
+  /**
+   * The catalog template; defaults to the service's own name when the catalog has it. `none`: a
+   * custom service, even under a catalog service's name.
+   */
   template: z.string().optional(),
   /** A variant of the template, e.g. `zookeeper` for kafka. */
   variant: z.string().optional(),
