@@ -265,8 +265,11 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
       ["export", "k8s", "-o", "-"],
       ["metrics"],
       ["metrics", "--json"],
+      // exec prints what the command prints (no secret here); watch has nothing built to follow.
+      ["exec", "app", "--", "echo", "hello"],
     ])
       run(inStack, args);
+    run(inStack, ["watch"], 2);
     for (const s of ["app", "postgres", "minio", "jupyter"]) {
       run(inStack, ["logs", s]);
       run(inStack, ["logs", s, "--tail", "20"]);
