@@ -42,8 +42,7 @@ export function renderTable(
 /** Columns a text takes on a terminal: escape sequences take none, wide (CJK, emoji) characters two. */
 function displayWidth(text: string): number {
   const plain = text.includes("\u001b") ? stripVTControlCharacters(text) : text;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is the common, fast case
-  if (/^[\u0020-\u007e]*$/.test(plain)) return plain.length;
+  if (/^[ -~]*$/.test(plain)) return plain.length; // printable ASCII: the common, fast case
   let width = 0;
   for (const ch of plain) width += wide(ch.codePointAt(0) ?? 0) ? 2 : 1;
   return width;
