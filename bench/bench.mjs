@@ -36,6 +36,7 @@ function run(args, cwd = work, peak = true) {
   const r = spawnSync(process.execPath, [...(peak ? ["--import", PEAK_RSS] : []), ...args], {
     cwd,
     encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const peakKiB = Number(/@@peak-rss-kib (\d+)/.exec(r.stderr ?? "")?.[1] ?? Number.NaN);

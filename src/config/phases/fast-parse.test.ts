@@ -76,3 +76,10 @@ describe("the fast way to read a stack file", () => {
       assert.equal(fastParse(text), undefined, text);
   });
 });
+
+describe("what the fast way reads itself", () => {
+  it("reads a shell command's `&` and a `*` in text, which start no anchor or alias", () => {
+    const text = `cmd: ["bash", "-c", "sleep 1 & wait"]\nglob: "a * b"`;
+    assert.deepEqual(fastParse(text), parse(text));
+  });
+});

@@ -48,8 +48,12 @@ const CORE = FAILSAFE_SCHEMA.extend({
   ],
 });
 
-/** What needs the Document: interpolation, anchors and aliases, merge keys, tags. */
-const NEEDS_DOCUMENT = /[$&*!]|<</;
+/**
+ * What needs the Document: interpolation (a `$` anywhere), merge keys, and a token that starts an
+ * anchor, an alias or a tag (`&a`, `*a`, `!t` after a space, a line start or a flow indicator; the
+ * `&` of `sleep 1 & wait` is none).
+ */
+const NEEDS_DOCUMENT = /[$]|<<|(?:^|[\s[{,])(?:[&*][^\s,[\]{}]|!)/m;
 
 /** The file's data when the fast way can read it exactly as the Document would; else undefined. */
 export function fastParse(text: string): unknown {
