@@ -14,11 +14,16 @@ import { onKubernetes } from "../target.js";
 export const status: CommandRun = async (ctx, _args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesStatus(ctx, opts);
   const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "status", { lock: false });
-  const [observed, info] = await Promise.all([adapter.observe(stack), session ? adapter.info() : null]);
-  const plan: Plan | null = session && info ? await planForEngine(session, info, observed) : null;
+  // Everything the engine is asked, at once: the stack, its figures and what else it holds.
+  const [observed, info, commitments] = await Promise.all([
+    adapter.observe(stack),
+    session ? adapter.info() : null,
+    session ? adapter.memoryCommitments(stack) : null,
+  ]);
   const stats = new Map<string, ContainerStats>();
-  await Promise.all(
-    observed.containers
+  const [plan] = await Promise.all([
+    session && info ? planForEngine(session, info, observed, commitments ?? undefined) : null,
+    ...observed.containers
       .filter((c) => c.state === "running")
       .map(async (c) =>
         stats.set(
@@ -28,7 +33,7 @@ export const status: CommandRun = async (ctx, _args, opts) => {
             .catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, peakMemoryBytes: null, cpuPercent: 0 })),
         ),
       ),
-  );
+  ]);
   // An engine without health-check start intervals (Docker < 25) says "starting" until its first
   // check, up to an interval after the service is ready. A container `up` saw ready (the state
   // file lists it, and it has not started again since) is; any other such check runs now, within
