@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pc from "picocolors";
-import { type ContainerStats, formatBytes, type ObservedContainer, type Plan } from "../../core/index.js";
+import { type ContainerStats, formatBytes, type ObservedContainer } from "../../core/index.js";
 import { maskSecrets, presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
 import type { StackState } from "../../engine/state.js";
 import { summarize } from "../../engine/status.js";

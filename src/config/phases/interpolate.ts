@@ -20,7 +20,7 @@ export function interpolate(
   env: Readonly<Record<string, string | undefined>>,
   locate: Locate,
 ) {
-  const { isScalar, parse: parseYamlScalar, Scalar, visit } = yamlLib();
+  const { parse: parseYamlScalar, Scalar, visit } = yamlLib();
   const result: InterpolationResult = { errors: [], warnings: [] };
   visit(doc, {
     Scalar(key, node, ancestors) {
