@@ -40,7 +40,8 @@ function run(args, cwd = work, peak = true) {
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const peakKiB = Number(/@@peak-rss-kib (\d+)/.exec(r.stderr ?? "")?.[1] ?? Number.NaN);
-  return { ms, ok: r.status === 0, peakKiB, stdout: r.stdout, stderr: r.stderr };
+  const cpuMs = Number(/@@cpu-ms (\d+)/.exec(r.stderr ?? "")?.[1] ?? Number.NaN);
+  return { ms, ok: r.status === 0, peakKiB, cpuMs, stdout: r.stdout, stderr: r.stderr };
 }
 
 function time(args, cwd = work) {
@@ -254,6 +255,7 @@ if (CASES.has("plan")) {
   const fullDir = fs.mkdtempSync(path.join(work, "full-"));
   run([BIN, "init", "--recipe", "full"], fullDir);
   const g1000 = generatedStack(1000);
+  const g2000 = generatedStack(2000);
   out.bareMs = median(["-e", ""]);
   out.plan = {
     versionMs: median([BIN, "--version"]),
@@ -261,8 +263,11 @@ if (CASES.has("plan")) {
     s100Ms: median([BIN, "plan", "--memory", "64g"], generatedStack(100)),
     s1000Ms: median([BIN, "plan", "--memory", "64g"], g1000),
     s1000JsonMs: median([BIN, "plan", "--memory", "64g", "--json"], g1000),
-    s2000Ms: median([BIN, "plan", "--memory", "64g"], generatedStack(2000)),
+    s2000Ms: median([BIN, "plan", "--memory", "64g"], g2000),
     s1000PeakKiB: run([BIN, "plan", "--memory", "64g"], g1000).peakKiB,
+    // CPU time (user + system), median: what the CLI itself spends, whatever else loads the machine.
+    s1000CpuMs: med(Array.from({ length: 5 }, () => run([BIN, "plan", "--memory", "64g"], g1000).cpuMs)),
+    s2000CpuMs: med(Array.from({ length: 5 }, () => run([BIN, "plan", "--memory", "64g"], g2000).cpuMs)),
   };
 }
 
@@ -383,6 +388,11 @@ if (p) {
     "≤ 2.2× 1,000",
     verdict(p.s2000Ms, p.s2000Ms <= 2.2 * p.s1000Ms),
   );
+  const cpu = (x) =>
+    x?.s1000CpuMs
+      ? `${x.s1000CpuMs} ms / ${x.s2000CpuMs} ms (${(x.s2000CpuMs / x.s1000CpuMs).toFixed(2)}×)`
+      : "—";
+  row("`plan` 1,000 / 2,000 services, CPU time", cpu(bp), cpu(p), "", "");
   row("CLI peak memory, `plan` 1,000", mib(bp?.s1000PeakKiB), mib(p.s1000PeakKiB), "", "");
 }
 const floorRow = (key, factor) => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parse, stringify } from "yaml";
+import { parse, parseDocument, stringify } from "yaml";
 import { fastParse } from "./fast-parse.js";
 
 /** Plain scalars the two schemas of YAML (1.1 and 1.2) read differently, and their neighbours. */
@@ -58,6 +58,49 @@ describe("the fast way to read a stack file", () => {
         if (fast !== undefined) assert.deepEqual(fast, parse(text));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("never reads a text the Document refuses, nor reads one otherwise (random lines, indents, quotes, blocks)", () => {
+    const token = fc.constantFrom(
+      "a:",
+      "b-c:",
+      "- ",
+      "'",
+      '"',
+      "x",
+      "|",
+      ">",
+      "[",
+      "]",
+      "{",
+      "}",
+      ",",
+      "#",
+      " ",
+      "1",
+      "''",
+      "\\",
+      ":",
+      "?",
+    );
+    const line = fc
+      .tuple(fc.nat(4), fc.array(token, { maxLength: 6 }))
+      .map(([n, t]) => " ".repeat(n) + t.join(""));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 6 }), (lines) => {
+        const text = lines.join("\n");
+        const fast = fastParse(text);
+        if (fast === undefined) return;
+        const doc = parseDocument(text, { uniqueKeys: true });
+        assert.equal(
+          doc.errors.length,
+          0,
+          `the Document refuses ${JSON.stringify(text)}: ${doc.errors[0]?.message}`,
+        );
+        assert.deepEqual(fast, doc.toJS());
+      }),
+      { numRuns: 5000 },
     );
   });
 

@@ -51,17 +51,46 @@ const CORE = FAILSAFE_SCHEMA.extend({
 /**
  * What needs the Document: interpolation (a `$` anywhere), merge keys, and a token that starts an
  * anchor, an alias or a tag (`&a`, `*a`, `!t` after a space, a line start or a flow indicator; the
- * `&` of `sleep 1 & wait` is none).
+ * `&` of `sleep 1 & wait` is none); and what the two libraries read differently at the edges of the
+ * grammar (found by fuzzing them against each other): complex keys (`?`), block scalars with an
+ * indentation indicator or at the top, a flow collection that begins a line or is a key, empty
+ * sequence items.
  */
-const NEEDS_DOCUMENT = /[$]|<<|(?:^|[\s[{,])(?:[&*][^\s,[\]{}]|!)/m;
+const NEEDS_DOCUMENT =
+  /[$]|<<|(?:^|[\s[{,])(?:[&*][^\s,[\]{}]|!|\?|[|>][-+]?[0-9])|^\s*[|>[{]|[\]}]\s*:|^\s*-\s*(?:-\s|$)/m;
 
 /** The file's data when the fast way can read it exactly as the Document would; else undefined. */
 export function fastParse(text: string): unknown {
-  if (NEEDS_DOCUMENT.test(text)) return undefined;
+  if (NEEDS_DOCUMENT.test(text) || text.split("\n").some(quoteLeftOpen)) return undefined;
   try {
     const data = load(text, { schema: CORE, json: false });
     return data === null || data === undefined ? undefined : data;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A quoted scalar that goes on to the next line, or one with text right after it: js-yaml accepts continuation lines the `yaml`
+ * library refuses (indented less than the key), so these files take the Document's way. An
+ * apostrophe in plain text counts as a quote too: such files merely take the slower way.
+ */
+function quoteLeftOpen(line: string): boolean {
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote === null) {
+      if (ch === "#" && (i === 0 || line[i - 1] === " ")) return false;
+      if (ch === "'" || ch === '"') quote = ch;
+    } else if (quote === '"' && ch === "\\") i++;
+    else if (ch === quote) {
+      if (quote === "'" && line[i + 1] === "'") i++;
+      else {
+        quote = null;
+        // Text right after a closing quote (`'a'b`, `''#`): the libraries disagree on it.
+        if (i + 1 < line.length && !" :,]}".includes(line[i + 1]!)) return true;
+      }
+    }
+  }
+  return quote !== null;
 }
