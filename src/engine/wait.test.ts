@@ -14,10 +14,11 @@ import { EventWatch } from "./watch.js";
 class SlowChecks extends DryRunAdapter {
   running = 0;
   most = 0;
+  checkMs = 20;
   override async exec(id: string, argv: readonly string[]): Promise<ExecResult> {
     this.most = Math.max(this.most, ++this.running);
     try {
-      await sleep(20);
+      await sleep(this.checkMs);
       return await super.exec(id, argv);
     } finally {
       this.running--;
@@ -25,16 +26,21 @@ class SlowChecks extends DryRunAdapter {
   }
 }
 
-test("DELoc's own health checks do not crowd the engine: a few at once, however many services wait", async () => {
-  const names = Array.from({ length: 16 }, (_, i) => `s${i}`);
+function crowd(healthCheck: string) {
+  const names = Array.from({ length: 24 }, (_, i) => `s${i}`);
   const stack = stackFrom(`
 apiVersion: deloc.dev/v1
 kind: Stack
 metadata: { name: crowd }
 spec:
   services:
-${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"], interval: 1s, retries: 30 } }`).join("\n")}
+${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"], ${healthCheck} } }`).join("\n")}
 `);
+  return { names, stack };
+}
+
+test("DELoc's own health checks do not crowd the engine: a few at once, however many services wait", async () => {
+  const { names, stack } = crowd("interval: 1s, retries: 30");
   const adapter = new SlowChecks({
     images: ["app:1"],
     behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: 3 }])),
@@ -50,6 +56,27 @@ ${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"
   });
   assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
   assert.ok(adapter.most <= OWN_CHECKS_AT_ONCE, `${adapter.most} checks ran at once`);
+});
+
+test("a service whose checks waited for a slot past its deadline gets its check before it is failed", async () => {
+  // 24 services, 4 checks at once, 400 ms each, every service ready at its second check: the last
+  // ones get their turns after the 3 s deadline (interval × retries + timeout).
+  const { names, stack } = crowd("interval: 1s, retries: 2, timeout: 1s");
+  const adapter = new SlowChecks({
+    images: ["app:1"],
+    behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: 1 }])),
+  });
+  adapter.checkMs = 400;
+  const result = await deploy({
+    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
+    adapter,
+    secrets: {},
+    rollback: true,
+    deployedBy: "test",
+    runId: "r1",
+    clock: systemClock,
+  });
+  assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
 });
 
 test("an engine event that comes while no one waits still wakes the next wait at once", async () => {

@@ -73,6 +73,12 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
   let checkMs = Number.POSITIVE_INFINITY;
+  /**
+   * Past the deadline, a service whose checks were skipped for want of a slot gets them, in turn,
+   * until as many as its `retries` have failed (as the engine would count): it is failed for what
+   * its checks say, not for a crowd of others waiting beside it.
+   */
+  const overdue = { due: false, failed: 0 };
   /** Since when it has been seen running without a restart, and at which restart count (-1: not running). */
   const up = { since: 0, restarts: -1 };
 
@@ -145,10 +151,11 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       }
       if (want === "healthy") {
         if (c.health === "healthy") return null;
-        if (s.healthCheck && !ownChecks.full) {
+        if (s.healthCheck && (overdue.due || !ownChecks.full)) {
           const began = w.clock.now();
           const r = await runHealthCheck(w.adapter, w.containerId, s.healthCheck, w.resolve);
           if (r.exitCode === 0) return null;
+          overdue.failed++;
           lastOutput = r.output || `exit code ${r.exitCode}`;
           // The fastest run that finished tells the check's own cost; a slow one, or one over its
           // timeout (-1), was waiting on the service.
@@ -156,7 +163,18 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
         }
       }
     }
-    if (w.clock.now() - start > w.deadlineMs) {
+    const late = w.clock.now() - start > w.deadlineMs;
+    if (
+      late &&
+      want === "healthy" &&
+      s.healthCheck &&
+      c.state === "running" &&
+      overdue.failed < s.healthCheck.retries
+    ) {
+      overdue.due = true;
+      continue;
+    }
+    if (late) {
       const what =
         want === "completed"
           ? "did not finish"
