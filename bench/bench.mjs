@@ -14,7 +14,8 @@
 // Results go to bench/out/results-<label>.json. With DELOC_BIN=<a built dist/deloc.js> and
 // BENCH_LABEL=today it measures another build (main's, for the "today" column); bench/results.md
 // shows bench/baseline.json (such a run, kept) next to this run. BENCH_CASES=plan,engine,compose,
-// full picks parts (all by default); BENCH_RUNS the runs of the quick cases (15).
+// full picks parts (all by default); BENCH_RUNS the runs of the quick cases (15); BENCH_MERGE
+// reports runs made in parts together.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -250,6 +251,16 @@ function sizeStack(label, stack, initArgs) {
 }
 
 const out = { label: LABEL, bin: BIN, node: process.version, cpus: os.cpus().length, runs: RUNS };
+// BENCH_MERGE=a.json,b.json measures nothing: it reports those runs' results together (a run made
+// in parts, the engine's and the planner's, while the machine was quieter for each).
+const merged = process.env.BENCH_MERGE?.split(",").filter(Boolean) ?? [];
+if (merged.length) loads.length = 0;
+for (const f of merged) {
+  const part = JSON.parse(fs.readFileSync(f, "utf8"));
+  loads.push(part.load.min, part.load.max);
+  Object.assign(out, part, { label: LABEL });
+  CASES.clear();
+}
 
 if (CASES.has("plan")) {
   const fullDir = fs.mkdtempSync(path.join(work, "full-"));
@@ -343,7 +354,7 @@ if (engineReady && CASES.has("full"))
     "minimal",
   ]);
 
-loads.push(os.loadavg()[0]);
+if (!merged.length) loads.push(os.loadavg()[0]);
 out.load = { min: Math.min(...loads), max: Math.max(...loads) };
 fs.mkdirSync(path.join(ROOT, "bench/out"), { recursive: true });
 fs.writeFileSync(path.join(ROOT, `bench/out/results-${LABEL}.json`), `${JSON.stringify(out, null, 2)}\n`);
@@ -424,7 +435,7 @@ for (const v of out.versus ?? []) {
     show(then),
     show(v),
     "faster than Compose",
-    verdict(v.delocMs, v.delocMs && v.composeMs && v.delocMs < v.composeMs && !v.failed),
+    v.failed ? "MISSED (failed)" : verdict(v.delocMs, v.delocMs && v.composeMs && v.delocMs < v.composeMs),
   );
   if (v.statusMs != null)
     row(
