@@ -26,7 +26,11 @@ class SlowChecks extends DryRunAdapter {
   }
 }
 
-function crowd(healthCheck: string) {
+/**
+ * Deploys 24 services at once on the dry-run engine, each ready at check `failures + 1`, its checks
+ * taking `checkMs`; the services that became ready, and the most checks that ran at once.
+ */
+async function crowd(healthCheck: string, failures: number, checkMs: number) {
   const names = Array.from({ length: 24 }, (_, i) => `s${i}`);
   const stack = stackFrom(`
 apiVersion: deloc.dev/v1
@@ -36,47 +40,33 @@ spec:
   services:
 ${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"], ${healthCheck} } }`).join("\n")}
 `);
-  return { names, stack };
+  const adapter = new SlowChecks({
+    images: ["app:1"],
+    behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: failures }])),
+  });
+  adapter.checkMs = checkMs;
+  const result = await deploy({
+    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
+    adapter,
+    secrets: {},
+    rollback: true,
+    deployedBy: "test",
+    runId: "r1",
+    clock: systemClock,
+  });
+  assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
+  return adapter.most;
 }
 
 test("DELoc's own health checks do not crowd the engine: a few at once, however many services wait", async () => {
-  const { names, stack } = crowd("interval: 1s, retries: 30");
-  const adapter = new SlowChecks({
-    images: ["app:1"],
-    behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: 3 }])),
-  });
-  const result = await deploy({
-    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-    adapter,
-    secrets: {},
-    rollback: true,
-    deployedBy: "test",
-    runId: "r1",
-    clock: systemClock,
-  });
-  assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
-  assert.ok(adapter.most <= OWN_CHECKS_AT_ONCE, `${adapter.most} checks ran at once`);
+  const most = await crowd("interval: 1s, retries: 30", 3, 20);
+  assert.ok(most <= OWN_CHECKS_AT_ONCE, `${most} checks ran at once`);
 });
 
-test("a service whose checks waited for a slot past its deadline gets its check before it is failed", async () => {
-  // 24 services, 4 checks at once, 400 ms each, every service ready at its second check: the last
-  // ones get their turns after the 3 s deadline (interval × retries + timeout).
-  const { names, stack } = crowd("interval: 1s, retries: 2, timeout: 1s");
-  const adapter = new SlowChecks({
-    images: ["app:1"],
-    behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: 1 }])),
-  });
-  adapter.checkMs = 400;
-  const result = await deploy({
-    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-    adapter,
-    secrets: {},
-    rollback: true,
-    deployedBy: "test",
-    runId: "r1",
-    clock: systemClock,
-  });
-  assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
+test("a service whose checks waited for a slot past its deadline gets its checks before it is failed", async () => {
+  // 4 checks at once, 400 ms each, every service ready at its second check: the last ones get their
+  // turns after the 3 s deadline (interval × retries + timeout).
+  await crowd("interval: 1s, retries: 2, timeout: 1s", 1, 400);
 });
 
 test("an engine event that comes while no one waits still wakes the next wait at once", async () => {
