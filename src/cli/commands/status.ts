@@ -205,7 +205,7 @@ export const health: CommandRun = async (ctx, args, opts) => {
 };
 
 /** How long `status` waits for the health checks it runs itself; unanswered, a service stays "starting". */
-const CHECKS_WITHIN_MS = 1_000;
+const CHECKS_WITHIN_MS = 5_000;
 
 /**
  * Whether `up` saw a container ready: the state file lists it under a running service, and it has
