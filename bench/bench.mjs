@@ -480,7 +480,7 @@ const lines = [
   "# DELoc's speed",
   "",
   `Written by \`npm run bench\` on ${out.cpus} CPUs (load average ${out.load.min.toFixed(1)}–${out.load.max.toFixed(1)} during the run${base.load ? `; ${base.load.min.toFixed(1)}–${base.load.max.toFixed(1)} during the "today" run` : ""}), Docker Engine ${engineVersion}, Compose v${composeVersion}, Node ${process.version}.`,
-  `Medians (${RUNS} runs of the quick cases, 5 deploys against the floor, 3 against Compose). "Today" is`,
+  `Medians (${out.runs} runs of the quick cases, 5 deploys against the floor, 3 against Compose). "Today" is`,
   "main before issue 15 item 8 (bench/baseline.json: the same bench with `DELOC_BIN` at main's build).",
   "The floor of a deploy is what no tool can beat: the readiness delays on the critical path plus the",
   `engine's own start of one container per link (${ms(out.engineStartMs)}, \`docker start\`, measured in this run).`,
