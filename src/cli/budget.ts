@@ -31,9 +31,12 @@ export async function budgetHere(ctx: CommandContext, req: BudgetRequest): Promi
 export async function budgetOnEngine(
   seams: Pick<CommandContext, "detectHost">,
   req: BudgetRequest,
-  engine: { adapter: Adapter; info: EngineInfo },
+  engine: { adapter: Adapter; info: EngineInfo; commitments?: MemoryCommitment[] },
 ): Promise<Budget> {
-  return budgetFrom(seams, req, await factsOf(engine.adapter, req.stack.name, engine.info));
+  const facts: EngineFacts = engine.commitments
+    ? { ok: true, info: engine.info, commitments: engine.commitments }
+    : await factsOf(engine.adapter, req.stack.name, engine.info);
+  return budgetFrom(seams, req, facts);
 }
 
 /** The budget from what the engine said (or why it said nothing) and this machine's figures. */

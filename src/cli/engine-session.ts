@@ -7,6 +7,7 @@ import { isStackName, STACK_NAME_RULE } from "../config/index.js";
 import {
   Duration,
   type EngineInfo,
+  type MemoryCommitment,
   NotScalableError,
   type ObservedStack,
   type Plan,
@@ -70,12 +71,14 @@ export async function planForEngine(
   session: EngineSession,
   info: EngineInfo,
   observed: ObservedStack,
+  /** What other stacks and containers hold, when asked already (alongside the observation). */
+  commitments?: MemoryCommitment[],
 ): Promise<Plan> {
   const { stack, catalog, capacity } = session.project;
   const budget = await budgetOnEngine(
     session.ctx ?? {},
     { stack, capacity },
-    { adapter: session.adapter, info },
+    { adapter: session.adapter, info, ...(commitments ? { commitments } : {}) },
   );
   const own = new Set(observed.containers.flatMap((c) => c.hostPorts));
   return planAroundTakenPorts(stack, catalog, budget, own);

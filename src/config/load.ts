@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type Diagnostic, FileNotFoundError, type Stack } from "../core/index.js";
 import { STACK_DEFAULTS } from "./phases/defaults.js";
+import { fastParse } from "./phases/fast-parse.js";
 import { interpolate } from "./phases/interpolate.js";
 import { type CapacityOverride, type LayerFlags, layer } from "./phases/layer.js";
 import { normalizeService } from "./phases/normalize.js";
@@ -77,32 +78,15 @@ export function loadStackText(
   const warnings: Diagnostic[] = [];
   const fail = (errors: Diagnostic[]): LoadResult => ({ ok: false, file: display, errors, warnings });
 
-  // 1. parse
-  const parsed = parse(text, display);
-  if (parsed.errors.length) return fail(parsed.errors);
-  const { doc, locate } = parsed;
-  if (doc.contents === null)
-    return fail([{ path: "", message: "the file is empty", suggestion: "run `deloc init`" }]);
-
-  // 2. interpolate
-  const interpolation = interpolate(doc, opts.env, locate);
-  warnings.push(...interpolation.warnings);
-  if (interpolation.errors.length) return fail(interpolation.errors);
+  // 1. parse, 2. interpolate: the fast way when it reads the file exactly as the Document would.
+  const fast = fastParse(text);
+  const read = fast === undefined ? readDocument(text, display, opts.env, warnings) : null;
+  if (read && !read.ok) return fail(read.errors);
+  const data = read ? read.data : fast;
+  // Positions only for messages: the Document is built when one is needed.
+  const locate: Locate = read ? read.locate : lazyLocate(text, display);
 
   // 3. schema
-  // The YAML library reports an alias without its anchor, or one expanded too often, only here.
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    return fail([
-      {
-        path: "",
-        message: `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-        suggestion: "define each &anchor before its *alias",
-      },
-    ]);
-  }
   const validated = validateSchema(data, locate);
   if (!validated.ok) return fail(validated.errors);
   const raw = validated.file;
@@ -139,4 +123,50 @@ export function loadStackText(
   const errors = [...ruleErrors, ...layered.errors];
   if (errors.length) return fail(errors);
   return { ok: true, file: display, stack: layered.stack, capacity: layered.capacity, warnings, locate };
+}
+
+/** Parse and interpolation on the `yaml` library's Document, which keeps every node's position. */
+function readDocument(
+  text: string,
+  display: string,
+  env: LoadOptions["env"],
+  warnings: Diagnostic[],
+): { ok: true; data: unknown; locate: Locate } | { ok: false; errors: Diagnostic[] } {
+  const parsed = parse(text, display);
+  if (parsed.errors.length) return { ok: false, errors: parsed.errors };
+  const { doc, locate } = parsed;
+  if (doc.contents === null)
+    return {
+      ok: false,
+      errors: [{ path: "", message: "the file is empty", suggestion: "run `deloc init`" }],
+    };
+
+  const interpolation = interpolate(doc, env, locate);
+  warnings.push(...interpolation.warnings);
+  if (interpolation.errors.length) return { ok: false, errors: interpolation.errors };
+
+  // The YAML library reports an alias without its anchor, or one expanded too often, only here.
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }), locate };
+  } catch (e) {
+    return {
+      ok: false,
+      errors: [
+        {
+          path: "",
+          message: `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+          suggestion: "define each &anchor before its *alias",
+        },
+      ],
+    };
+  }
+}
+
+/** A `locate` that parses the Document on its first call. */
+function lazyLocate(text: string, display: string): Locate {
+  let located: Locate | undefined;
+  return (path, opts) => {
+    located ??= parse(text, display).locate;
+    return located(path, opts);
+  };
 }

@@ -10,10 +10,20 @@ import type { Adapter, ExecResult } from "../adapters/adapter.js";
 import type { HealthCheckSpec, PlannedService, ServiceFailure } from "../core/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { maskSecrets, resolveSecrets } from "./secrets.js";
+import { Slots } from "./walker.js";
 import type { EventWatch } from "./watch.js";
 
 /** The slowest DELoc polls while waiting, whatever a health check's start interval says. */
-export const MAX_POLL_MS = 250;
+export const MAX_POLL_MS = 100;
+/**
+ * DELoc's own health checks (each an exec in the container) run at most this many at once, across
+ * every service of a deploy and every command of this process: 40 services waiting at once, each
+ * checked every poll, crowded a 2-CPU engine until its own checks and DELoc's timed out and the
+ * deploy failed (bench: 50 services at 10m CPU each). A waiting service whose turn finds every slot
+ * taken skips that check; the engine's own health events still wake it.
+ */
+export const OWN_CHECKS_AT_ONCE = 4;
+const ownChecks = new Slots(OWN_CHECKS_AT_ONCE);
 /** Restarts seen while waiting before the circuit breaker stops the container. */
 export const RESTART_BREAKER = 3;
 /**
@@ -21,7 +31,7 @@ export const RESTART_BREAKER = 3;
  * once is caught), and after a restart only once it stays up longer: a crash loop is running most
  * of the time between its exits.
  */
-export const STARTED_SETTLE_MS = { fresh: MAX_POLL_MS, restarted: 2_000 } as const;
+export const STARTED_SETTLE_MS = { fresh: 250, restarted: 2_000 } as const;
 const LOG_TAIL = 15;
 
 export type Readiness = "healthy" | "started" | "completed";
@@ -63,6 +73,12 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   let lastOutput: string | undefined;
   let firstRestarts: number | null = null;
   let checkMs = Number.POSITIVE_INFINITY;
+  /**
+   * Past the deadline, a service whose checks were skipped for want of a slot gets them, in turn,
+   * until as many as its `retries` have failed (as the engine would count): it is failed for what
+   * its checks say, not for a crowd of others waiting beside it.
+   */
+  const overdue = { due: false, failed: 0 };
   /** Since when it has been seen running without a restart, and at which restart count (-1: not running). */
   const up = { since: 0, restarts: -1 };
 
@@ -135,10 +151,11 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       }
       if (want === "healthy") {
         if (c.health === "healthy") return null;
-        if (s.healthCheck) {
+        if (s.healthCheck && (overdue.due || !ownChecks.full)) {
           const began = w.clock.now();
           const r = await runHealthCheck(w.adapter, w.containerId, s.healthCheck, w.resolve);
           if (r.exitCode === 0) return null;
+          overdue.failed++;
           lastOutput = r.output || `exit code ${r.exitCode}`;
           // The fastest run that finished tells the check's own cost; a slow one, or one over its
           // timeout (-1), was waiting on the service.
@@ -146,7 +163,18 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
         }
       }
     }
-    if (w.clock.now() - start > w.deadlineMs) {
+    const late = w.clock.now() - start > w.deadlineMs;
+    if (
+      late &&
+      want === "healthy" &&
+      s.healthCheck &&
+      c.state === "running" &&
+      overdue.failed < s.healthCheck.retries
+    ) {
+      overdue.due = true;
+      continue;
+    }
+    if (late) {
       const what =
         want === "completed"
           ? "did not finish"
@@ -187,7 +215,8 @@ function mib(bytes: number): string {
 
 /**
  * Runs a health check's command in a container now, secrets resolved, within its timeout. Exit 0
- * means healthy; -1 means it could not run or took too long (its output says which).
+ * means healthy; -1 means it could not run or took too long (its output says which). At most
+ * `OWN_CHECKS_AT_ONCE` run at once; the rest wait their turn.
  */
 export async function runHealthCheck(
   adapter: Adapter,
@@ -195,9 +224,14 @@ export async function runHealthCheck(
   hc: HealthCheckSpec,
   resolve: (text: string) => string,
 ): Promise<ExecResult> {
-  return adapter
-    .exec(containerId, hc.command.map(resolve), { timeoutMs: hc.timeoutMs })
-    .catch((e: unknown) => ({ exitCode: -1, output: e instanceof Error ? e.message : String(e) }));
+  await ownChecks.acquire();
+  try {
+    return await adapter.exec(containerId, hc.command.map(resolve), { timeoutMs: hc.timeoutMs });
+  } catch (e) {
+    return { exitCode: -1, output: e instanceof Error ? e.message : String(e) };
+  } finally {
+    ownChecks.release();
+  }
 }
 
 /** Starts the given (stopped) containers of a service again and waits until each is ready. */

@@ -116,7 +116,7 @@ class Signal {
 }
 
 /** A counting semaphore that hands a freed slot straight to the next in line. */
-class Slots {
+export class Slots {
   private active = 0;
   private readonly queue: (() => void)[] = [];
   constructor(private readonly limit: number) {}
@@ -127,6 +127,10 @@ class Slots {
     }
     // The releasing step passes its slot on: `active` stays as it is.
     await new Promise<void>((r) => this.queue.push(r));
+  }
+  /** No slot free: a caller that may skip its turn (a poll) does. */
+  get full(): boolean {
+    return this.active >= this.limit;
   }
   release(): void {
     const next = this.queue.shift();

@@ -12,6 +12,8 @@ export class EventWatch {
   private readonly stop = new AbortController();
   private readonly oom = new Set<string>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Containers with an event no one was waiting for yet: the next `next` returns at once. */
+  private readonly unseen = new Set<string>();
 
   /** Starts following the stack's events; call `close` when done. Never throws: no events, no harm. */
   static follow(adapter: Adapter, stack: string): EventWatch {
@@ -31,7 +33,10 @@ export class EventWatch {
   private seen(e: ContainerEvent): void {
     if (e.action === "oom") this.oom.add(e.id);
     const waiting = this.waiters.get(e.id);
-    if (!waiting) return;
+    if (!waiting) {
+      this.unseen.add(e.id);
+      return;
+    }
     this.waiters.delete(e.id);
     for (const wake of waiting) wake();
   }
@@ -41,8 +46,13 @@ export class EventWatch {
     return this.oom.has(id);
   }
 
-  /** Resolves at the next event of this container. */
+  /**
+   * Resolves at the next event of this container, or at once when one came since the last call: a
+   * health change reported while the waiting loop was busy (inspecting, running a check) is not
+   * lost until its next poll.
+   */
   next(id: string): Promise<void> {
+    if (this.unseen.delete(id)) return Promise.resolve();
     return new Promise((resolve) => {
       const set = this.waiters.get(id) ?? new Set();
       set.add(resolve);

@@ -18,8 +18,8 @@ import {
   type PortSpec,
   type SourcePosition,
   type Stack,
-  templateKey,
 } from "../core/index.js";
+import { entriesUsing, stackEntry } from "./entries.js";
 import { type ResolvedService, resolveServices } from "./resolve.js";
 
 /** What one service offers the others: its container ports and its endpoints. */
@@ -191,9 +191,10 @@ function textsOf(s: ResolvedService, stack: Stack): AddressText[] {
 /** The stack file's entries that shape a service: its own first, then its group's. */
 function stackEntries(stack: Stack, s: Pick<ResolvedService, "name" | "template">) {
   const group = s.template?.group;
+  const own = stackEntry(stack, s.name);
   return [
-    ...stack.services.filter((e) => e.name === s.name),
-    ...(group ? stack.services.filter((e) => e.name !== s.name && templateKey(e) === group) : []),
+    ...(own ? [own] : []),
+    ...(group ? entriesUsing(stack, group).filter((e) => e.name !== s.name) : []),
   ];
 }
 

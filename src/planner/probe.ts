@@ -2,6 +2,7 @@
  * The probe `deloc verify` runs for a planned service: the one its stack-file entry declares, else
  * its template's, with the port it names resolved among the ports the service publishes.
  */
+
 import type { ServiceTemplate } from "../catalog/index.js";
 import {
   type DeclaredProbe,
@@ -11,6 +12,7 @@ import {
   type PlannedProbe,
   type Stack,
 } from "../core/index.js";
+import { stackEntry } from "./entries.js";
 
 /** Which declared probe applies to a service; a group's entry declares none for its components. */
 export function declaredProbe(
@@ -18,7 +20,7 @@ export function declaredProbe(
   name: string,
   template: ServiceTemplate | undefined,
 ): { probe: DeclaredProbe; path: string } | undefined {
-  const own = stack.services.find((s) => s.name === name)?.verify;
+  const own = stackEntry(stack, name)?.verify;
   if (own) return { probe: own, path: `spec.services.${name}.verify` };
   if (template?.verify) return { probe: template.verify, path: `${template.source}: verify` };
   return undefined;

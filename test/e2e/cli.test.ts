@@ -50,8 +50,19 @@ describe("deloc (built CLI)", () => {
     const log2 = path.join(scratch(), "loads.txt");
     assert.equal(deloc(scratch(), ["catalog"], { DELOC_LOAD_LOG: log2 }, hook).code, 0);
     const loaded2 = fs.readFileSync(log2, "utf8");
-    assert.match(loaded2, /node_modules\/yaml\//);
-    assert.match(loaded2, /node_modules\/cli-table3\//);
+    assert.match(loaded2, /node_modules\/commander\//);
+    assert.match(loaded2, /node_modules\/picocolors\//);
+  });
+
+  it("plans a plain stack file without loading dockerode or the yaml library's Document", () => {
+    const dir = scratch();
+    assert.equal(deloc(dir, ["init", "--recipe", "full", "--name", "light"]).code, 0);
+    const log = path.join(scratch(), "loads.txt");
+    const hook = ["--import", path.join(ROOT, "test/support/record-loads.mjs")];
+    const r = deloc(dir, ["plan"], { DELOC_LOAD_LOG: log }, hook);
+    assert.equal(r.code, 0, r.stderr);
+    const loaded = fs.readFileSync(log, "utf8");
+    assert.doesNotMatch(loaded, /node_modules\/(dockerode|yaml)\//);
   });
 
   it("init writes a stack file that plans, and refuses to overwrite it without --force", () => {

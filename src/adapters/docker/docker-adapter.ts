@@ -3,11 +3,12 @@
  * Docker-compatible socket works through the same code. No other module sees dockerode's types.
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import {
   BackupError,
   type BuildKitNeed,
@@ -50,6 +51,7 @@ import { createdCommands, traceCommand, traceFile } from "./command-trace.js";
 import { containerConfig } from "./container-config.js";
 import { type Candidate, engineCandidates } from "./discover.js";
 import { buildKitFeatures } from "./dockerfile-features.js";
+import { type EngineReads, httpReads, plainAddress } from "./engine-reads.js";
 
 const PING_TIMEOUT_MS = 1_500;
 const VOLUME_MOUNT = "/deloc-volume";
@@ -60,7 +62,10 @@ const VOLUME_MOUNT = "/deloc-volume";
 export const VOLUME_HELPER_IMAGE = "busybox:1.37";
 
 export interface DockerConnection {
-  docker: Docker;
+  /** dockerode, loaded on first use (writes, streams, TLS): reads go through `reads`. */
+  readonly docker: Docker;
+  /** The Engine API's GETs: plain HTTP where the engine allows it, else through dockerode. */
+  reads: EngineReads;
   /** The strategy and endpoint, for messages: `rootful socket (unix:///var/run/docker.sock)`. */
   endpoint: string;
   skipped: string[];
@@ -99,11 +104,11 @@ export async function connectDocker(input: {
       skipped.push(`${label}: no socket there`);
       continue;
     }
-    const docker = clientFor(c);
+    const conn = connectionTo(c, input.env);
     try {
-      await withTimeout(docker.ping(), PING_TIMEOUT_MS, "no answer to ping");
+      await withTimeout(conn.reads.get("/_ping"), PING_TIMEOUT_MS, "no answer to ping");
       const host = c.strategy === "docker context" ? null : c.endpoint;
-      return { docker, endpoint: label, skipped, host, env: input.env };
+      return Object.assign(conn, { endpoint: label, skipped, host, env: input.env });
     } catch (e) {
       skipped.push(`${label}: ${reason(e)}`);
     }
@@ -111,11 +116,52 @@ export async function connectDocker(input: {
   throw new EngineUnreachableError("No container engine answered. Tried, in order:", skipped);
 }
 
+const require = createRequire(import.meta.url);
+
 function clientFor(c: Candidate): Docker {
-  if (c.strategy === "DOCKER_HOST") return new Docker(); // docker-modem reads DOCKER_HOST and its TLS vars
-  if (c.endpoint.startsWith("unix://")) return new Docker({ socketPath: c.endpoint.slice("unix://".length) });
+  const Dockerode = require("dockerode") as typeof Docker;
+  if (c.strategy === "DOCKER_HOST") return new Dockerode(); // docker-modem reads DOCKER_HOST and its TLS vars
+  if (c.endpoint.startsWith("unix://"))
+    return new Dockerode({ socketPath: c.endpoint.slice("unix://".length) });
   const url = new URL(c.endpoint);
-  return new Docker({ host: url.hostname, port: Number(url.port) || 2375, protocol: "http" });
+  return new Dockerode({ host: url.hostname, port: Number(url.port) || 2375, protocol: "http" });
+}
+
+/** A candidate's connection: dockerode made on first use; reads over plain HTTP when they can be. */
+function connectionTo(
+  c: Candidate,
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<DockerConnection, "docker" | "reads"> {
+  let docker: Docker | undefined;
+  const client = () => {
+    docker ??= clientFor(c);
+    return docker;
+  };
+  const plain = plainAddress(c, env);
+  return {
+    get docker() {
+      return client();
+    },
+    reads: plain ? httpReads(plain) : dockerodeReads(client),
+  };
+}
+
+/** The same GETs through dockerode's transport (TLS endpoints). */
+function dockerodeReads(client: () => Docker): EngineReads {
+  return {
+    get: <T>(path: string, query: Record<string, unknown> = {}) =>
+      new Promise<T>((resolve, reject) =>
+        client().modem.dial(
+          {
+            path: `${path}?`,
+            method: "GET",
+            options: query,
+            statusCodes: { 200: true, 404: "no such object", 500: "server error" },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as T)),
+        ),
+      ),
+  };
 }
 
 export class DockerAdapter implements Adapter {
@@ -127,11 +173,19 @@ export class DockerAdapter implements Adapter {
     return this.conn.docker;
   }
 
+  private get reads(): EngineReads {
+    return this.conn.reads;
+  }
+
   async info(): Promise<EngineInfo> {
-    const [info, version] = await Promise.all([this.engine(() => this.docker.info()), this.version()]);
+    const [info, version] = await Promise.all([
+      this.engine(() => this.reads.get<{ Name?: string; MemTotal: number; NCPU: number }>("/info")),
+      this.version(),
+    ]);
     return {
       name:
-        info.Name?.includes("podman") || version.components?.some((c) => /podman/i.test(c.Name))
+        info.Name?.includes("podman") ||
+        version.components?.some((c: { Name: string }) => /podman/i.test(c.Name))
           ? "podman"
           : "docker",
       version: version.Version,
@@ -150,16 +204,18 @@ export class DockerAdapter implements Adapter {
 
   private cachedVersion: Docker.DockerVersion | null = null;
   private async version(): Promise<Docker.DockerVersion & { components?: { Name: string }[] }> {
-    this.cachedVersion ??= await this.engine(() => this.docker.version());
+    this.cachedVersion ??= await this.engine(() => this.reads.get<Docker.DockerVersion>("/version"));
     return this.cachedVersion;
   }
 
   async observe(stack: string, images: readonly string[] = []): Promise<ObservedStack> {
     const filters = { label: [`${LABEL_STACK}=${stack}`] };
     const [list, volumes, networks, imageIds] = await Promise.all([
-      this.engine(() => this.docker.listContainers({ all: true, filters })),
-      this.engine(() => this.docker.listVolumes({ filters })),
-      this.engine(() => this.docker.listNetworks({ filters })),
+      this.engine(() => this.reads.get<Docker.ContainerInfo[]>("/containers/json", { all: true, filters })),
+      this.engine(() =>
+        this.reads.get<{ Volumes: Docker.VolumeInspectInfo[] | null }>("/volumes", { filters }),
+      ),
+      this.engine(() => this.reads.get<Docker.NetworkInspectInfo[]>("/networks", { filters })),
       Promise.all(images.map(async (i) => [i, await this.imageId(i)] as const)),
     ]);
     const containers = (await Promise.all(list.map((c) => this.inspectContainer(c.Id)))).filter(
@@ -178,14 +234,15 @@ export class DockerAdapter implements Adapter {
   async memoryCommitments(excludeStack: string): Promise<MemoryCommitment[]> {
     // The list has no HostConfig.Memory: each running container is inspected, all at once.
     const list = await this.engine(() =>
-      this.docker.listContainers({ filters: { status: ["running", "restarting", "paused"] } }),
+      this.reads.get<Docker.ContainerInfo[]>("/containers/json", {
+        filters: { status: ["running", "restarting", "paused"] },
+      }),
     );
     const others = list.filter((c) => c.Labels?.[LABEL_STACK] !== excludeStack);
     const out = await Promise.all(
       others.map(async (c): Promise<MemoryCommitment | null> => {
-        const info = await this.docker
-          .getContainer(c.Id)
-          .inspect()
+        const info = await this.reads
+          .get<Docker.ContainerInspectInfo>(`/containers/${c.Id}/json`)
           .catch((e: unknown) => {
             if (statusOf(e) === 404) return null; // gone since the list
             throw this.wrap(e);
@@ -240,7 +297,7 @@ export class DockerAdapter implements Adapter {
 
   async imageId(image: string): Promise<string | null> {
     try {
-      return (await this.docker.getImage(image).inspect()).Id;
+      return (await this.reads.get<Docker.ImageInspectInfo>(`/images/${encodeURIComponent(image)}/json`)).Id;
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw this.wrap(e);
@@ -406,7 +463,7 @@ export class DockerAdapter implements Adapter {
   async inspectContainer(id: string): Promise<ObservedContainer | null> {
     let c: Docker.ContainerInspectInfo;
     try {
-      c = await this.docker.getContainer(id).inspect();
+      c = await this.reads.get<Docker.ContainerInspectInfo>(`/containers/${id}/json`);
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw this.wrap(e);

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import pc from "picocolors";
-import { type ContainerStats, formatBytes, type Plan } from "../../core/index.js";
+import { type ContainerStats, formatBytes, type ObservedContainer } from "../../core/index.js";
 import { maskSecrets, presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
+import type { StackState } from "../../engine/state.js";
 import { summarize } from "../../engine/status.js";
 import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command.js";
@@ -12,11 +14,16 @@ import { onKubernetes } from "../target.js";
 export const status: CommandRun = async (ctx, _args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesStatus(ctx, opts);
   const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "status", { lock: false });
-  const [observed, info] = await Promise.all([adapter.observe(stack), session ? adapter.info() : null]);
-  const plan: Plan | null = session && info ? await planForEngine(session, info, observed) : null;
+  // Everything the engine is asked, at once: the stack, its figures and what else it holds.
+  const [observed, info, commitments] = await Promise.all([
+    adapter.observe(stack),
+    session ? adapter.info() : null,
+    session ? adapter.memoryCommitments(stack) : null,
+  ]);
   const stats = new Map<string, ContainerStats>();
-  await Promise.all(
-    observed.containers
+  const [plan] = await Promise.all([
+    session && info ? planForEngine(session, info, observed, commitments ?? undefined) : null,
+    ...observed.containers
       .filter((c) => c.state === "running")
       .map(async (c) =>
         stats.set(
@@ -26,24 +33,33 @@ export const status: CommandRun = async (ctx, _args, opts) => {
             .catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, peakMemoryBytes: null, cpuPercent: 0 })),
         ),
       ),
-  );
+  ]);
   // An engine without health-check start intervals (Docker < 25) says "starting" until its first
-  // check, up to an interval after the service is ready: run that check now instead.
+  // check, up to an interval after the service is ready. A container `up` saw ready (the state
+  // file lists it, and it has not started again since) is; any other such check runs now, within
+  // `CHECKS_WITHIN_MS` (running each one for 50 services at once took seconds).
   const secrets = readSecrets(dir);
+  const saved = store.read();
   if (plan) {
+    const seenReady = readySince(saved);
+    const pending = observed.containers.filter((c) => c.state === "running" && c.health === "starting");
+    for (const c of pending) if (seenReady(c)) c.health = "healthy";
+    const deadline = sleep(CHECKS_WITHIN_MS, undefined, { ref: false });
     await Promise.all(
-      observed.containers
-        .filter((c) => c.state === "running" && c.health === "starting")
+      pending
+        .filter((c) => c.health === "starting")
         .map(async (c) => {
           const hc = plan.services.find((s) => s.name === c.service)?.healthCheck;
           if (!hc) return;
-          const r = await runHealthCheck(adapter, c.id, hc, (t) => resolveSecrets(t, secrets));
-          if (r.exitCode === 0) c.health = "healthy";
+          const r = await Promise.race([
+            runHealthCheck(adapter, c.id, hc, (t) => resolveSecrets(t, secrets)),
+            deadline,
+          ]);
+          if (r?.exitCode === 0) c.health = "healthy";
         }),
     );
   }
   const services = summarize(observed, plan, stats, new Date());
-  const saved = store.read();
 
   if (opts.json) {
     ctx.out(
@@ -187,6 +203,24 @@ export const health: CommandRun = async (ctx, args, opts) => {
     );
   return results.every((r) => r.ok) ? 0 : 1;
 };
+
+/** How long `status` waits for the health checks it runs itself; unanswered, a service stays "starting". */
+const CHECKS_WITHIN_MS = 5_000;
+
+/**
+ * Whether `up` saw a container ready: the state file lists it under a running service, and it has
+ * not started again since the state was written (a restart would need a new check).
+ */
+function readySince(saved: StackState | null): (c: ObservedContainer) => boolean {
+  if (!saved) return () => false;
+  const at = Date.parse(saved.updatedAt);
+  const ids = new Set(
+    Object.values(saved.services)
+      .filter((r) => r.state === "running")
+      .flatMap((r) => r.containers),
+  );
+  return (c) => ids.has(c.id) && c.startedAt !== null && Date.parse(c.startedAt) <= at;
+}
 
 function uptime(s: number): string {
   if (s < 60) return `${s}s`;

@@ -5,9 +5,10 @@
  * Works on the YAML document so positions survive. A plain (unquoted) scalar is re-typed after
  * interpolation, so `replicas: ${WORKERS:-2}` is the number 2.
  */
-import { type Document, isScalar, parse as parseYamlScalar, Scalar, visit } from "yaml";
+import type { Document } from "yaml";
 import type { Diagnostic } from "../../core/index.js";
 import type { Locate, PathSegment } from "./parse.js";
+import { yamlLib } from "./yaml-lib.js";
 
 export interface InterpolationResult {
   errors: Diagnostic[];
@@ -19,6 +20,7 @@ export function interpolate(
   env: Readonly<Record<string, string | undefined>>,
   locate: Locate,
 ) {
+  const { parse: parseYamlScalar, Scalar, visit } = yamlLib();
   const result: InterpolationResult = { errors: [], warnings: [] };
   visit(doc, {
     Scalar(key, node, ancestors) {
@@ -152,7 +154,7 @@ function pathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {
     const anc = ancestors[a] as { items?: unknown[]; key?: unknown; value?: unknown };
     if (anc && "key" in anc && "value" in anc && anc.value === child) {
       const k = anc.key;
-      path.unshift(isScalar(k) ? String(k.value) : String(k));
+      path.unshift(yamlLib().isScalar(k) ? String(k.value) : String(k));
     } else if (anc && Array.isArray(anc.items)) {
       const idx = anc.items.indexOf(child);
       if (idx >= 0 && !("key" in (anc.items[idx] as object))) path.unshift(idx);

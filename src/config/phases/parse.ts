@@ -2,8 +2,9 @@
  * Phase 1: YAML text → document that keeps every node's offset, plus a `locate` function that
  * turns a dotted path into `file:line:column` for messages of the later phases.
  */
-import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import type { Document, Node } from "yaml";
 import type { Diagnostic, SourcePosition } from "../../core/index.js";
+import { yamlLib } from "./yaml-lib.js";
 
 export type PathSegment = string | number;
 
@@ -17,6 +18,7 @@ export interface Parsed {
 }
 
 export function parse(text: string, file: string): Parsed {
+  const { isMap, isPair, isScalar, LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourcePosition => {

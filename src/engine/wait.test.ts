@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { budget, catalog, stackFrom } from "../../test/support/stack.js";
+import type { ExecResult } from "../adapters/adapter.js";
+import { DryRunAdapter } from "../adapters/dry-run/dry-run-adapter.js";
+import { plan as makePlan } from "../planner/index.js";
+import { systemClock } from "./clock.js";
+import { deploy } from "./deploy.js";
+import { OWN_CHECKS_AT_ONCE } from "./wait.js";
+import { EventWatch } from "./watch.js";
+
+/** The dry-run engine, with health checks that take a while and a count of those running at once. */
+class SlowChecks extends DryRunAdapter {
+  running = 0;
+  most = 0;
+  checkMs = 20;
+  override async exec(id: string, argv: readonly string[]): Promise<ExecResult> {
+    this.most = Math.max(this.most, ++this.running);
+    try {
+      await sleep(this.checkMs);
+      return await super.exec(id, argv);
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+/**
+ * Deploys 24 services at once on the dry-run engine, each ready at check `failures + 1`, its checks
+ * taking `checkMs`; the services that became ready, and the most checks that ran at once.
+ */
+async function crowd(healthCheck: string, failures: number, checkMs: number) {
+  const names = Array.from({ length: 24 }, (_, i) => `s${i}`);
+  const stack = stackFrom(`
+apiVersion: deloc.dev/v1
+kind: Stack
+metadata: { name: crowd }
+spec:
+  services:
+${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"], ${healthCheck} } }`).join("\n")}
+`);
+  const adapter = new SlowChecks({
+    images: ["app:1"],
+    behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: failures }])),
+  });
+  adapter.checkMs = checkMs;
+  const result = await deploy({
+    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
+    adapter,
+    secrets: {},
+    rollback: true,
+    deployedBy: "test",
+    runId: "r1",
+    clock: systemClock,
+  });
+  assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
+  return adapter.most;
+}
+
+test("DELoc's own health checks do not crowd the engine: a few at once, however many services wait", async () => {
+  const most = await crowd("interval: 1s, retries: 30", 3, 20);
+  assert.ok(most <= OWN_CHECKS_AT_ONCE, `${most} checks ran at once`);
+});
+
+test("a service whose checks waited for a slot past its deadline gets its checks before it is failed", async () => {
+  // 4 checks at once, 400 ms each, every service ready at its second check: the last ones get their
+  // turns after the 3 s deadline (interval × retries + timeout).
+  await crowd("interval: 1s, retries: 2, timeout: 1s", 1, 400);
+});
+
+test("an engine event that comes while no one waits still wakes the next wait at once", async () => {
+  const adapter = new DryRunAdapter({ images: ["app:1"] });
+  const stack = stackFrom(`
+apiVersion: deloc.dev/v1
+kind: Stack
+metadata: { name: wake }
+spec:
+  services:
+    app: { image: "app:1" }
+`);
+  const plan = makePlan(stack, catalog, budget(8), { takenPorts: new Set() });
+  const watch = EventWatch.follow(adapter, "wake");
+  try {
+    await sleep(10); // the watch is following
+    const id = await adapter.createContainer({
+      stack: "wake",
+      service: plan.services[0]!,
+      replica: 1,
+      env: {},
+      network: "wake",
+      volumeNames: {},
+      publishPorts: false,
+      deployedBy: "test",
+    });
+    await adapter.startContainer(id); // its `start` event, while the waiting loop is busy elsewhere
+    await sleep(10);
+    const woke = await Promise.race([watch.next(id).then(() => true), sleep(1_000).then(() => false)]);
+    assert.ok(woke, "the event that came between two waits was lost");
+  } finally {
+    watch.close();
+  }
+});
