@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import type {
+  ClusterCapacity,
   ContainerEvent,
   ContainerRequest,
   ContainerStats,
@@ -128,6 +129,8 @@ export interface ClusterAdapter {
   readonly endpoint: string;
   readonly version: string;
   readonly namespace: string;
+  /** What the cluster offers the stack: its nodes' allocatable memory and CPU, what other pods request. */
+  capacity(stack: string): Promise<ClusterCapacity>;
   /** Applies every object of the plan (as a Helm release or server-side); returns what it did, in a line. */
   apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string>;
   workloads(stack: string): Promise<WorkloadStatus[]>;

@@ -68,7 +68,7 @@ export const COMMANDS: CommandDef[] = [
   {
     name: "plan",
     summary: "Show what would run: images, phases, memory, CPU, heap, ports",
-    options: [file, ...sizing],
+    options: [file, ...sizing, ...targeting],
     json: true,
     load: () => import("./commands/plan.js").then((m) => m.planCommand),
   },

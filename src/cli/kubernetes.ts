@@ -7,23 +7,72 @@
 import path from "node:path";
 import { findHelm } from "../adapters/kubernetes/helm.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
-import { formatBytes, NotDeployedError, NotScalableError, UsageError } from "../core/index.js";
+import type { ClusterAdapter } from "../adapters/adapter.js";
+import {
+  formatBytes,
+  NotDeployedError,
+  NotScalableError,
+  type Plan,
+  type Stack,
+  UsageError,
+} from "../core/index.js";
 import { downOnCluster, scaleOnCluster, upOnCluster } from "../engine/cluster.js";
 import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
+import { plan as makePlan } from "../planner/index.js";
+import { clusterBudget, portableBudget } from "../resources/index.js";
+import { ENGINE_WAIT_MS } from "./budget.js";
 import { planPortable } from "./commands/plan.js";
 import type { CommandContext } from "./context.js";
 import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
+import { loadProject } from "./project.js";
 import { renderTable } from "./render/table.js";
 
 /**
- * The Plan for the cluster: a function of the stack file, the profile and the sizing flags only,
- * as `deloc export` makes it. Not of this machine's free host ports or its Docker engine: a port
- * moved because something listened here changed Kafka's advertised listeners, so its config hash,
- * so a second `up` rolled its pod.
+ * The Plan for the cluster, for the commands that only need its services (status, logs, scale,
+ * down): a function of the stack file, the profile and the sizing flags, as `deloc export` makes
+ * it. Never of this machine's free host ports: a port moved because something listened here
+ * changed Kafka's advertised listeners, so its config hash, so a second `up` rolled its pod.
  */
 function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
   return Promise.resolve(planPortable(ctx, opts));
+}
+
+/**
+ * The Plan `up` deploys and `plan` shows on the cluster: sized from the cluster's nodes (their
+ * allocatable memory, less what the other pods request), unless `--memory`/`--cpus` say otherwise;
+ * its ports as the file asks, as above.
+ */
+async function planOnCluster(ctx: CommandContext, opts: Record<string, unknown>, cluster: ClusterAdapter) {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  const budget = clusterBudget(await cluster.capacity(stack.name), capacity);
+  return { stack, plan: makePlan(stack, catalog, budget) };
+}
+
+/**
+ * `deloc plan` on the kubernetes target: sized from the cluster when its API server answers within
+ * `ENGINE_WAIT_MS`, else by the profile alone (as an export), which the plan says.
+ */
+export async function planOnClusterHere(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+): Promise<{ stack: Stack; plan: Plan }> {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no Kubernetes API server answered within ${ENGINE_WAIT_MS / 1000} s`), ENGINE_WAIT_MS);
+  });
+  try {
+    const cluster = await Promise.race([
+      connect(ctx, opts, stack).catch((e: Error) => e.message.split("\n")[0] ?? "no API server"),
+      late,
+    ]);
+    if (typeof cluster !== "string") return await planOnCluster(ctx, opts, cluster);
+    const budget = { ...portableBudget(capacity), capacityNote: `${cluster}: the profile's sizes` };
+    return { stack, plan: makePlan(stack, catalog, budget) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The stack's namespace: `--namespace`, `DELOC_NAMESPACE`, or the stack's name. */
@@ -39,12 +88,13 @@ function connect(ctx: CommandContext, opts: Record<string, unknown>, stack: { na
 }
 
 export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
+  const { stack } = loadProject(ctx, opts);
   const waitMs = waitTimeoutOf(opts); // a bad flag stops here, before the cluster is touched
   const store = new StateStore(stack.dir, stack.name, "up");
   store.lock();
   try {
     const cluster = await connect(ctx, opts, stack);
+    const { plan } = await planOnCluster(ctx, opts, cluster);
     const secrets = ensureSecrets(stack.dir, plan.secrets);
     // A `deloc scale` lasts until the file's replicas change, as on Docker.
     const scaled = scaleOverrides(store, plan);

@@ -22,6 +22,7 @@ import {
   VersionApi,
 } from "@kubernetes/client-node";
 import {
+  type ClusterCapacity,
   EngineUnreachableError,
   LABEL_SERVICE,
   LABEL_STACK,
@@ -119,6 +120,40 @@ export class KubernetesTarget implements ClusterAdapter {
     const objects = k8sManifestObjects(plan, { namespace: this.namespace, secrets }) as K8sObject[];
     const { applied, pruned } = await this.applyObjects(plan.stack, objects);
     return `applied ${applied.length} objects (server-side apply)${pruned.length ? `; pruned ${pruned.join(", ")}` : ""}`;
+  }
+
+  /**
+   * What the cluster offers the stack: the allocatable memory and CPU of its Ready, schedulable
+   * nodes, and what every pod not of the stack requests (running or waiting to be scheduled).
+   */
+  async capacity(stack: string): Promise<ClusterCapacity> {
+    const [nodes, pods] = await Promise.all([this.core.listNode(), this.core.listPodForAllNamespaces()]);
+    const schedulable = nodes.items.filter(
+      (n) =>
+        !n.spec?.unschedulable &&
+        n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    );
+    const requests: ClusterCapacity["requests"] = [];
+    for (const p of pods.items) {
+      if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
+      const labels = p.metadata?.labels ?? {};
+      if (p.metadata?.namespace === this.namespace && labels[LABEL_STACK] === stack) continue;
+      const r = podRequests(p);
+      if (r.memoryBytes || r.cpuMillis)
+        requests.push({
+          name: `${p.metadata?.namespace}/${p.metadata?.name}`,
+          ...(labels[LABEL_STACK] ? { stack: labels[LABEL_STACK] } : {}),
+          ...r,
+        });
+    }
+    return {
+      nodes: schedulable.map((n) => ({
+        name: n.metadata?.name ?? "",
+        memoryBytes: quantityBytes(String(n.status?.allocatable?.memory ?? "0")),
+        cpuMillis: cpuMillis(String(n.status?.allocatable?.cpu ?? "0")),
+      })),
+      requests,
+    };
   }
 
   /** Readiness of each service's workload, from the workload and its pods. */
@@ -530,6 +565,37 @@ const QUANTITY: Record<string, number> = {
 export function quantityBytes(q: string): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
   return m ? Math.round(Number(m[1]) * QUANTITY[m[2] ?? ""]!) : Number.NaN;
+}
+
+/** A CPU quantity (`2`, `1500m`, `0.5`) in millicores. */
+export function cpuMillis(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m)?$/.exec(q.trim());
+  return m ? Math.round(Number(m[1]) * (m[2] ? 1 : 1000)) : 0;
+}
+
+/**
+ * What a pod asks the scheduler for, as the scheduler counts it: the larger of its containers'
+ * requests together and of any one init container's, plus the pod's overhead.
+ */
+function podRequests(p: V1Pod): { memoryBytes: number; cpuMillis: number } {
+  type Rs = { requests?: Record<string, unknown> } | undefined;
+  const mem = (r: Rs) => (r?.requests?.memory ? quantityBytes(String(r.requests.memory)) || 0 : 0);
+  const cpu = (r: Rs) => (r?.requests?.cpu ? cpuMillis(String(r.requests.cpu)) : 0);
+  const main = p.spec?.containers ?? [];
+  const init = p.spec?.initContainers ?? [];
+  const overhead = p.spec?.overhead ?? {};
+  return {
+    memoryBytes:
+      Math.max(
+        main.reduce((n, c) => n + mem(c.resources), 0),
+        ...init.map((c) => mem(c.resources)),
+      ) + (overhead.memory ? quantityBytes(String(overhead.memory)) : 0),
+    cpuMillis:
+      Math.max(
+        main.reduce((n, c) => n + cpu(c.resources), 0),
+        ...init.map((c) => cpu(c.resources)),
+      ) + (overhead.cpu ? cpuMillis(String(overhead.cpu)) : 0),
+  };
 }
 
 function podState(p: V1Pod): PodState {
