@@ -6,12 +6,14 @@
  * `dev.deloc.stack` label, which status, scale, logs and down read back.
  */
 
+import { randomBytes } from "node:crypto";
 import readline from "node:readline";
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable, Writable } from "node:stream";
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  Exec,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -19,9 +21,11 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Pod,
+  type V1Status,
   VersionApi,
 } from "@kubernetes/client-node";
 import {
+  BackupError,
   type ClusterCapacity,
   EngineUnreachableError,
   LABEL_SERVICE,
@@ -30,13 +34,22 @@ import {
   type Plan,
 } from "../../core/index.js";
 import { k8sManifestObjects } from "../../export/k8s/manifests.js";
-import type { ClusterAdapter, ClusterCheckpoint, WorkloadStatus } from "../adapter.js";
+import { jobName } from "../../export/k8s/objects.js";
+import type { ClusterAdapter, ClusterCheckpoint, ExecResult, WorkloadStatus } from "../adapter.js";
 import { helmInstall, helmRevision, helmRollback, helmUninstall } from "./helm.js";
-import { type PodState, readiness, type WorkloadState } from "./readiness.js";
+import { isFatal, type PodState, readiness, type WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
 
 const FIELD_MANAGER = "deloc";
+/**
+ * The image of the pod that reads and writes a stopped service's claims for `backup` and `restore`
+ * (the service's own image may have no `tar`: MinIO's has none). The Docker target's volume helper.
+ */
+export const VOLUME_HELPER_IMAGE = "busybox:1.37";
+const HELPER_MOUNT = "/volume";
+/** How long a helper pod may take to be scheduled and started. */
+const HELPER_START_MS = 120_000;
 /** Kinds DELoc applies, in the order `down` deletes them (workloads first). */
 const KINDS: readonly [apiVersion: string, kind: string][] = [
   ["apps/v1", "Deployment"],
@@ -118,8 +131,25 @@ export class KubernetesTarget implements ClusterAdapter {
   async apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string> {
     if (this.opts.helm) return helmInstall(this.opts.helm, plan, this.namespace, secrets, this.opts.stateDir);
     const objects = k8sManifestObjects(plan, { namespace: this.namespace, secrets }) as K8sObject[];
-    const { applied, pruned } = await this.applyObjects(plan.stack, objects);
+    const { applied, pruned } = await this.applyObjects(plan.stack, objects, { keepJobs: true });
     return `applied ${applied.length} objects (server-side apply)${pruned.length ? `; pruned ${pruned.join(", ")}` : ""}`;
+  }
+
+  /**
+   * After a deploy that succeeded: the stack's Jobs of an earlier spec go. They are kept until then
+   * so that a rollback finds them as they ran: pruned at the apply and applied again by the
+   * rollback, a completed Job was created anew and ran again (a migration, a seed, twice).
+   */
+  async settle(plan: Plan): Promise<string[]> {
+    if (this.opts.helm) return [];
+    const planned = new Set(plan.services.filter((s) => s.oneShot).map((s) => jobName(s)));
+    const gone: string[] = [];
+    for (const o of await this.listStack(plan.stack))
+      if (o.kind === "Job" && !planned.has(o.metadata.name)) {
+        await this.removeObject(o);
+        gone.push(`Job/${o.metadata.name}`);
+      }
+    return gone;
   }
 
   /**
@@ -229,7 +259,11 @@ export class KubernetesTarget implements ClusterAdapter {
       const gone = await this.remove(stack, { volumes: false });
       return [`removed ${gone.length} objects the deploy made (claims kept)`];
     }
-    const { applied, pruned } = await this.applyObjects(stack, c.objects);
+    // A Job that ran before and is still there (kept until a deploy succeeds) is left as it ran.
+    const live = new Set(
+      (await this.listStack(stack)).filter((o) => o.kind === "Job").map((o) => `Job/${o.metadata.name}`),
+    );
+    const { applied, pruned } = await this.applyObjects(stack, c.objects, { unchanged: live });
     return [
       `re-applied the ${applied.length} objects that ran before${pruned.length ? `; removed ${pruned.join(", ")}` : ""}`,
     ];
@@ -239,6 +273,7 @@ export class KubernetesTarget implements ClusterAdapter {
   async applyObjects(
     stack: string,
     objects: readonly K8sObject[],
+    opts: { keepJobs?: boolean; unchanged?: ReadonlySet<string> } = {},
   ): Promise<{ applied: string[]; pruned: string[] }> {
     await this.objects.patch(
       { apiVersion: "v1", kind: "Namespace", metadata: { name: this.namespace } },
@@ -250,6 +285,11 @@ export class KubernetesTarget implements ClusterAdapter {
     );
     const applied: string[] = [];
     for (const o of objects) {
+      const id = `${o.kind}/${o.metadata.name}`;
+      if (opts.unchanged?.has(id)) {
+        applied.push(id);
+        continue;
+      }
       await this.objects.patch(
         { ...o, metadata: { ...o.metadata, namespace: this.namespace } },
         undefined,
@@ -263,7 +303,7 @@ export class KubernetesTarget implements ClusterAdapter {
     const keep = new Set(applied);
     const pruned: string[] = [];
     for (const o of await this.listStack(stack))
-      if (!keep.has(`${o.kind}/${o.metadata.name}`)) {
+      if (!keep.has(`${o.kind}/${o.metadata.name}`) && !(opts.keepJobs && o.kind === "Job")) {
         await this.removeObject(o);
         pruned.push(`${o.kind}/${o.metadata.name}`);
       }
@@ -299,8 +339,15 @@ export class KubernetesTarget implements ClusterAdapter {
       this.batch.listNamespacedJob({ namespace: ns, labelSelector: selector }),
       this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
     ]);
+    // A long-running service's pods; a Job's are found by its name.
     const podsOf = (service: string) =>
-      pods.items.filter((p) => p.metadata?.labels?.[LABEL_SERVICE] === service).map(podState);
+      pods.items
+        .filter(
+          (p) =>
+            p.metadata?.labels?.[LABEL_SERVICE] === service &&
+            !p.metadata?.labels?.["batch.kubernetes.io/job-name"],
+        )
+        .map(podState);
     const service = (o: { metadata?: { labels?: Record<string, string> } }) =>
       o.metadata?.labels?.[LABEL_SERVICE] ?? "";
     type Replicated = {
@@ -333,18 +380,21 @@ export class KubernetesTarget implements ClusterAdapter {
     return [
       ...deployments.items.map((d) => replicated("Deployment", d)),
       ...statefulSets.items.map((st) => replicated("StatefulSet", st)),
-      ...jobs.items.map((j): WorkloadState => {
+      ...newestJobs(jobs.items).map((j): WorkloadState => {
         const failed = j.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
+        const name = j.metadata?.name ?? "";
         return {
           service: service(j),
           kind: "Job",
-          name: j.metadata?.name ?? "",
+          name,
           desired: 1,
           ready: 0,
           succeeded: j.status?.succeeded ?? 0,
           failed: j.status?.failed ?? 0,
           ...(failed ? { jobFailed: failed.message ?? failed.reason ?? "failed" } : {}),
-          pods: podsOf(service(j)),
+          pods: pods.items
+            .filter((p) => p.metadata?.labels?.["batch.kubernetes.io/job-name"] === name)
+            .map(podState),
         };
       }),
     ].sort((a, b) => a.service.localeCompare(b.service));
@@ -362,6 +412,191 @@ export class KubernetesTarget implements ClusterAdapter {
     const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     if (w.kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
     else await this.apps.patchNamespacedStatefulSetScale(request, merge);
+  }
+
+  /**
+   * Runs argv in the service's container of one of its pods (a Ready one first), through the API
+   * server's exec; stdout goes to `io.stdout` when given, else into the output with stderr.
+   */
+  async exec(
+    stack: string,
+    service: string,
+    argv: readonly string[],
+    io: { stdout?: Writable; stdin?: Readable; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service && x.kind !== "Job");
+    const pod = w?.pods.find((p) => p.ready) ?? w?.pods.find((p) => p.running);
+    if (!pod)
+      throw new NotDeployedError(
+        `${service} has no running pod on Kubernetes.`,
+        "`deloc up --target kubernetes` starts it.",
+      );
+    return this.execInPod(pod.name, service, argv, io);
+  }
+
+  /** Runs argv in a container of a pod; its exit code from the API server's status. */
+  async execInPod(
+    pod: string,
+    container: string,
+    argv: readonly string[],
+    io: { stdout?: Writable; stdin?: Readable; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const output: Buffer[] = [];
+    // Streams of our own: the client ends them when the command ends, never the caller's.
+    const sink = (to?: Writable) =>
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          if (to) to.write(chunk);
+          else output.push(chunk);
+          done();
+        },
+      });
+    let status: V1Status | undefined;
+    const ws = await new Exec(this.kc).exec(
+      this.namespace,
+      pod,
+      container,
+      [...argv],
+      sink(io.stdout),
+      sink(),
+      io.stdin ?? null,
+      false,
+      (s) => {
+        status = s;
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = io.timeoutMs
+        ? setTimeout(() => {
+            ws.close();
+            reject(new Error(`\`${argv.join(" ")}\` in ${pod}: no end within ${io.timeoutMs! / 1000} s`));
+          }, io.timeoutMs)
+        : undefined;
+      ws.on("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.on("error", (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    const text = Buffer.concat(output).toString("utf8");
+    if (status?.status === "Success") return { exitCode: 0, output: text };
+    const code = status?.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
+    return {
+      exitCode: code ? Number(code) : -1,
+      output: code || !status ? text : `${text}${status.message ?? ""}`,
+    };
+  }
+
+  /** Writes a tar of the contents of the service's claim for `volume` (its pods stopped) to `out`. */
+  async archiveVolume(stack: string, service: string, volume: string, out: Writable): Promise<void> {
+    await this.withVolumeHelper(stack, service, volume, async (pod) => {
+      const r = await this.execInPod(pod, "helper", ["tar", "-c", "-f", "-", "-C", HELPER_MOUNT, "."], {
+        stdout: out,
+      });
+      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      if (r.exitCode !== 0)
+        throw new BackupError(
+          `tar of ${volume} in the helper pod ${pod} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+          "Nothing was kept.",
+        );
+    });
+  }
+
+  /** Empties the service's claim for `volume` (its pods stopped), then unpacks the tar read from `tar` into it. */
+  async restoreVolume(stack: string, service: string, volume: string, tar: Readable): Promise<void> {
+    await this.withVolumeHelper(stack, service, volume, async (pod) => {
+      const steps: [string[], Readable | undefined][] = [
+        [["find", HELPER_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"], undefined],
+        [["tar", "-x", "-f", "-", "-C", HELPER_MOUNT], tar],
+      ];
+      for (const [argv, stdin] of steps) {
+        const r = await this.execInPod(pod, "helper", argv, stdin ? { stdin } : {});
+        if (r.exitCode !== 0)
+          throw new BackupError(
+            `\`${argv.join(" ")}\` on ${volume} in the helper pod ${pod} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+            "The volume may be partly restored; the backup file is unchanged.",
+          );
+      }
+    });
+  }
+
+  /**
+   * The claim that holds a service's named volume: its StatefulSet's claim of the first replica
+   * when the volume is one of its claim templates, else the stack's claim of that name.
+   */
+  private async claimOf(stack: string, service: string, volume: string): Promise<string> {
+    const sets = await this.apps.listNamespacedStatefulSet({
+      namespace: this.namespace,
+      labelSelector: `${LABEL_STACK}=${stack},${LABEL_SERVICE}=${service}`,
+    });
+    const set = sets.items[0];
+    const claim = set?.spec?.volumeClaimTemplates?.some((t) => t.metadata?.name === volume)
+      ? `${volume}-${set.metadata?.name}-0`
+      : volume;
+    await this.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: this.namespace }).catch(() => {
+      throw new BackupError(
+        `${service}'s volume ${volume} has no claim ${claim} in namespace ${this.namespace}.`,
+        "`deloc up --target kubernetes` makes it.",
+      );
+    });
+    return claim;
+  }
+
+  /** A pod of the helper image with the claim of `volume` mounted, for `run`; deleted after. */
+  private async withVolumeHelper<T>(
+    stack: string,
+    service: string,
+    volume: string,
+    run: (pod: string) => Promise<T>,
+  ): Promise<T> {
+    const claim = await this.claimOf(stack, service, volume);
+    const name = `${service.slice(0, 40)}-volume-${randomBytes(3).toString("hex")}`;
+    await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: { name, labels: { [LABEL_STACK]: stack, "dev.deloc.role": "volume-helper" } },
+        spec: {
+          restartPolicy: "Never",
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: "helper",
+              image: VOLUME_HELPER_IMAGE,
+              imagePullPolicy: "IfNotPresent",
+              command: ["sleep", "3600"],
+              volumeMounts: [{ name: "data", mountPath: HELPER_MOUNT }],
+              resources: {
+                limits: { cpu: "500m", memory: "128Mi" },
+                requests: { cpu: "10m", memory: "16Mi" },
+              },
+            },
+          ],
+          volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
+        },
+      },
+    });
+    try {
+      const end = Date.now() + HELPER_START_MS;
+      for (;;) {
+        const p = await this.core.readNamespacedPod({ name, namespace: this.namespace });
+        if (p.status?.phase === "Running") break;
+        const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+        if (Date.now() > end || isFatal(waiting?.reason))
+          throw new BackupError(
+            `The helper pod ${name} (${VOLUME_HELPER_IMAGE}, claim ${claim}) did not start: ${waiting?.reason ?? p.status?.phase}${waiting?.message ? `: ${waiting.message}` : ""}.`,
+            `The cluster needs the image ${VOLUME_HELPER_IMAGE} (\`npm run cluster -- load ${VOLUME_HELPER_IMAGE}\` on the project's cluster). Nothing was changed.`,
+          );
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return await run(name);
+    } finally {
+      await this.core
+        .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
   }
 
   /**
@@ -565,6 +800,23 @@ const QUANTITY: Record<string, number> = {
 export function quantityBytes(q: string): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
   return m ? Math.round(Number(m[1]) * QUANTITY[m[2] ?? ""]!) : Number.NaN;
+}
+
+/**
+ * Each service's newest Job: a Job of an earlier spec is kept until a deploy succeeds (see
+ * `settle`), and the newest is the one the deploy waits on.
+ */
+function newestJobs<J extends { metadata?: { creationTimestamp?: Date; labels?: Record<string, string> } }>(
+  jobs: readonly J[],
+): J[] {
+  const by = new Map<string, J>();
+  const at = (j: J) => new Date(j.metadata?.creationTimestamp ?? 0).getTime();
+  for (const j of jobs) {
+    const service = j.metadata?.labels?.[LABEL_SERVICE] ?? "";
+    const seen = by.get(service);
+    if (!seen || at(j) > at(seen)) by.set(service, j);
+  }
+  return [...by.values()];
 }
 
 /** A CPU quantity (`2`, `1500m`, `0.5`) in millicores. */
