@@ -26,7 +26,7 @@ const sizing: OptionDef[] = [
   { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
 ];
 
-/** Where the stack runs: the five commands that work on Kubernetes too take them. */
+/** Where the stack runs: the commands that work on Kubernetes too take them. */
 const targeting: OptionDef[] = [
   {
     flags: "--target <target>",
@@ -176,7 +176,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Stop services, keeping their containers (`deloc up` starts them again)",
     args: "[services...]",
     argCompletes: "services",
-    options: [file, stackOpt],
+    options: [file, stackOpt, ...targeting],
     load: () => import("./commands/lifecycle.js").then((m) => m.stop),
   },
   {
@@ -208,6 +208,7 @@ export const COMMANDS: CommandDef[] = [
         flags: "--allow-unverified",
         description: "exit 0 even when a service has no probe (it is still reported as not verified)",
       },
+      ...targeting,
     ],
     json: true,
     load: () => import("./commands/verify.js").then((m) => m.verifyCommand),
@@ -290,6 +291,7 @@ export const COMMANDS: CommandDef[] = [
         description: "where to write (default: <stack>-<service>-<time>.tar.gz)",
         completes: "files",
       },
+      ...targeting,
     ],
     json: true,
     load: () => import("./commands/backup.js").then((m) => m.backup),
@@ -299,7 +301,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Restore a service's data from a file made by `deloc backup`",
     args: "<service> <file>",
     argCompletes: "services",
-    options: [file],
+    options: [file, ...targeting],
     load: () => import("./commands/backup.js").then((m) => m.restore),
   },
   {

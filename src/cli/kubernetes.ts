@@ -1,5 +1,5 @@
 /**
- * `up`, `status`, `scale`, `logs` and `down` with the kubernetes target: the same Plan as the
+ * `plan`, `up`, `status`, `scale`, `logs`, `stop`, `down`, `backup`, `restore` and `verify` with the kubernetes target: the same Plan as the
  * Docker target, carried out by the same engine (src/engine/cluster.ts) over the Kubernetes
  * adapter — with Helm when it is installed, otherwise server-side apply. This module parses,
  * connects and renders.
@@ -16,15 +16,22 @@ import {
   type Stack,
   UsageError,
 } from "../core/index.js";
-import { downOnCluster, scaleOnCluster, upOnCluster } from "../engine/cluster.js";
-import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
+import type { BackupTarget } from "../engine/backup.js";
+import {
+  clusterBackupTarget,
+  downOnCluster,
+  scaleOnCluster,
+  stopOnCluster,
+  upOnCluster,
+} from "../engine/cluster.js";
+import { ensureSecrets, maskSecrets, readSecrets, resolveEnv } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
 import { plan as makePlan } from "../planner/index.js";
 import { clusterBudget, portableBudget } from "../resources/index.js";
 import { ENGINE_WAIT_MS } from "./budget.js";
 import { planPortable } from "./commands/plan.js";
 import type { CommandContext } from "./context.js";
-import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
+import { scaleOverrides, scaleRequest, serviceIn, waitTimeoutOf } from "./engine-session.js";
 import { loadProject } from "./project.js";
 import { renderTable } from "./render/table.js";
 
@@ -60,7 +67,10 @@ export async function planOnClusterHere(
   const { stack, catalog, capacity } = loadProject(ctx, opts);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no Kubernetes API server answered within ${ENGINE_WAIT_MS / 1000} s`), ENGINE_WAIT_MS);
+    timer = setTimeout(
+      () => resolve(`no Kubernetes API server answered within ${ENGINE_WAIT_MS / 1000} s`),
+      ENGINE_WAIT_MS,
+    );
   });
   try {
     const cluster = await Promise.race([
@@ -143,11 +153,13 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
       kind: w?.kind ?? null,
       condition: !w
         ? "not deployed"
-        : w.state === "ready"
-          ? w.kind === "Job"
-            ? "completed"
-            : "running"
-          : w.state,
+        : w.kind !== "Job" && w.desired === 0
+          ? "stopped"
+          : w.state === "ready"
+            ? w.kind === "Job"
+              ? "completed"
+              : "running"
+            : w.state,
       ready: w?.ready ?? 0,
       desired: w?.desired ?? s.replicas,
       restarts: w?.restarts ?? 0,
@@ -290,5 +302,109 @@ export async function kubernetesDown(ctx: CommandContext, opts: Record<string, u
     return 0;
   } finally {
     store.unlock();
+  }
+}
+
+export async function kubernetesStop(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.map((a) => serviceIn(plan, a));
+  const store = new StateStore(stack.dir, stack.name, "stop");
+  store.lock();
+  try {
+    const cluster = await connect(ctx, opts, stack);
+    const stopped = await stopOnCluster({
+      cluster,
+      store,
+      plan,
+      ...(names.length ? { services: names } : {}),
+    });
+    ctx.err(
+      stopped.length
+        ? `Stopped ${stopped.join(", ")} (scaled to no pods; claims kept). \`deloc up --target kubernetes\` starts them again.`
+        : `Nothing of ${stack.name} was running in namespace ${cluster.namespace}.`,
+    );
+    return 0;
+  } finally {
+    store.unlock();
+  }
+}
+
+/** The service of a backup or restore on the cluster, with the lock held until `run` ends. */
+export async function onClusterService<T>(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: "backup" | "restore",
+  name: string | undefined,
+  run: (t: BackupTarget) => Promise<T>,
+): Promise<T> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const service = plan.services.find((s) => s.name === serviceIn(plan, name))!;
+  const store = new StateStore(stack.dir, stack.name, command);
+  store.lock();
+  try {
+    const cluster = await connect(ctx, opts, stack);
+    return await run(await clusterBackupTarget(cluster, plan, service, store));
+  } finally {
+    store.unlock();
+  }
+}
+
+/**
+ * `deloc verify` on the cluster: the same probes, from this machine, each service's ports reached
+ * through the API server's port-forward to a Ready pod (Kafka's advertised listener too); a client
+ * inside the stack (the Spark driver) is a one-off pod in the namespace; command probes run in the
+ * service's pod through exec.
+ */
+export async function kubernetesVerify(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
+  const target = await connect(ctx, opts, stack);
+  const secrets = readSecrets(stack.dir);
+  const services = plan.services.filter((s) => names.includes(s.name) && !s.oneShot);
+  const forwards = new Map<string, { host: string; port: number; close: () => void }>();
+  const routes = new Map<string, { host: string; port: number }>();
+  const unreachable = new Map<string, string>();
+  try {
+    for (const s of services)
+      for (const p of s.ports.filter((q) => q.protocol === "tcp")) {
+        const f = await target.forward(plan.stack, s.name, p.container).catch((e: Error) => e);
+        if (f instanceof Error) {
+          unreachable.set(`${s.name}:${p.container}`, f.message); // its probe says so
+          continue;
+        }
+        forwards.set(`${s.name}:${p.container}`, f);
+        // What the service tells its clients: `localhost:<published port>` (Kafka's EXTERNAL
+        // listener) and `<service>:<port>` (addresses inside the stack).
+        routes.set(`localhost:${p.host}`, f);
+        routes.set(`${s.name}:${p.container}`, f);
+      }
+    const { verify } = await import("../verify/run.js");
+    const { COMMAND_PROBE_TIMEOUT_MS, reportVerify } = await import("./commands/verify.js");
+    const results = (
+      await verify(services, (s) => resolveEnv(s.env, secrets), {
+        reach: (s, port) => {
+          const f = forwards.get(`${s.name}:${port}`);
+          if (f) return f;
+          throw new Error(
+            unreachable.get(`${s.name}:${port}`) ?? `${s.name} has no port ${port} to forward to`,
+          );
+        },
+        route: (host, port) => routes.get(`${host}:${port}`),
+        runInStack: (image, argv, memoryBytes, env, signal) =>
+          target.runPod(plan.stack, { image, argv, env, memoryBytes, signal }),
+        execIn: (s, argv) => target.exec(plan.stack, s.name, argv, { timeoutMs: COMMAND_PROBE_TIMEOUT_MS }),
+      })
+    ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
+    return reportVerify(ctx, opts, plan.stack, results);
+  } finally {
+    for (const f of forwards.values()) f.close();
   }
 }

@@ -87,7 +87,9 @@ export async function upOnCluster(
                 : {
                     reason: "unhealthy",
                     message:
-                      w?.state === "failed" ? w.detail : `not ready in time: ${w?.detail ?? "not created yet"}`,
+                      w?.state === "failed"
+                        ? w.detail
+                        : `not ready in time: ${w?.detail ?? "not created yet"}`,
                   }),
               logTail: w ? await cluster.logTail(plan.stack, s.name, 10).catch(() => []) : [],
             };

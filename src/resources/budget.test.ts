@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { budgetFor, capToEngine, clusterBudget, computeBudget, type HostFacts, portableBudget } from "./index.js";
+import {
+  budgetFor,
+  capToEngine,
+  clusterBudget,
+  computeBudget,
+  type HostFacts,
+  portableBudget,
+} from "./index.js";
 
 const GIB = 1024 ** 3;
 const host: HostFacts = {
@@ -96,12 +103,18 @@ test("clusterBudget: the nodes' allocatable memory less the margin and what othe
   assert.equal(b.reserveBytes, 0);
   assert.equal(b.memoryBytes, 24 * GIB - Math.floor(2.4 * GIB) - 2.25 * GIB);
   assert.equal(b.cpus, 4);
-  assert.deepEqual([b.memorySource, b.cpuSource, b.capacity], ["kubernetes nodes", "kubernetes nodes", "cluster"]);
+  assert.deepEqual(
+    [b.memorySource, b.cpuSource, b.capacity],
+    ["kubernetes nodes", "kubernetes nodes", "cluster"],
+  );
   assert.deepEqual(
     b.commitments?.map((c) => c.name),
     ["other/kafka-0", "kube-system/coredns-1"],
   );
-  assert.match(b.capacityNote ?? "", /2 schedulable nodes: 24 GiB allocatable, 2\.3 GiB and 0\.35 CPUs requested by 2 other pods/);
+  assert.match(
+    b.capacityNote ?? "",
+    /2 schedulable nodes: 24 GiB allocatable, 2\.3 GiB and 0\.35 CPUs requested by 2 other pods/,
+  );
 });
 
 test("clusterBudget: --memory and --cpus state the capacity; the other pods' requests are then not counted", () => {

@@ -7,6 +7,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import readline from "node:readline";
 import { PassThrough, type Readable, Writable } from "node:stream";
 import {
@@ -18,6 +19,7 @@ import {
   type KubernetesObject,
   KubernetesObjectApi,
   Log,
+  PortForward,
   PatchStrategy,
   setHeaderOptions,
   type V1Pod,
@@ -496,7 +498,9 @@ export class KubernetesTarget implements ClusterAdapter {
       const r = await this.execInPod(pod, "helper", ["tar", "-c", "-f", "-", "-C", HELPER_MOUNT, "."], {
         stdout: out,
       });
-      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
       if (r.exitCode !== 0)
         throw new BackupError(
           `tar of ${volume} in the helper pod ${pod} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
@@ -509,7 +513,10 @@ export class KubernetesTarget implements ClusterAdapter {
   async restoreVolume(stack: string, service: string, volume: string, tar: Readable): Promise<void> {
     await this.withVolumeHelper(stack, service, volume, async (pod) => {
       const steps: [string[], Readable | undefined][] = [
-        [["find", HELPER_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"], undefined],
+        [
+          ["find", HELPER_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"],
+          undefined,
+        ],
         [["tar", "-x", "-f", "-", "-C", HELPER_MOUNT], tar],
       ];
       for (const [argv, stdin] of steps) {
@@ -536,12 +543,14 @@ export class KubernetesTarget implements ClusterAdapter {
     const claim = set?.spec?.volumeClaimTemplates?.some((t) => t.metadata?.name === volume)
       ? `${volume}-${set.metadata?.name}-0`
       : volume;
-    await this.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: this.namespace }).catch(() => {
-      throw new BackupError(
-        `${service}'s volume ${volume} has no claim ${claim} in namespace ${this.namespace}.`,
-        "`deloc up --target kubernetes` makes it.",
-      );
-    });
+    await this.core
+      .readNamespacedPersistentVolumeClaim({ name: claim, namespace: this.namespace })
+      .catch(() => {
+        throw new BackupError(
+          `${service}'s volume ${volume} has no claim ${claim} in namespace ${this.namespace}.`,
+          "`deloc up --target kubernetes` makes it.",
+        );
+      });
     return claim;
   }
 
@@ -592,6 +601,111 @@ export class KubernetesTarget implements ClusterAdapter {
         await new Promise((r) => setTimeout(r, 500));
       }
       return await run(name);
+    } finally {
+      await this.core
+        .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * A local port (127.0.0.1) forwarded to a container port of a Ready pod of the service, through
+   * the API server's port-forward: each connection to it is one stream to the pod. `close` stops
+   * listening and cuts the connections.
+   */
+  async forward(
+    stack: string,
+    service: string,
+    containerPort: number,
+  ): Promise<{ host: string; port: number; close: () => void }> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service && x.kind !== "Job");
+    const pod = w?.pods.find((p) => p.ready);
+    if (!pod)
+      throw new NotDeployedError(
+        `${service} has no Ready pod on Kubernetes to forward port ${containerPort} to.`,
+        "`deloc status --target kubernetes` shows why; `deloc up --target kubernetes` starts it.",
+      );
+    const forwarder = new PortForward(this.kc);
+    const open = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => socket.destroy());
+      forwarder
+        .portForward(this.namespace, pod.name, [containerPort], socket, null, socket)
+        .then((ws) => {
+          if (typeof ws === "function") return;
+          ws.on("close", () => socket.destroy());
+          ws.on("error", () => socket.destroy());
+          socket.on("close", () => ws.close());
+        })
+        .catch(() => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    return {
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      close: () => {
+        server.close();
+        for (const s of open) s.destroy();
+      },
+    };
+  }
+
+  /**
+   * Runs a one-off pod of `image` in the stack's namespace to completion (a client inside the
+   * stack: the Spark driver of `verify`), its output read when it ends; deleted after, or when
+   * `signal` aborts.
+   */
+  async runPod(
+    stack: string,
+    run: {
+      image: string;
+      argv: readonly string[];
+      env: Readonly<Record<string, string>>;
+      memoryBytes: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult> {
+    const name = `${stack.slice(0, 40)}-run-${randomBytes(3).toString("hex")}`;
+    const mib = Math.ceil(run.memoryBytes / 2 ** 20);
+    await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: { name, labels: { [LABEL_STACK]: stack, "dev.deloc.role": "one-off" } },
+        spec: {
+          restartPolicy: "Never",
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: "run",
+              image: run.image,
+              imagePullPolicy: "IfNotPresent",
+              command: [...run.argv],
+              env: Object.entries(run.env).map(([n, value]) => ({ name: n, value })),
+              resources: {
+                limits: { memory: `${mib}Mi`, cpu: "1" },
+                requests: { memory: `${mib}Mi`, cpu: "100m" },
+              },
+            },
+          ],
+        },
+      },
+    });
+    try {
+      for (;;) {
+        if (run.signal?.aborted) throw new Error(`the one-off pod ${name} did not end in time`);
+        const p = await this.core.readNamespacedPod({ name, namespace: this.namespace });
+        const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+        if (isFatal(waiting?.reason))
+          return { exitCode: -1, output: `pod ${name}: ${waiting?.reason}: ${waiting?.message ?? ""}` };
+        const done = p.status?.containerStatuses?.[0]?.state?.terminated;
+        if (done) return { exitCode: done.exitCode, output: await this.podLogs(name).catch(() => "") };
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     } finally {
       await this.core
         .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 })
