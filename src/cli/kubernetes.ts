@@ -5,9 +5,9 @@
  * connects and renders.
  */
 import path from "node:path";
+import type { ClusterAdapter } from "../adapters/adapter.js";
 import { findHelm } from "../adapters/kubernetes/helm.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
-import type { ClusterAdapter } from "../adapters/adapter.js";
 import {
   formatBytes,
   NotDeployedError,
@@ -29,7 +29,6 @@ import { STATE_DIR, StateStore } from "../engine/state.js";
 import { plan as makePlan } from "../planner/index.js";
 import { clusterBudget, portableBudget } from "../resources/index.js";
 import { ENGINE_WAIT_MS } from "./budget.js";
-import { planPortable } from "./commands/plan.js";
 import type { CommandContext } from "./context.js";
 import { scaleOverrides, scaleRequest, serviceIn, waitTimeoutOf } from "./engine-session.js";
 import { loadProject } from "./project.js";
@@ -41,8 +40,9 @@ import { renderTable } from "./render/table.js";
  * it. Never of this machine's free host ports: a port moved because something listened here
  * changed Kafka's advertised listeners, so its config hash, so a second `up` rolled its pod.
  */
-function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
-  return Promise.resolve(planPortable(ctx, opts));
+async function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  return { stack, plan: makePlan(stack, catalog, portableBudget(capacity)) };
 }
 
 /**
@@ -386,8 +386,8 @@ export async function kubernetesVerify(
         routes.set(`localhost:${p.host}`, f);
         routes.set(`${s.name}:${p.container}`, f);
       }
-    const { verify } = await import("../verify/run.js");
-    const { COMMAND_PROBE_TIMEOUT_MS, reportVerify } = await import("./commands/verify.js");
+    const { COMMAND_PROBE_TIMEOUT_MS, verify } = await import("../verify/run.js");
+    const { reportVerify } = await import("./render/verify-report.js");
     const results = (
       await verify(services, (s) => resolveEnv(s.env, secrets), {
         reach: (s, port) => {

@@ -43,6 +43,8 @@ const COVERED_BY: Record<string, { by: string; why: string }> = {
 };
 
 export const PROBE_TIMEOUT_MS = 120_000;
+/** A command probe's own limit, inside the probe's deadline. */
+export const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
 
 /** What `verify` may use beyond the plan: a client inside the stack, a command inside a service. */
 export interface VerifyHooks {

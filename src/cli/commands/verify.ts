@@ -1,18 +1,13 @@
-import pc from "picocolors";
 import type { Adapter } from "../../adapters/adapter.js";
 import type { ObservedStack } from "../../core/index.js";
 import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
-import type { ExecOutcome, ProbeResult } from "../../verify/probe.js";
-import { PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
+import type { ExecOutcome } from "../../verify/probe.js";
+import { COMMAND_PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
 import type { CommandRun } from "../command.js";
-import type { CommandContext } from "../context.js";
 import { openSession, planForEngine, serviceIn } from "../engine-session.js";
-import { formatVerifyTable, verifyNotes, verifyOutcome } from "../render/verify-report.js";
+import { reportVerify } from "../render/verify-report.js";
 import { onKubernetes } from "../target.js";
-
-/** A command probe's own limit, inside the probe's deadline. */
-export const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
 
 export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesVerify(ctx, args, opts);
@@ -35,24 +30,6 @@ export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
   return reportVerify(ctx, opts, plan.stack, results);
 };
-
-/** The report of `verify`, a table or `--json`; its exit code. */
-export function reportVerify(
-  ctx: CommandContext,
-  opts: Record<string, unknown>,
-  stack: string,
-  results: ProbeResult[],
-): number {
-  const allowUnverified = opts.allowUnverified === true;
-  const outcome = verifyOutcome(results, allowUnverified);
-  if (opts.json)
-    ctx.out(JSON.stringify({ stack, ok: outcome.code === 0, allowUnverified, probes: results }, null, 2));
-  else {
-    ctx.out(formatVerifyTable(results, ctx.color ? { bold: pc.bold, warn: pc.yellow } : {}));
-    for (const line of verifyNotes(outcome, allowUnverified)) ctx.err(line);
-  }
-  return outcome.code;
-}
 
 /** A command probe runs in every running replica; the first that fails is the answer. */
 async function execInReplicas(
