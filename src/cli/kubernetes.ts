@@ -367,7 +367,8 @@ export async function kubernetesVerify(
   const { stack, plan } = await planForCluster(ctx, opts);
   const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
   const target = await connect(ctx, opts, stack);
-  const secrets = readSecrets(stack.dir);
+  // What the pods run with: the cluster's Secret (a chart installed by hand generated its own).
+  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
   const services = plan.services.filter((s) => names.includes(s.name) && !s.oneShot);
   const forwards = new Map<string, { host: string; port: number; close: () => void }>();
   const routes = new Map<string, { host: string; port: number }>();

@@ -8,6 +8,7 @@
 import type { ClusterAdapter, WorkloadStatus } from "../adapters/adapter.js";
 import {
   DeployFailedError,
+  EngineUnreachableError,
   formatBytes,
   type Plan,
   type PlannedService,
@@ -70,7 +71,16 @@ export async function upOnCluster(
         emit(s.name, "checking", s.oneShot ? "running to completion" : "pods ready");
         const deadline = clock.now() + (input.waitTimeoutMs ?? deadlineOf(s));
         for (;;) {
-          const w = (await snapshot()).find((x) => x.service === s.name);
+          let w: WorkloadStatus | undefined;
+          try {
+            w = (await snapshot()).find((x) => x.service === s.name);
+          } catch (e) {
+            // An API server restarting is waited out, within the service's deadline.
+            if (!(e instanceof EngineUnreachableError) || clock.now() > deadline) throw e;
+            if (signal.aborted) return;
+            await clock.sleep(POLL_MS, signal);
+            continue;
+          }
           if (w && (w.running > 0 || w.state === "ready")) started();
           if (w?.state === "ready") break;
           if (w?.state === "failed" || w?.oomKilled || clock.now() > deadline) {
@@ -108,6 +118,9 @@ export async function upOnCluster(
         if (outcome.state === "skipped") emit(s.name, "skipped", "a service it needs failed");
       },
     });
+    // No API server to roll back with: said as such (exit 4); the next `up` converges.
+    for (const o of outcomes.values())
+      if (o.state === "failed" && o.error instanceof EngineUnreachableError) throw o.error;
     if (failures.length || [...outcomes.values()].some((o) => o.state !== "done")) {
       // The cluster's own account of each failing pod: probes failing, images, scheduling.
       for (const f of failures) {

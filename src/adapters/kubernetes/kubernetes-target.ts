@@ -188,9 +188,15 @@ export class KubernetesTarget implements ClusterAdapter {
     };
   }
 
-  /** Readiness of each service's workload, from the workload and its pods. */
+  /**
+   * Readiness of each service's workload, from the workload and its pods. An API server that does
+   * not answer (restarting, gone) is an EngineUnreachableError, which the engine waits out.
+   */
   async workloads(stack: string): Promise<WorkloadStatus[]> {
-    return (await this.workloadStates(stack)).map((w) => {
+    const states = await this.workloadStates(stack).catch((e: unknown) => {
+      throw lost(e, this.server) ?? e;
+    });
+    return states.map((w) => {
       const r = readiness(w);
       return {
         service: w.service,
@@ -609,6 +615,19 @@ export class KubernetesTarget implements ClusterAdapter {
   }
 
   /**
+   * The stack's secrets as the cluster holds them (its Secret `<stack>-secrets`): what the pods
+   * run with, also when the chart was installed by hand and generated them. Empty when there is none.
+   */
+  async secrets(stack: string): Promise<Record<string, string>> {
+    const secret = await this.core
+      .readNamespacedSecret({ name: `${stack}-secrets`, namespace: this.namespace })
+      .catch(() => null);
+    return Object.fromEntries(
+      Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
+  }
+
+  /**
    * A local port (127.0.0.1) forwarded to a container port of a Ready pod of the service, through
    * the API server's port-forward: each connection to it is one stream to the pod. `close` stops
    * listening and cuts the connections.
@@ -978,6 +997,20 @@ function podState(p: V1Pod): PodState {
       ? { lastTermination: { reason: terminated.reason ?? "", exitCode: terminated.exitCode } }
       : {}),
   };
+}
+
+/**
+ * An error of the connection to the API server (refused, reset, cut) or of an API server that is
+ * starting (503), as EngineUnreachableError; null for an answer the API server gave.
+ */
+function lost(e: unknown, server: string): EngineUnreachableError | null {
+  const code = status(e);
+  if (code !== undefined && code !== 503) return null;
+  return new EngineUnreachableError(
+    "The Kubernetes API server stopped answering.",
+    [`${server}: ${reason(e)}`],
+    "Start it again (`npm run cluster` on the project's cluster); the next `deloc up --target kubernetes` converges.",
+  );
 }
 
 function status(e: unknown): number | undefined {
