@@ -68,3 +68,22 @@ export function deleteNamespace(ns: string): void {
     "--ignore-not-found",
   ]);
 }
+
+/** Where scripts/cluster.sh keeps its components' pid files. */
+const RUN_DIR = "/run/deloc-cluster";
+
+/** Stops one of the cluster's programs (`kubelet`, `kube-apiserver`…) as a crash would: SIGKILL. */
+export function killComponent(name: string): void {
+  const pid = Number(fs.readFileSync(path.join(RUN_DIR, `${name}.pid`), "utf8").trim());
+  assert.ok(pid > 1, `no pid for ${name}`);
+  process.kill(pid, "SIGKILL");
+}
+
+/** `npm run cluster`: starts again what is not running (idempotent), waits until the node is Ready. */
+export function startCluster(): void {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts/cluster.sh")], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  assert.equal(r.status, 0, `npm run cluster: ${r.stderr}${r.stdout}`);
+}
