@@ -52,7 +52,14 @@ async function planForCluster(ctx: CommandContext, opts: Record<string, unknown>
  */
 async function planOnCluster(ctx: CommandContext, opts: Record<string, unknown>, cluster: ClusterAdapter) {
   const { stack, catalog, capacity } = loadProject(ctx, opts);
-  const budget = clusterBudget(await cluster.capacity(stack.name), capacity);
+  // Credentials limited to a namespace may not list the nodes: the profile's sizes then, said so.
+  const budget = await cluster.capacity(stack.name).then(
+    (c) => clusterBudget(c, capacity),
+    (e: Error) => ({
+      ...portableBudget(capacity),
+      capacityNote: `the cluster's nodes and pods could not be read (${e.message.split("\n")[0]}): the profile's sizes`,
+    }),
+  );
   return { stack, plan: makePlan(stack, catalog, budget) };
 }
 
@@ -74,7 +81,9 @@ export async function planOnClusterHere(
   });
   try {
     const cluster = await Promise.race([
-      connect(ctx, opts, stack).catch((e: Error) => e.message.split("\n")[0] ?? "no API server"),
+      connect(ctx, opts, stack).catch((e: Error) =>
+        (e.message.split("\n")[0] ?? "No Kubernetes API server answered").replace(/\.$/, ""),
+      ),
       late,
     ]);
     if (typeof cluster !== "string") return await planOnCluster(ctx, opts, cluster);
