@@ -21,29 +21,12 @@ import {
   kubectl,
   loadImages,
   type Obj,
+  psqlIn,
   requireCluster,
   WAIT_IMAGE,
 } from "../support/cluster.js";
 
-/** SQL through psql in the postgres pod; its output. */
-function psql(sql: string): string {
-  return kubectl(
-    "-n",
-    NS,
-    "exec",
-    "postgres-0",
-    "-c",
-    "postgres",
-    "--",
-    "psql",
-    "-U",
-    "deloc",
-    "-d",
-    "postgres",
-    "-tAc",
-    sql,
-  ).trim();
-}
+const psql = (sql: string) => psqlIn(NS, sql);
 /** redis-cli in the redis pod; its output. */
 function redis(...args: string[]): string {
   return kubectl("-n", NS, "exec", "redis-0", "-c", "redis", "--", "redis-cli", ...args).trim();

@@ -20,6 +20,7 @@ import {
   kubectl,
   loadImages,
   type Obj,
+  psqlIn,
   requireCluster,
   startCluster,
 } from "../support/cluster.js";
@@ -78,23 +79,7 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
   }
 }
 
-const psql = (sql: string) =>
-  kubectl(
-    "-n",
-    NS,
-    "exec",
-    "postgres-0",
-    "-c",
-    "postgres",
-    "--",
-    "psql",
-    "-U",
-    "deloc",
-    "-d",
-    "postgres",
-    "-tAc",
-    sql,
-  ).trim();
+const psql = (sql: string) => psqlIn(NS, sql);
 
 /** What ran before: postgres's and web's pods (same uids: not replaced), both Ready, the row kept. */
 let baseline: Record<string, string>;
@@ -167,8 +152,9 @@ describe("faults on Kubernetes (a real single-node cluster)", () => {
     await assertKept();
   });
 
-  test("the kubelet killed in the middle of up, then started again: up completes; what ran is kept", async () => {
-    write(`    late:
+  /** A new service added by an `up` during which `component` is killed, then started again. */
+  async function killedMidUp(component: string, service: string, downMs: number): Promise<void> {
+    write(`    ${service}:
       image: busybox:1.37
       dependsOn: { postgres: healthy }
       command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
@@ -176,31 +162,19 @@ describe("faults on Kubernetes (a real single-node cluster)", () => {
 `);
     const { run, code } = upAsync([...UP, "--wait-timeout", "5m"]);
     await until(() => /applied \d+ objects/.test(run.err), 60_000, "up applied");
-    killComponent("kubelet");
-    await new Promise((r) => setTimeout(r, 10_000));
-    startCluster();
-    assert.equal(await code, 0, run.err);
-    const [late] = kubectl<Obj>("-n", NS, "get", "pods", "-l", "dev.deloc.service=late", "-o", "json").items;
-    assert.ok(late.status.conditions.some((c: Obj) => c.type === "Ready" && c.status === "True"));
-    await assertKept();
-  });
-
-  test("the API server killed in the middle of up, then started again: up waits it out and completes", async () => {
-    write(`    later:
-      image: busybox:1.37
-      dependsOn: { postgres: healthy }
-      command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
-      resources: { memory: 32Mi, cpu: 100m }
-`);
-    const { run, code } = upAsync([...UP, "--wait-timeout", "5m"]);
-    await until(() => /applied \d+ objects/.test(run.err), 60_000, "up applied");
-    killComponent("kube-apiserver");
-    await new Promise((r) => setTimeout(r, 5_000));
+    killComponent(component);
+    await new Promise((r) => setTimeout(r, downMs));
     startCluster();
     assert.equal(await code, 0, run.err);
     const rows = JSON.parse(ok("status", "--target", "kubernetes", "--json")).services as Obj[];
-    assert.equal(rows.find((x) => x.service === "later").condition, "running");
-    // `late` went with the file's change; postgres and web are what they were.
+    assert.equal(rows.find((x) => x.service === service).condition, "running");
+    // postgres and web are what they were, their data with them.
     await assertKept();
-  });
+  }
+
+  test("the kubelet killed in the middle of up, then started again: up completes; what ran is kept", () =>
+    killedMidUp("kubelet", "late", 10_000));
+
+  test("the API server killed in the middle of up, then started again: up waits it out and completes", () =>
+    killedMidUp("kube-apiserver", "later", 5_000));
 });

@@ -87,3 +87,23 @@ export function startCluster(): void {
   });
   assert.equal(r.status, 0, `npm run cluster: ${r.stderr}${r.stdout}`);
 }
+
+/** SQL through psql in the pod `postgres-0` of a namespace (the catalog's user, deloc); its output. */
+export function psqlIn(ns: string, sql: string): string {
+  return kubectl(
+    "-n",
+    ns,
+    "exec",
+    "postgres-0",
+    "-c",
+    "postgres",
+    "--",
+    "psql",
+    "-U",
+    "deloc",
+    "-d",
+    "postgres",
+    "-tAc",
+    sql,
+  ).trim();
+}
