@@ -108,14 +108,14 @@ describe("the exported Helm chart, installed by Helm on a real cluster", () => {
     assert.match(limit, /^\d+Mi$/);
     const file = path.join(dir, "chart/values.yaml");
     const values = parse(fs.readFileSync(file, "utf8"));
-    values.services.kafka.resources.limits.memory = `${mib + 256}Mi`;
+    values.services.kafka.resources.limits.memory = `${mib + 128}Mi`;
     fs.writeFileSync(file, stringify(values));
     helm("upgrade", STACK, "./chart", "--wait", "--timeout", "8m");
     const [after] = podsOf("kafka");
     assert.notEqual(after.metadata.uid, before.metadata.uid, "the pod was replaced");
-    assert.equal(after.spec.containers[0].resources.limits.memory, `${mib + 256}Mi`);
+    assert.equal(after.spec.containers[0].resources.limits.memory, `${mib + 128}Mi`);
     const env = kubectl("-n", NS, "exec", "kafka-0", "-c", "kafka", "--", "env");
-    const heap = Math.floor((mib + 256) / 2); // the catalog's heapRatio for Kafka: 0.5
+    const heap = Math.floor((mib + 128) / 2); // the catalog's heapRatio for Kafka: 0.5
     assert.match(env, new RegExp(`^KAFKA_HEAP_OPTS=-Xmx${heap}m -Xms${heap}m$`, "m"));
   });
 });
