@@ -962,7 +962,7 @@ export function cpuMillis(q: string): number {
  * What a pod asks the scheduler for, as the scheduler counts it: the larger of its containers'
  * requests together and of any one init container's, plus the pod's overhead.
  */
-function podRequests(p: V1Pod): { memoryBytes: number; cpuMillis: number } {
+export function podRequests(p: V1Pod): { memoryBytes: number; cpuMillis: number } {
   type Rs = { requests?: Record<string, unknown> } | undefined;
   const mem = (r: Rs) => (r?.requests?.memory ? quantityBytes(String(r.requests.memory)) || 0 : 0);
   const cpu = (r: Rs) => (r?.requests?.cpu ? cpuMillis(String(r.requests.cpu)) : 0);
