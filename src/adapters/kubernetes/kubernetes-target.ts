@@ -1013,8 +1013,10 @@ function lost(e: unknown, server: string): EngineUnreachableError | null {
   );
 }
 
+/** The HTTP status the API server answered with; undefined when none answered (`ECONNREFUSED`). */
 function status(e: unknown): number | undefined {
-  return (e as { code?: number }).code;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
 }
 
 function reason(e: unknown): string {
