@@ -37,7 +37,11 @@ PROVISIONER_VERSION=v0.0.30
 PAUSE_IMAGE=registry.k8s.io/pause:3.10.2 # containerd 2.4's and kubeadm 1.37's sandbox image
 COREDNS_IMAGE=registry.k8s.io/coredns/coredns:$COREDNS_VERSION
 PROVISIONER_IMAGE=rancher/local-path-provisioner:$PROVISIONER_VERSION
-HELPER_IMAGE=busybox:1.37 # built by `npm run images`
+HELPER_IMAGE=busybox:1.37 # built by `npm run images`: the provisioner's and DELoc's volume helper
+# DELoc's init containers wait for what a service depends on with kubectl (src/export/k8s/values.ts
+# WAIT_IMAGE): upstream's image is the static kubectl at /bin/kubectl, its entrypoint; ours is the
+# same release's kubectl, built here.
+KUBECTL_IMAGE=registry.k8s.io/kubectl:$KUBE_VERSION
 
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/deloc/tools"
 BIN=$CACHE/bin
@@ -296,7 +300,7 @@ image() {
 build_images() {
   local ctx
   ctx=$(mktemp -d)
-  mkdir -p "$ctx/pause" "$ctx/coredns" "$ctx/provisioner"
+  mkdir -p "$ctx/pause" "$ctx/coredns" "$ctx/provisioner" "$ctx/kubectl"
   cp "$BIN/pause" "$ctx/pause/pause"
   printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' > "$ctx/pause/Dockerfile"
   cp "$BIN/coredns" "$ctx/coredns/coredns"
@@ -304,7 +308,10 @@ build_images() {
   cp "$BIN/local-path-provisioner" "$ctx/provisioner/local-path-provisioner"
   printf 'FROM scratch\nCOPY local-path-provisioner /usr/bin/local-path-provisioner\nWORKDIR /tmp\nENTRYPOINT ["/usr/bin/local-path-provisioner"]\n' \
     > "$ctx/provisioner/Dockerfile"
+  cp "$BIN/kubectl" "$ctx/kubectl/kubectl"
+  printf 'FROM scratch\nCOPY kubectl /bin/kubectl\nENV PATH=/bin\nENTRYPOINT ["/bin/kubectl"]\n' > "$ctx/kubectl/Dockerfile"
   image "$PAUSE_IMAGE" "$ctx/pause"
+  image "$KUBECTL_IMAGE" "$ctx/kubectl"
   image "$COREDNS_IMAGE" "$ctx/coredns"
   image "$PROVISIONER_IMAGE" "$ctx/provisioner"
   rm -rf "$ctx"
@@ -417,7 +424,7 @@ up() {
   start containerd "$BIN/containerd" --config "$STATE/config/containerd.toml"
   wait_for containerd 30 "$BIN/ctr" --address "$SOCK" version
   build_images
-  load "$PAUSE_IMAGE" "$COREDNS_IMAGE" "$PROVISIONER_IMAGE" "$HELPER_IMAGE"
+  load "$PAUSE_IMAGE" "$COREDNS_IMAGE" "$PROVISIONER_IMAGE" "$HELPER_IMAGE" "$KUBECTL_IMAGE"
 
   start kubelet "$BIN/kubelet" --config="$STATE/config/kubelet.yaml" \
     --kubeconfig="$STATE/kubeconfigs/kubelet.conf" --root-dir="$STATE/kubelet" \

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import type {
+  ClusterCapacity,
   ContainerEvent,
   ContainerRequest,
   ContainerStats,
@@ -164,14 +165,29 @@ export interface ClusterAdapter {
   readonly endpoint: string;
   readonly version: string;
   readonly namespace: string;
+  /** What the cluster offers the stack: its nodes' allocatable memory and CPU, what other pods request. */
+  capacity(stack: string): Promise<ClusterCapacity>;
   /** Applies every object of the plan (as a Helm release or server-side); returns what it did, in a line. */
   apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string>;
+  /** After a deploy that succeeded: removes what was kept for a rollback (Jobs of an earlier spec); returns what went. */
+  settle(plan: Plan): Promise<string[]>;
   workloads(stack: string): Promise<WorkloadStatus[]>;
   /** The last lines of a service's pod (one not Ready, if any), for a failure report. */
   logTail(stack: string, service: string, lines: number): Promise<string[]>;
   scale(stack: string, service: string, replicas: number): Promise<void>;
   /** The stack's PersistentVolumeClaims (its data) and the storage each requests, in bytes. */
   claims(stack: string): Promise<{ name: string; requestBytes: number | null }[]>;
+  /** Runs argv in a running pod of the service (a Ready one first), through the API server's exec. */
+  exec(
+    stack: string,
+    service: string,
+    argv: readonly string[],
+    io?: { stdout?: Writable; stdin?: Readable; timeoutMs?: number },
+  ): Promise<ExecResult>;
+  /** Writes a tar of the contents of the service's claim for `volume` to `out` (stop its pods first). */
+  archiveVolume(stack: string, service: string, volume: string, out: Writable): Promise<void>;
+  /** Replaces the contents of the service's claim for `volume` with the tar read from `tar`. */
+  restoreVolume(stack: string, service: string, volume: string, tar: Readable): Promise<void>;
   /** Removes the stack's objects, and its claims (their data) with `volumes`; returns what went. */
   remove(stack: string, opts: { volumes: boolean }): Promise<string[]>;
   /** The cluster's recent warnings about a service's pods and workload (`Readiness probe failed: …`), oldest first. */

@@ -26,7 +26,7 @@ const sizing: OptionDef[] = [
   { flags: "--strategy <strategy>", description: "parallel | sequential | hybrid", completes: "strategies" },
 ];
 
-/** Where the stack runs: the five commands that work on Kubernetes too take them. */
+/** Where the stack runs: the commands that work on Kubernetes too take them. */
 const targeting: OptionDef[] = [
   {
     flags: "--target <target>",
@@ -104,7 +104,7 @@ export const COMMANDS: CommandDef[] = [
   {
     name: "plan",
     summary: "Show what would run: images, phases, memory, CPU, heap, ports",
-    options: [file, ...sizing],
+    options: [file, ...sizing, ...targeting],
     json: true,
     load: () => import("./commands/plan.js").then((m) => m.planCommand),
   },
@@ -217,7 +217,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Stop services, keeping their containers (`deloc up` starts them again)",
     args: "[services...]",
     argCompletes: "services",
-    options: [file, stackOpt],
+    options: [file, stackOpt, ...targeting],
     load: () => import("./commands/lifecycle.js").then((m) => m.stop),
   },
   {
@@ -280,6 +280,7 @@ export const COMMANDS: CommandDef[] = [
         flags: "--allow-unverified",
         description: "exit 0 even when a service has no probe (it is still reported as not verified)",
       },
+      ...targeting,
     ],
     json: true,
     load: () => import("./commands/verify.js").then((m) => m.verifyCommand),
@@ -362,6 +363,7 @@ export const COMMANDS: CommandDef[] = [
         description: "where to write (default: <stack>-<service>-<time>.tar.gz)",
         completes: "files",
       },
+      ...targeting,
     ],
     json: true,
     load: () => import("./commands/backup.js").then((m) => m.backup),
@@ -371,7 +373,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Restore a service's data from a file made by `deloc backup`",
     args: "<service> <file>",
     argCompletes: "services",
-    options: [file, yes],
+    options: [file, yes, ...targeting],
     load: () => import("./commands/backup.js").then((m) => m.restore),
   },
   {

@@ -1,30 +1,98 @@
 /**
- * `up`, `status`, `scale`, `logs` and `down` with the kubernetes target: the same Plan as the
+ * `plan`, `up`, `status`, `scale`, `logs`, `stop`, `down`, `backup`, `restore` and `verify` with the kubernetes target: the same Plan as the
  * Docker target, carried out by the same engine (src/engine/cluster.ts) over the Kubernetes
  * adapter — with Helm when it is installed, otherwise server-side apply. This module parses,
  * connects and renders.
  */
 import path from "node:path";
+import type { ClusterAdapter } from "../adapters/adapter.js";
 import { findHelm } from "../adapters/kubernetes/helm.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
-import { formatBytes, NotDeployedError, NotScalableError, UsageError } from "../core/index.js";
-import { downOnCluster, scaleOnCluster, upOnCluster } from "../engine/cluster.js";
-import { ensureSecrets, maskSecrets, readSecrets } from "../engine/secrets.js";
+import {
+  formatBytes,
+  NotDeployedError,
+  NotScalableError,
+  type Plan,
+  type Stack,
+  UsageError,
+} from "../core/index.js";
+import type { BackupTarget } from "../engine/backup.js";
+import {
+  clusterBackupTarget,
+  downOnCluster,
+  scaleOnCluster,
+  stopOnCluster,
+  upOnCluster,
+} from "../engine/cluster.js";
+import { ensureSecrets, maskSecrets, readSecrets, resolveEnv } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
-import { planPortable } from "./commands/plan.js";
+import { plan as makePlan } from "../planner/index.js";
+import { clusterBudget, portableBudget } from "../resources/index.js";
+import { ENGINE_WAIT_MS } from "./budget.js";
 import { confirmDestruction, EXIT_DECLINED } from "./confirm.js";
 import type { CommandContext } from "./context.js";
-import { scaleOverrides, scaleRequest, waitTimeoutOf } from "./engine-session.js";
+import { scaleOverrides, scaleRequest, serviceIn, waitTimeoutOf } from "./engine-session.js";
+import { loadProject } from "./project.js";
 import { renderTable } from "./render/table.js";
 
 /**
- * The Plan for the cluster: a function of the stack file, the profile and the sizing flags only,
- * as `deloc export` makes it. Not of this machine's free host ports or its Docker engine: a port
- * moved because something listened here changed Kafka's advertised listeners, so its config hash,
- * so a second `up` rolled its pod.
+ * The Plan for the cluster, for the commands that only need its services (status, logs, scale,
+ * down): a function of the stack file, the profile and the sizing flags, as `deloc export` makes
+ * it. Never of this machine's free host ports: a port moved because something listened here
+ * changed Kafka's advertised listeners, so its config hash, so a second `up` rolled its pod.
  */
-function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
-  return Promise.resolve(planPortable(ctx, opts));
+async function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  return { stack, plan: makePlan(stack, catalog, portableBudget(capacity)) };
+}
+
+/**
+ * The Plan `up` deploys and `plan` shows on the cluster: sized from the cluster's nodes (their
+ * allocatable memory, less what the other pods request), unless `--memory`/`--cpus` say otherwise;
+ * its ports as the file asks, as above.
+ */
+async function planOnCluster(ctx: CommandContext, opts: Record<string, unknown>, cluster: ClusterAdapter) {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  // Credentials limited to a namespace may not list the nodes: the profile's sizes then, said so.
+  const budget = await cluster.capacity(stack.name).then(
+    (c) => clusterBudget(c, capacity),
+    (e: Error) => ({
+      ...portableBudget(capacity),
+      capacityNote: `the cluster's nodes and pods could not be read (${e.message.split("\n")[0]}): the profile's sizes`,
+    }),
+  );
+  return { stack, plan: makePlan(stack, catalog, budget) };
+}
+
+/**
+ * `deloc plan` on the kubernetes target: sized from the cluster when its API server answers within
+ * `ENGINE_WAIT_MS`, else by the profile alone (as an export), which the plan says.
+ */
+export async function planOnClusterHere(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+): Promise<{ stack: Stack; plan: Plan }> {
+  const { stack, catalog, capacity } = loadProject(ctx, opts);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`no Kubernetes API server answered within ${ENGINE_WAIT_MS / 1000} s`),
+      ENGINE_WAIT_MS,
+    );
+  });
+  try {
+    const cluster = await Promise.race([
+      connect(ctx, opts, stack).catch((e: Error) =>
+        (e.message.split("\n")[0] ?? "No Kubernetes API server answered").replace(/\.$/, ""),
+      ),
+      late,
+    ]);
+    if (typeof cluster !== "string") return await planOnCluster(ctx, opts, cluster);
+    const budget = { ...portableBudget(capacity), capacityNote: `${cluster}: the profile's sizes` };
+    return { stack, plan: makePlan(stack, catalog, budget) };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The stack's namespace: `--namespace`, `DELOC_NAMESPACE`, or the stack's name. */
@@ -40,12 +108,13 @@ function connect(ctx: CommandContext, opts: Record<string, unknown>, stack: { na
 }
 
 export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
+  const { stack } = loadProject(ctx, opts);
   const waitMs = waitTimeoutOf(opts); // a bad flag stops here, before the cluster is touched
   const store = new StateStore(stack.dir, stack.name, "up");
   store.lock();
   try {
     const cluster = await connect(ctx, opts, stack);
+    const { plan } = await planOnCluster(ctx, opts, cluster);
     const secrets = ensureSecrets(stack.dir, plan.secrets);
     // A `deloc scale` lasts until the file's replicas change, as on Docker.
     const scaled = scaleOverrides(store, plan);
@@ -94,11 +163,13 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
       kind: w?.kind ?? null,
       condition: !w
         ? "not deployed"
-        : w.state === "ready"
-          ? w.kind === "Job"
-            ? "completed"
-            : "running"
-          : w.state,
+        : w.kind !== "Job" && w.desired === 0
+          ? "stopped"
+          : w.state === "ready"
+            ? w.kind === "Job"
+              ? "completed"
+              : "running"
+            : w.state,
       ready: w?.ready ?? 0,
       desired: w?.desired ?? s.replicas,
       restarts: w?.restarts ?? 0,
@@ -255,5 +326,110 @@ export async function kubernetesDown(ctx: CommandContext, opts: Record<string, u
     return 0;
   } finally {
     store.unlock();
+  }
+}
+
+export async function kubernetesStop(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.map((a) => serviceIn(plan, a));
+  const store = new StateStore(stack.dir, stack.name, "stop");
+  store.lock();
+  try {
+    const cluster = await connect(ctx, opts, stack);
+    const stopped = await stopOnCluster({
+      cluster,
+      store,
+      plan,
+      ...(names.length ? { services: names } : {}),
+    });
+    ctx.err(
+      stopped.length
+        ? `Stopped ${stopped.join(", ")} (scaled to no pods; claims kept). \`deloc up --target kubernetes\` starts them again.`
+        : `Nothing of ${stack.name} was running in namespace ${cluster.namespace}.`,
+    );
+    return 0;
+  } finally {
+    store.unlock();
+  }
+}
+
+/** The service of a backup or restore on the cluster, with the lock held until `run` ends. */
+export async function onClusterService<T>(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: "backup" | "restore",
+  name: string | undefined,
+  run: (t: BackupTarget) => Promise<T>,
+): Promise<T> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const service = plan.services.find((s) => s.name === serviceIn(plan, name))!;
+  const store = new StateStore(stack.dir, stack.name, command);
+  store.lock();
+  try {
+    const cluster = await connect(ctx, opts, stack);
+    return await run(await clusterBackupTarget(cluster, plan, service, store));
+  } finally {
+    store.unlock();
+  }
+}
+
+/**
+ * `deloc verify` on the cluster: the same probes, from this machine, each service's ports reached
+ * through the API server's port-forward to a Ready pod (Kafka's advertised listener too); a client
+ * inside the stack (the Spark driver) is a one-off pod in the namespace; command probes run in the
+ * service's pod through exec.
+ */
+export async function kubernetesVerify(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
+  const target = await connect(ctx, opts, stack);
+  // What the pods run with: the cluster's Secret (a chart installed by hand generated its own).
+  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  const services = plan.services.filter((s) => names.includes(s.name) && !s.oneShot);
+  const forwards = new Map<string, { host: string; port: number; close: () => void }>();
+  const routes = new Map<string, { host: string; port: number }>();
+  const unreachable = new Map<string, string>();
+  try {
+    for (const s of services)
+      for (const p of s.ports.filter((q) => q.protocol === "tcp")) {
+        const f = await target.forward(plan.stack, s.name, p.container).catch((e: Error) => e);
+        if (f instanceof Error) {
+          unreachable.set(`${s.name}:${p.container}`, f.message); // its probe says so
+          continue;
+        }
+        forwards.set(`${s.name}:${p.container}`, f);
+        // What the service tells its clients: `localhost:<published port>` (Kafka's EXTERNAL
+        // listener) and `<service>:<port>` (addresses inside the stack).
+        routes.set(`localhost:${p.host}`, f);
+        routes.set(`${s.name}:${p.container}`, f);
+      }
+    const { COMMAND_PROBE_TIMEOUT_MS, verify } = await import("../verify/run.js");
+    const { reportVerify } = await import("./render/verify-report.js");
+    const results = (
+      await verify(services, (s) => resolveEnv(s.env, secrets), {
+        reach: (s, port) => {
+          const f = forwards.get(`${s.name}:${port}`);
+          if (f) return f;
+          throw new Error(
+            unreachable.get(`${s.name}:${port}`) ?? `${s.name} has no port ${port} to forward to`,
+          );
+        },
+        route: (host, port) => routes.get(`${host}:${port}`),
+        runInStack: (image, argv, memoryBytes, env, signal) =>
+          target.runPod(plan.stack, { image, argv, env, memoryBytes, signal }),
+        execIn: (s, argv) => target.exec(plan.stack, s.name, argv, { timeoutMs: COMMAND_PROBE_TIMEOUT_MS }),
+      })
+    ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
+    return reportVerify(ctx, opts, plan.stack, results);
+  } finally {
+    for (const f of forwards.values()) f.close();
   }
 }

@@ -26,7 +26,8 @@ export type ResourceSource =
   | "--cpus"
   | "DELOC_MEMORY"
   | "DELOC_CPUS"
-  | "profile";
+  | "profile"
+  | "kubernetes nodes";
 
 /** Memory a running container outside the stack is limited to: another stack's, or a loose one's. */
 export interface MemoryCommitment {
@@ -35,6 +36,16 @@ export interface MemoryCommitment {
   /** The DELoc stack it belongs to (its `dev.deloc.stack` label); absent for other containers. */
   stack?: string;
   memoryBytes: number;
+}
+
+/**
+ * What a Kubernetes cluster offers a stack: its schedulable nodes' allocatable memory and CPU (what
+ * the kubelet lets pods have), and what the pods of everything else on it ask the scheduler for.
+ */
+export interface ClusterCapacity {
+  nodes: { name: string; memoryBytes: number; cpuMillis: number }[];
+  /** Each other pod's requests (`namespace/pod`), its stack when DELoc made it; pods that ask nothing are left out. */
+  requests: (MemoryCommitment & { cpuMillis: number })[];
 }
 
 /** What the planner may hand out: host capacity less the OS reserve and the safety margin. */
@@ -53,9 +64,10 @@ export interface Budget {
   /**
    * Whose memory the budget is cut from: this machine's (`host`), the container engine's own when
    * it is smaller (`engine`), `--memory`/`DELOC_MEMORY` (`flags`), or none at all (`profile`:
-   * exports, sized by the profile alone). @default "host"
+   * exports, sized by the profile alone), or a Kubernetes cluster's nodes (`cluster`: their
+   * allocatable memory and CPU). @default "host"
    */
-  capacity?: "host" | "engine" | "flags" | "profile";
+  capacity?: "host" | "engine" | "flags" | "profile" | "cluster";
   /** Why the engine's figures were not used (no engine answered), when that is so. */
   capacityNote?: string;
   /** Memory limits of the other stacks' and containers' running containers; already taken out of `memoryBytes`. @default 0 */

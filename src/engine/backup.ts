@@ -7,14 +7,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import zlib from "node:zlib";
 import tar from "tar-stream";
-import type { Adapter } from "../adapters/adapter.js";
+import type { Adapter, ExecResult } from "../adapters/adapter.js";
 import {
   BackupError,
   DeployFailedError,
-  type ObservedContainer,
   type ObservedStack,
   type Plan,
   type PlannedService,
@@ -36,13 +36,28 @@ export interface BackupManifest {
   image: string;
 }
 
+/**
+ * A service to back up or restore, as whatever runs it can act on it: a container engine's
+ * containers (`backupTarget`) or a cluster's pods (src/engine/cluster.ts).
+ */
 export interface BackupTarget {
-  adapter: Adapter;
   stack: string;
   service: PlannedService;
-  containers: ObservedContainer[];
-  /** Restart a stopped service and wait until it is ready again. */
-  startAgain: (ids: string[]) => Promise<void>;
+  /** Whether anything of the service is deployed (running or stopped). */
+  deployed: boolean;
+  /** Whether a replica runs (a dump needs one). */
+  running: boolean;
+  /** Runs argv in a running replica, its stdout to `stdout` or its stdin from `stdin`. */
+  exec(argv: readonly string[], io: { stdout?: Writable; stdin?: Readable }): Promise<ExecResult>;
+  /**
+   * Stops what runs of the service, so its volumes can be copied consistently; returns how to start
+   * it again and wait until it is ready (`all`: what was stopped before too, as after a restore).
+   */
+  stop(): Promise<(opts: { all: boolean }) => Promise<void>>;
+  /** Writes a tar of a named volume of the plan (the service stopped) to `out`. */
+  archiveVolume(volume: string, out: Writable): Promise<void>;
+  /** Replaces a named volume's contents with the tar read from `tar`. */
+  restoreVolume(volume: string, tar: Readable): Promise<void>;
   /** Where a restore is recorded in the stack's event log. */
   store?: StateStore;
 }
@@ -56,31 +71,40 @@ export function backupTarget(
   secrets: Readonly<Record<string, string>>,
   store?: StateStore,
 ): BackupTarget {
+  const containers = observed.containers.filter((c) => c.service === service.name);
+  const running = containers.filter((c) => c.state === "running");
   return {
-    adapter,
     stack: plan.stack,
     service,
-    containers: observed.containers.filter((c) => c.service === service.name),
-    startAgain: async (ids) => {
-      const failures = await startAndWait(adapter, service, ids, secrets);
-      if (failures.length)
-        throw new DeployFailedError(failures, [], `\`deloc logs ${service.name}\` shows more.`);
+    deployed: containers.length > 0,
+    running: running.length > 0,
+    exec: (argv, io) => adapter.exec(running[0]!.id, argv, io),
+    stop: async () => {
+      for (const c of running) await adapter.stopContainer(c.id);
+      return async ({ all }) => {
+        const ids = (all ? containers : running).map((c) => c.id);
+        if (!ids.length) return;
+        const failures = await startAndWait(adapter, service, ids, secrets);
+        if (failures.length)
+          throw new DeployFailedError(failures, [], `\`deloc logs ${service.name}\` shows more.`);
+      };
     },
+    archiveVolume: (v, out) => adapter.archiveVolume(volumeName(plan.stack, v), service.image, out),
+    restoreVolume: (v, tar) => adapter.restoreVolume(volumeName(plan.stack, v), tar),
     ...(store ? { store } : {}),
   };
 }
 
 export async function backupService(t: BackupTarget, file: string): Promise<BackupManifest> {
   const s = t.service;
-  const running = t.containers.filter((c) => c.state === "running");
   const tmp = scratchDir("deloc-backup-");
   try {
     let manifest: BackupManifest;
     const entries: { name: string; file: string }[] = [];
-    if (s.backup && running.length) {
+    if (s.backup && t.running) {
       const out = path.join(tmp, "dump");
       const sink = fs.createWriteStream(out);
-      const r = await t.adapter.exec(running[0]!.id, s.backup.dump, { stdout: sink });
+      const r = await t.exec(s.backup.dump, { stdout: sink });
       await new Promise<void>((res, rej) => sink.end((e?: Error | null) => (e ? rej(e) : res())));
       if (r.exitCode !== 0)
         throw new BackupError(
@@ -96,18 +120,18 @@ export async function backupService(t: BackupTarget, file: string): Promise<Back
           `${s.name} keeps no data in named volumes; there is nothing to back up.`,
           "Bind-mounted folders are on your disk already.",
         );
-      if (t.containers.length === 0 && !s.backup)
+      if (!t.deployed && !s.backup)
         throw new BackupError(`${s.name} is not deployed.`, "`deloc up` deploys it.");
       // Stopped while its volumes are copied, so the copy is consistent; started again after.
-      for (const c of running) await t.adapter.stopContainer(c.id);
+      const startAgain = await t.stop();
       try {
         for (const v of volumes) {
           const out = path.join(tmp, `${v}.tar`);
-          await t.adapter.archiveVolume(volumeName(t.stack, v), s.image, fs.createWriteStream(out));
+          await t.archiveVolume(v, fs.createWriteStream(out));
           entries.push({ name: `volumes/${v}.tar`, file: out });
         }
       } finally {
-        if (running.length) await t.startAgain(running.map((c) => c.id));
+        await startAgain({ all: false });
       }
       manifest = manifestFor(t, "volumes", volumes);
     }
@@ -175,18 +199,15 @@ async function loadBackup(t: BackupTarget, file: string): Promise<BackupManifest
         `${file} is a backup of ${manifest.service} (${manifest.kind === "dump" ? manifest.image : `volumes ${manifest.volumes.join(", ")}`}), not of ${s.name}.`,
         `Restore it with \`deloc restore ${manifest.service} ${file}\`. Nothing was changed.`,
       );
-    const running = t.containers.filter((c) => c.state === "running");
     if (manifest.kind === "dump") {
       if (!s.backup)
         throw new BackupError(
           `${s.name} cannot load a logical dump.`,
           "Restore it into the service it was taken from.",
         );
-      if (!running.length)
+      if (!t.running)
         throw new BackupError(`${s.name} must be running to load a dump.`, "`deloc up` starts it.");
-      const r = await t.adapter.exec(running[0]!.id, s.backup.restore, {
-        stdin: fs.createReadStream(path.join(tmp, "dump")),
-      });
+      const r = await t.exec(s.backup.restore, { stdin: fs.createReadStream(path.join(tmp, "dump")) });
       if (r.exitCode !== 0)
         throw new BackupError(
           `${s.backup.restore[0]} in ${s.name} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
@@ -194,17 +215,14 @@ async function loadBackup(t: BackupTarget, file: string): Promise<BackupManifest
         );
       return manifest;
     }
-    if (t.containers.length === 0)
+    if (!t.deployed)
       throw new BackupError(`${s.name} is not deployed.`, "`deloc up` deploys it, then restore.");
-    for (const c of running) await t.adapter.stopContainer(c.id);
+    const startAgain = await t.stop();
     try {
       for (const v of manifest.volumes)
-        await t.adapter.restoreVolume(
-          volumeName(t.stack, v),
-          fs.createReadStream(path.join(tmp, "volumes", `${v}.tar`)),
-        );
+        await t.restoreVolume(v, fs.createReadStream(path.join(tmp, "volumes", `${v}.tar`)));
     } finally {
-      await t.startAgain(t.containers.map((c) => c.id));
+      await startAgain({ all: true });
     }
     return manifest;
   } finally {

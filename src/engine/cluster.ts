@@ -6,10 +6,19 @@
  * a service fails fast on a reason that will not clear.
  */
 import type { ClusterAdapter, WorkloadStatus } from "../adapters/adapter.js";
-import { DeployFailedError, type Plan, type PlannedService, type ServiceFailure } from "../core/index.js";
+import {
+  DeployFailedError,
+  EngineUnreachableError,
+  formatBytes,
+  type Plan,
+  type PlannedService,
+  type ServiceFailure,
+} from "../core/index.js";
+import type { BackupTarget } from "./backup.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type DeployEvent, emitter } from "./events.js";
 import type { StateStore } from "./state.js";
+import { suggestMemory } from "./wait.js";
 import { serviceSteps, walk } from "./walker.js";
 
 /** How often the cluster is asked, at most: one listing serves every service waiting. */
@@ -62,15 +71,36 @@ export async function upOnCluster(
         emit(s.name, "checking", s.oneShot ? "running to completion" : "pods ready");
         const deadline = clock.now() + (input.waitTimeoutMs ?? deadlineOf(s));
         for (;;) {
-          const w = (await snapshot()).find((x) => x.service === s.name);
+          let w: WorkloadStatus | undefined;
+          try {
+            w = (await snapshot()).find((x) => x.service === s.name);
+          } catch (e) {
+            // An API server restarting is waited out, within the service's deadline.
+            if (!(e instanceof EngineUnreachableError) || clock.now() > deadline) throw e;
+            if (signal.aborted) return;
+            await clock.sleep(POLL_MS, signal);
+            continue;
+          }
           if (w && (w.running > 0 || w.state === "ready")) started();
           if (w?.state === "ready") break;
-          if (w?.state === "failed" || clock.now() > deadline) {
+          if (w?.state === "failed" || w?.oomKilled || clock.now() > deadline) {
             const failure: ServiceFailure = {
               service: s.name,
-              reason: w?.oomKilled ? "oom-killed" : "unhealthy",
-              message:
-                w?.state === "failed" ? w.detail : `not ready in time: ${w?.detail ?? "not created yet"}`,
+              ...(w?.oomKilled
+                ? {
+                    reason: "oom-killed",
+                    message: `killed for running out of memory (limit ${formatBytes(s.memoryBytes)})`,
+                    exitCode: 137,
+                    memoryLimitBytes: s.memoryBytes,
+                    suggestedMemoryBytes: suggestMemory(s.memoryBytes),
+                  }
+                : {
+                    reason: "unhealthy",
+                    message:
+                      w?.state === "failed"
+                        ? w.detail
+                        : `not ready in time: ${w?.detail ?? "not created yet"}`,
+                  }),
               logTail: w ? await cluster.logTail(plan.stack, s.name, 10).catch(() => []) : [],
             };
             failures.push(failure);
@@ -88,6 +118,9 @@ export async function upOnCluster(
         if (outcome.state === "skipped") emit(s.name, "skipped", "a service it needs failed");
       },
     });
+    // No API server to roll back with: said as such (exit 4); the next `up` converges.
+    for (const o of outcomes.values())
+      if (o.state === "failed" && o.error instanceof EngineUnreachableError) throw o.error;
     if (failures.length || [...outcomes.values()].some((o) => o.state !== "done")) {
       // The cluster's own account of each failing pod: probes failing, images, scheduling.
       for (const f of failures) {
@@ -96,6 +129,8 @@ export async function upOnCluster(
       }
       const rollback = input.rollback !== false;
       const rolledBack = rollback ? await cluster.rollback(plan.stack, before) : [];
+      if (rollback && before.description !== "nothing")
+        rolledBack.push(await readyAgain(cluster, plan, clock));
       const describeHint = `\`kubectl -n ${cluster.namespace} describe pod -l dev.deloc.service=${failures[0]?.service ?? "<service>"}\``;
       throw new DeployFailedError(
         failures,
@@ -105,6 +140,7 @@ export async function upOnCluster(
           : `Nothing was rolled back (--no-rollback): ${describeHint} and \`deloc logs <service> --target kubernetes\` show more.`,
       );
     }
+    await cluster.settle(plan);
     store.move(state, "running", "up");
     store.write(state);
     return { durationMs: Math.round(clock.now() - t0), readyAtMs };
@@ -146,6 +182,143 @@ export async function downOnCluster(input: {
   state.services = {};
   input.store.write(state);
   return gone;
+}
+
+/**
+ * Stops services on the cluster (every one, or `services`) in reverse start order: each workload
+ * scaled to no pods, and waited for until its pods are gone; claims and objects stay, and `up`
+ * brings the replicas back. Returns the services stopped.
+ */
+export async function stopOnCluster(input: {
+  cluster: ClusterAdapter;
+  store: StateStore;
+  plan: Plan;
+  services?: readonly string[];
+  clock?: Clock;
+}): Promise<string[]> {
+  const { cluster, store, plan } = input;
+  const clock = input.clock ?? systemClock;
+  const workloads = await cluster.workloads(plan.stack);
+  const state = store.read() ?? store.fresh();
+  const stopped: string[] = [];
+  for (const phase of [...plan.phases].reverse()) {
+    const now = phase.filter((name) => {
+      const w = workloads.find((x) => x.service === name);
+      return (!input.services || input.services.includes(name)) && w && w.kind !== "Job" && w.desired > 0;
+    });
+    await Promise.all(
+      now.map(async (name) => {
+        await cluster.scale(plan.stack, name, 0);
+        await untilPods(cluster, plan.stack, name, (w) => w.pods.length === 0, STOP_MS, clock);
+        store.move(state, "stopped", "stop", name);
+        stopped.push(name);
+      }),
+    );
+  }
+  if (!input.services) store.move(state, "stopped", "stop");
+  store.write(state);
+  return stopped.sort();
+}
+
+/**
+ * A service on the cluster as `deloc backup` and `restore` act on it: a dump through exec in its
+ * pod, its claims read and written by a helper pod while the service is scaled to no pods, then
+ * scaled back and waited for until it is ready.
+ */
+export async function clusterBackupTarget(
+  cluster: ClusterAdapter,
+  plan: Plan,
+  service: PlannedService,
+  store?: StateStore,
+  clock: Clock = systemClock,
+): Promise<BackupTarget> {
+  const stack = plan.stack;
+  const w = (await cluster.workloads(stack)).find((x) => x.service === service.name && x.kind !== "Job");
+  return {
+    stack,
+    service,
+    deployed: w !== undefined,
+    running: (w?.running ?? 0) > 0,
+    exec: (argv, io) => cluster.exec(stack, service.name, argv, io),
+    stop: async () => {
+      const replicas = w?.desired ?? 0;
+      if (replicas > 0) {
+        await cluster.scale(stack, service.name, 0);
+        await untilPods(cluster, stack, service.name, (x) => x.pods.length === 0, STOP_MS, clock);
+      }
+      return async ({ all }) => {
+        const n = all ? Math.max(replicas, service.replicas) : replicas;
+        if (!w || n === 0) return;
+        await cluster.scale(stack, service.name, n);
+        const ready = await untilPods(
+          cluster,
+          stack,
+          service.name,
+          (x) => x.state === "ready" && x.ready >= n,
+          deadlineOf(service),
+          clock,
+        );
+        if (!ready) {
+          const now = (await cluster.workloads(stack)).find((x) => x.service === service.name);
+          throw new DeployFailedError(
+            [
+              {
+                service: service.name,
+                reason: "unhealthy",
+                message: `not ready again in time: ${now?.detail ?? "gone"}`,
+                logTail: await cluster.logTail(stack, service.name, 10).catch(() => []),
+              },
+            ],
+            [],
+            `\`deloc logs ${service.name} --target kubernetes\` shows more.`,
+          );
+        }
+      };
+    },
+    archiveVolume: (v, out) => cluster.archiveVolume(stack, service.name, v, out),
+    restoreVolume: (v, tar) => cluster.restoreVolume(stack, service.name, v, tar),
+    ...(store ? { store } : {}),
+  };
+}
+
+/** How long what ran before may take to be ready again after a rollback. */
+const READY_AGAIN_MS = 300_000;
+
+/**
+ * Waits, after a rollback, until what ran before is ready again (its workloads rolled back and
+ * their pods Ready), so that `up` returns with the stack as it was; says which are not when they
+ * are not in time.
+ */
+async function readyAgain(cluster: ClusterAdapter, plan: Plan, clock: Clock): Promise<string> {
+  const end = clock.now() + READY_AGAIN_MS;
+  for (;;) {
+    const pending = (await cluster.workloads(plan.stack)).filter((w) => w.state !== "ready");
+    if (!pending.length) return "what ran before is ready again";
+    if (clock.now() > end)
+      return `not ready again after ${READY_AGAIN_MS / 1000} s: ${pending.map((w) => `${w.service} (${w.detail})`).join(", ")}`;
+    await clock.sleep(POLL_MS);
+  }
+}
+
+/** How long a stopped service's pods may take to go. */
+const STOP_MS = 120_000;
+
+/** Polls the service's workload until `done` holds (true) or `ms` pass (false). */
+async function untilPods(
+  cluster: ClusterAdapter,
+  stack: string,
+  service: string,
+  done: (w: WorkloadStatus) => boolean,
+  ms: number,
+  clock: Clock,
+): Promise<boolean> {
+  const end = clock.now() + ms;
+  for (;;) {
+    const w = (await cluster.workloads(stack)).find((x) => x.service === service);
+    if (!w || done(w)) return true;
+    if (clock.now() > end) return false;
+    await clock.sleep(POLL_MS);
+  }
 }
 
 /** As patient as `up` on Docker, plus a minute to schedule the pod and pull its image. */

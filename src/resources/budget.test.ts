@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { budgetFor, capToEngine, computeBudget, type HostFacts, portableBudget } from "./index.js";
+import {
+  budgetFor,
+  capToEngine,
+  clusterBudget,
+  computeBudget,
+  type HostFacts,
+  portableBudget,
+} from "./index.js";
 
 const GIB = 1024 ** 3;
 const host: HostFacts = {
@@ -79,4 +86,46 @@ test("portableBudget: the profile's sizes whatever the machine; explicit flags s
     computeBudget(host, { memory: { bytes: 8 * GIB, source: "--memory" } }).memoryBytes,
   );
   assert.equal(flagged.cpus, 2);
+});
+
+test("clusterBudget: the nodes' allocatable memory less the margin and what other pods request; CPUs of the largest node", () => {
+  const b = clusterBudget({
+    nodes: [
+      { name: "a", memoryBytes: 16 * GIB, cpuMillis: 4000 },
+      { name: "b", memoryBytes: 8 * GIB, cpuMillis: 2000 },
+    ],
+    requests: [
+      { name: "kube-system/coredns-1", memoryBytes: GIB / 4, cpuMillis: 100 },
+      { name: "other/kafka-0", stack: "other", memoryBytes: 2 * GIB, cpuMillis: 250 },
+    ],
+  });
+  assert.equal(b.hostMemoryBytes, 24 * GIB);
+  assert.equal(b.reserveBytes, 0);
+  assert.equal(b.memoryBytes, 24 * GIB - Math.floor(2.4 * GIB) - 2.25 * GIB);
+  assert.equal(b.cpus, 4);
+  assert.deepEqual(
+    [b.memorySource, b.cpuSource, b.capacity],
+    ["kubernetes nodes", "kubernetes nodes", "cluster"],
+  );
+  assert.deepEqual(
+    b.commitments?.map((c) => c.name),
+    ["other/kafka-0", "kube-system/coredns-1"],
+  );
+  assert.match(
+    b.capacityNote ?? "",
+    /2 schedulable nodes: 24 GiB allocatable, 2\.3 GiB and 0\.35 CPUs requested by 2 other pods/,
+  );
+});
+
+test("clusterBudget: --memory and --cpus state the capacity; the other pods' requests are then not counted", () => {
+  const b = clusterBudget(
+    {
+      nodes: [{ name: "a", memoryBytes: 16 * GIB, cpuMillis: 4000 }],
+      requests: [{ name: "x/y", memoryBytes: 4 * GIB, cpuMillis: 100 }],
+    },
+    { memory: { bytes: 8 * GIB, source: "--memory" }, cpus: { count: 2, source: "--cpus" } },
+  );
+  assert.equal(b.memoryBytes, 8 * GIB - Math.floor(0.8 * GIB));
+  assert.deepEqual([b.cpus, b.memorySource, b.capacity, b.committedBytes], [2, "--memory", "flags", 0]);
+  assert.match(b.capacityNote ?? "", /--memory states the memory, not the cluster's 1 schedulable node/);
 });

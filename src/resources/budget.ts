@@ -1,4 +1,4 @@
-import { type Budget, formatBytes, type MemoryCommitment } from "../core/index.js";
+import { type Budget, type ClusterCapacity, formatBytes, type MemoryCommitment } from "../core/index.js";
 import type { HostFacts } from "./detect.js";
 
 /** Share of the host memory kept for the OS, the desktop and the engine itself. */
@@ -127,5 +127,48 @@ export function portableBudget(override: CapacityOverrideInput = {}): Budget {
     capacity: "profile",
     committedBytes: 0,
     commitments: [],
+  };
+}
+
+/**
+ * The budget on a Kubernetes cluster: its schedulable nodes' allocatable memory (the kubelet has
+ * already kept back what the node itself needs, so there is no OS reserve), less the safety margin,
+ * less what the other pods on it request, as the scheduler counts it. CPUs: the largest node's
+ * allocatable CPUs, the most one pod's limit can use (a pod requests a quarter of its limit, see
+ * the k8s export; a limit is a cap, not a reservation, as on a container engine). `--memory` and
+ * `--cpus` state the capacity instead, as on a container engine (what the other pods request is
+ * then not counted, and the note says so). Pure.
+ */
+export function clusterBudget(cluster: ClusterCapacity, override: CapacityOverrideInput = {}): Budget {
+  const allocatable = cluster.nodes.reduce((n, x) => n + x.memoryBytes, 0);
+  const largestMillis = Math.max(0, ...cluster.nodes.map((x) => x.cpuMillis));
+  const held = cluster.requests
+    .filter((r) => r.memoryBytes > 0)
+    .sort((x, y) => y.memoryBytes - x.memoryBytes || x.name.localeCompare(y.name));
+  const heldBytes = held.reduce((n, r) => n + r.memoryBytes, 0);
+  const heldMillis = cluster.requests.reduce((n, r) => n + r.cpuMillis, 0);
+  const stated = override.memory;
+  const host = stated?.bytes ?? allocatable;
+  const margin = Math.floor(host * SAFETY_MARGIN_RATIO);
+  const committed = stated ? 0 : heldBytes;
+  const count = cluster.nodes.length;
+  const nodes = `${count} schedulable ${count === 1 ? "node" : "nodes"}`;
+  const others = `${formatBytes(heldBytes)} and ${heldMillis / 1000} CPUs requested by ${cluster.requests.length} other pods`;
+  return {
+    hostMemoryBytes: host,
+    reserveBytes: 0,
+    marginBytes: margin,
+    memoryBytes: Math.max(0, host - margin - committed),
+    cpus: override.cpus?.count ?? Math.max(0.1, largestMillis / 1000),
+    memorySource: stated?.source ?? "kubernetes nodes",
+    cpuSource: override.cpus?.source ?? "kubernetes nodes",
+    capacity: stated ? "flags" : "cluster",
+    capacityNote: stated
+      ? `${stated.source} states the memory, not the cluster's ${nodes} (${formatBytes(allocatable)} allocatable, ${others}, not counted)`
+      : `the cluster's ${nodes}: ${formatBytes(allocatable)} allocatable, ${others}`,
+    committedBytes: committed,
+    commitments: stated
+      ? []
+      : held.map(({ name, stack, memoryBytes }) => ({ name, memoryBytes, ...(stack ? { stack } : {}) })),
   };
 }

@@ -6,6 +6,7 @@ export {
   budgetFor,
   type CapacityOverrideInput,
   capToEngine,
+  clusterBudget,
   computeBudget,
   OS_RESERVE_RATIO,
   portableBudget,

@@ -19,6 +19,13 @@ export interface ProbeTarget {
   env: Readonly<Record<string, string>>;
   /** Host and published port of a named port (or the first one). */
   address(portName?: string): { host: string; port: number };
+  /** Where to reach a container port of the service from here (its published port, or a forward). */
+  addressOf(containerPort: number): { host: string; port: number };
+  /**
+   * Where to reach an address a service hands its clients (Kafka's advertised listener), when it
+   * is not reachable as it is from here (a cluster's pods behind port-forwards); as given else.
+   */
+  route(host: string, port: number): { host: string; port: number };
   signal: AbortSignal;
   /**
    * Runs a one-off container of `image` (with `env` added to the image's own) on the stack's

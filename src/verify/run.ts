@@ -43,6 +43,8 @@ const COVERED_BY: Record<string, { by: string; why: string }> = {
 };
 
 export const PROBE_TIMEOUT_MS = 120_000;
+/** A command probe's own limit, inside the probe's deadline. */
+export const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
 
 /** What `verify` may use beyond the plan: a client inside the stack, a command inside a service. */
 export interface VerifyHooks {
@@ -59,6 +61,13 @@ export interface VerifyHooks {
   ) => Promise<ExecOutcome>;
   /** Runs argv inside a service's container: declared command probes need it. */
   execIn?: ExecInService;
+  /**
+   * Where a service's container port is reached from here, when not at its published host port
+   * (a cluster's pods, through port-forwards); undefined: the published port.
+   */
+  reach?: (service: PlannedService, containerPort: number) => { host: string; port: number } | undefined;
+  /** Where an address a service hands its clients is reached from here (see ProbeTarget.route). */
+  route?: (host: string, port: number) => { host: string; port: number } | undefined;
 }
 
 /**
@@ -70,7 +79,14 @@ export async function verify(
   envOf: (s: PlannedService) => Record<string, string>,
   hooks: VerifyHooks = {},
 ): Promise<ProbeResult[]> {
-  const { runInStack, execIn } = hooks;
+  const { runInStack, execIn, reach, route } = hooks;
+  const addressOf = (s: PlannedService, container: number) => {
+    const forwarded = reach?.(s, container);
+    if (forwarded) return forwarded;
+    const p = s.ports.find((q) => q.container === container && q.protocol === "tcp");
+    if (!p) throw new Error(`${s.name} publishes no host port for container port ${container}`);
+    return { host: p.hostIp === "0.0.0.0" ? "127.0.0.1" : p.hostIp, port: p.host };
+  };
   const target = (s: PlannedService, signal: AbortSignal): ProbeTarget => ({
     service: s,
     env: envOf(s),
@@ -85,8 +101,10 @@ export async function verify(
     address: (name) => {
       const p = s.ports.find((q) => q.name === name) ?? s.ports[0];
       if (!p) throw new Error(`${s.name} publishes no port to probe`);
-      return { host: p.hostIp === "0.0.0.0" ? "127.0.0.1" : p.hostIp, port: p.host };
+      return addressOf(s, p.container);
     },
+    addressOf: (container) => addressOf(s, container),
+    route: (host, port) => route?.(host, port) ?? { host, port },
   });
   const inTurn = oneAtATime();
   const probed = services.map(async (s): Promise<ProbeResult | null> => {

@@ -21,20 +21,26 @@ import {
   kubectl,
   loadImages,
   type Obj,
+  psqlIn,
   requireCluster,
   WAIT_IMAGE,
 } from "../support/cluster.js";
 
+const psql = (sql: string) => psqlIn(NS, sql);
+/** redis-cli in the redis pod; its output. */
+function redis(...args: string[]): string {
+  return kubectl("-n", NS, "exec", "redis-0", "-c", "redis", "--", "redis-cli", ...args).trim();
+}
+
 const STACK = "deloc-k8s";
 const NS = `deloc-k8s-${process.pid}`;
 const UP = ["up", "--target", "kubernetes", "--memory", "8g", "--profile", "minimal"];
+// The init containers' kubectl image (WAIT_IMAGE) and the volume helper are the cluster's own.
 const IMAGES = [
-  WAIT_IMAGE,
   "postgres:17",
   "redis:8.10",
   "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
   "apache/kafka:4.1.1",
-  "busybox:1.37",
 ];
 const STATEFUL = ["kafka", "minio", "postgres", "redis"];
 const CLAIMS = ["kafka-data-kafka-0", "minio-data-minio-0", "postgres-data-postgres-0", "redis-data-redis-0"];
@@ -297,12 +303,113 @@ describe("kubernetes target (a real single-node cluster)", () => {
     assert.equal(await exited, 0);
   });
 
+  test("the cluster provides the init containers' kubectl image: npm run cluster built and loaded it, not the test", () => {
+    const init = podsOf("web")[0].status.initContainerStatuses as Obj[];
+    assert.ok(init.length > 0);
+    for (const c of init) {
+      assert.equal(c.image, WAIT_IMAGE);
+      assert.equal(c.state.terminated?.exitCode, 0, JSON.stringify(c.state));
+    }
+  });
+
+  test("plan --target kubernetes must size from the cluster's nodes (allocatable, less what other pods request), and say so", () => {
+    const node = kubectl<Obj>("get", "nodes", "-o", "json").items[0];
+    const allocatable = Number.parseInt(node.status.allocatable.memory, 10) * 1024; // Ki
+    const plan = JSON.parse(ok("plan", "--target", "kubernetes", "--profile", "minimal", "--json")) as {
+      budget: Obj;
+    };
+    assert.equal(plan.budget.capacity, "cluster");
+    assert.equal(plan.budget.memorySource, "kubernetes nodes");
+    assert.equal(plan.budget.hostMemoryBytes, allocatable);
+    // CoreDNS at least requests memory; this stack's own pods are not counted against it.
+    assert.ok(plan.budget.committedBytes > 0);
+    assert.ok(
+      !(plan.budget.commitments as Obj[]).some((c) => c.stack === STACK),
+      "the stack's own pods are not counted",
+    );
+    assert.equal(
+      plan.budget.memoryBytes,
+      allocatable - Math.floor(allocatable * 0.1) - plan.budget.committedBytes,
+    );
+    const text = ok("plan", "--target", "kubernetes", "--profile", "minimal");
+    assert.match(text, /allocatable \(kubernetes nodes\)/);
+    assert.match(text, /Cluster: the cluster's 1 schedulable node: .* allocatable/);
+    const stated = JSON.parse(ok("plan", "--target", "kubernetes", "--memory", "8g", "--json"));
+    assert.equal(stated.budget.capacity, "flags");
+    assert.equal(stated.budget.hostMemoryBytes, 8 * 2 ** 30);
+  });
+
+  test("verify --target kubernetes must pass every probe, through port-forwards (Kafka produce and consume too)", async () => {
+    const r = await delocAsync(["verify", "--target", "kubernetes", "--json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    const report = JSON.parse(r.out) as { probes: { service: string; status: string; detail: string }[] };
+    const by = Object.fromEntries(report.probes.map((p) => [p.service, p]));
+    for (const s of ["kafka", "minio", "postgres", "redis", "web"])
+      assert.equal(by[s]?.status, "passed", `${s}: ${by[s]?.detail}`);
+    assert.match(by.kafka!.detail, /produced and consumed a message/);
+  });
+
+  test("backup and restore must go through the API server's exec: a postgres dump, redis's claim", async () => {
+    psql("CREATE TABLE IF NOT EXISTS kept (v text); DELETE FROM kept; INSERT INTO kept VALUES ('before')");
+    const dump = path.join(dir, "pg.tar.gz");
+    let r = await delocAsync(["backup", "postgres", "-o", dump, "--target", "kubernetes"]);
+    assert.equal(r.code, 0, r.err);
+    psql("UPDATE kept SET v = 'after'");
+    r = await delocAsync(["restore", "postgres", dump, "--target", "kubernetes"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(psql("SELECT v FROM kept"), "before");
+
+    assert.equal(redis("SET", "kept", "before"), "OK");
+    const vol = path.join(dir, "redis.tar.gz");
+    r = await delocAsync(["backup", "redis", "-o", vol, "--target", "kubernetes", "--json"]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out).volumes, ["redis-data"]);
+    // Backed up while stopped, and running and Ready again after.
+    assert.ok(condition(podsOf("redis")[0], "Ready"));
+    assert.equal(redis("SET", "kept", "after"), "OK");
+    r = await delocAsync(["restore", "redis", vol, "--target", "kubernetes"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(redis("GET", "kept"), "before");
+    // No helper pod is left behind.
+    await eventually(
+      () =>
+        assert.deepEqual(
+          list("pods").filter((p) => p.metadata.labels["dev.deloc.role"]),
+          [],
+        ),
+      30_000,
+    );
+  });
+
+  test("stop must scale services to no pods, keeping their claims; status says stopped; up starts them again", async () => {
+    let r = await delocAsync(["stop", "web", "redis", "--target", "kubernetes"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /Stopped redis, web/);
+    assert.deepEqual(podsOf("web"), []);
+    assert.deepEqual(podsOf("redis"), []);
+    const rows = JSON.parse(ok("status", "--target", "kubernetes", "--json")).services as Obj[];
+    assert.equal(rows.find((x) => x.service === "redis").condition, "stopped");
+    assert.equal(rows.find((x) => x.service === "postgres").condition, "running");
+    r = await delocAsync(UP);
+    assert.equal(r.code, 0, r.err);
+    assertRunning();
+    assert.equal(redis("GET", "kept"), "before");
+  });
+
   test("a service whose probe never passes must fail the deploy, with its pod's events and log tail, and roll back to what ran before", async () => {
     const file = path.join(dir, "deloc.yaml");
     const good = fs.readFileSync(file, "utf8");
     const hash = () => list("deployments.apps")[0].spec.template.metadata.annotations["dev.deloc.hash"];
     const before = hash();
-    fs.writeFileSync(file, good.replace("http://127.0.0.1:8080/passwd", "http://127.0.0.1:8080/never"));
+    const seed = () => list("jobs.batch").filter((j) => j.metadata.labels["dev.deloc.service"] === "seed");
+    const [seedBefore] = seed();
+    // The seed task changes too (a new Job), and ran in the failed deploy.
+    fs.writeFileSync(
+      file,
+      good
+        .replace("http://127.0.0.1:8080/passwd", "http://127.0.0.1:8080/never")
+        .replace('"-t", "30"]', '"-t", "31"]'),
+    );
     try {
       const r = await delocAsync([...UP, "--wait-timeout", "25s"]);
       assert.equal(r.code, 5, r.err);
@@ -314,14 +421,18 @@ describe("kubernetes target (a real single-node cluster)", () => {
       fs.writeFileSync(file, good);
     }
     assert.equal(hash(), before);
-    await eventually(() => {
-      const pods = podsOf("web").filter((p) => !p.metadata.deletionTimestamp);
-      assert.equal(pods.length, 2);
-      for (const p of pods) {
-        assert.equal(p.metadata.annotations["dev.deloc.hash"], before);
-        assert.ok(condition(p, "Ready"), p.metadata.name);
-      }
-    }, 90_000);
+    // up returned once what ran before was Ready again: no waiting here.
+    const pods = podsOf("web").filter((p) => !p.metadata.deletionTimestamp);
+    assert.equal(pods.length, 2);
+    for (const p of pods) {
+      assert.equal(p.metadata.annotations["dev.deloc.hash"], before);
+      assert.ok(condition(p, "Ready"), p.metadata.name);
+    }
+    // The seed task that ran before is the same Job, not made again (it would run again).
+    assert.deepEqual(
+      seed().map((j) => j.metadata.uid),
+      [seedBefore.metadata.uid],
+    );
     // What ran before is the stack as it was: a later up changes nothing.
     const r = await delocAsync(UP);
     assert.equal(r.code, 0, r.err);

@@ -1,12 +1,10 @@
 /**
  * The project's single-node cluster (`npm run cluster`, scripts/cluster.sh) as the tests meet it:
- * its kubeconfig and kubectl, images loaded from the Docker engine into its containerd, and the
- * init containers' kubectl image built from the cluster's own kubectl when the engine lacks it.
+ * its kubeconfig and kubectl, and images loaded from the Docker engine into its containerd.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -47,30 +45,15 @@ export function kubectl<T = string>(...args: string[]): T {
 
 /**
  * Copies images from the Docker engine into the cluster's containerd (a no-op for those loaded
- * already). The wait image is built first when missing: upstream's registry.k8s.io/kubectl is the
- * static kubectl binary at /bin/kubectl, its entrypoint; the cluster's kubectl is the same release.
+ * already). The init containers' kubectl image is the cluster's own (`npm run cluster` builds and
+ * loads it).
  */
 export function loadImages(...images: string[]): void {
-  if (images.includes(WAIT_IMAGE) && !dockerHas(WAIT_IMAGE)) {
-    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-kubectl-image-"));
-    fs.copyFileSync(KUBECTL, path.join(ctx, "kubectl"));
-    fs.writeFileSync(
-      path.join(ctx, "Dockerfile"),
-      'FROM scratch\nCOPY kubectl /bin/kubectl\nENV PATH=/bin\nENTRYPOINT ["/bin/kubectl"]\n',
-    );
-    const b = spawnSync("docker", ["build", "-q", "-t", WAIT_IMAGE, ctx], { encoding: "utf8" });
-    fs.rmSync(ctx, { recursive: true, force: true });
-    assert.equal(b.status, 0, `building ${WAIT_IMAGE}: ${b.stderr}`);
-  }
   const r = spawnSync("bash", [path.join(ROOT, "scripts/cluster.sh"), "load", ...images], {
     encoding: "utf8",
     timeout: 600_000,
   });
   assert.equal(r.status, 0, `npm run cluster -- load ${images.join(" ")}: ${r.stderr}${r.stdout}`);
-}
-
-function dockerHas(image: string): boolean {
-  return spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status === 0;
 }
 
 /** Deletes a namespace of a test's, without waiting for it to go. */
@@ -84,4 +67,43 @@ export function deleteNamespace(ns: string): void {
     "--wait=false",
     "--ignore-not-found",
   ]);
+}
+
+/** Where scripts/cluster.sh keeps its components' pid files. */
+const RUN_DIR = "/run/deloc-cluster";
+
+/** Stops one of the cluster's programs (`kubelet`, `kube-apiserver`…) as a crash would: SIGKILL. */
+export function killComponent(name: string): void {
+  const pid = Number(fs.readFileSync(path.join(RUN_DIR, `${name}.pid`), "utf8").trim());
+  assert.ok(pid > 1, `no pid for ${name}`);
+  process.kill(pid, "SIGKILL");
+}
+
+/** `npm run cluster`: starts again what is not running (idempotent), waits until the node is Ready. */
+export function startCluster(): void {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts/cluster.sh")], {
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  assert.equal(r.status, 0, `npm run cluster: ${r.stderr}${r.stdout}`);
+}
+
+/** SQL through psql in the pod `postgres-0` of a namespace (the catalog's user, deloc); its output. */
+export function psqlIn(ns: string, sql: string): string {
+  return kubectl(
+    "-n",
+    ns,
+    "exec",
+    "postgres-0",
+    "-c",
+    "postgres",
+    "--",
+    "psql",
+    "-U",
+    "deloc",
+    "-d",
+    "postgres",
+    "-tAc",
+    sql,
+  ).trim();
 }

@@ -6,22 +6,29 @@
  * `dev.deloc.stack` label, which status, scale, logs and down read back.
  */
 
+import { randomBytes } from "node:crypto";
+import net from "node:net";
 import readline from "node:readline";
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable, Writable } from "node:stream";
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  Exec,
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
   Log,
   PatchStrategy,
+  PortForward,
   setHeaderOptions,
   type V1Pod,
+  type V1Status,
   VersionApi,
 } from "@kubernetes/client-node";
 import {
+  BackupError,
+  type ClusterCapacity,
   EngineUnreachableError,
   LABEL_SERVICE,
   LABEL_STACK,
@@ -29,13 +36,22 @@ import {
   type Plan,
 } from "../../core/index.js";
 import { k8sManifestObjects } from "../../export/k8s/manifests.js";
-import type { ClusterAdapter, ClusterCheckpoint, WorkloadStatus } from "../adapter.js";
+import { jobName } from "../../export/k8s/objects.js";
+import type { ClusterAdapter, ClusterCheckpoint, ExecResult, WorkloadStatus } from "../adapter.js";
 import { helmInstall, helmRevision, helmRollback, helmUninstall } from "./helm.js";
-import { type PodState, readiness, type WorkloadState } from "./readiness.js";
+import { isFatal, type PodState, readiness, type WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
 
 const FIELD_MANAGER = "deloc";
+/**
+ * The image of the pod that reads and writes a stopped service's claims for `backup` and `restore`
+ * (the service's own image may have no `tar`: MinIO's has none). The Docker target's volume helper.
+ */
+export const VOLUME_HELPER_IMAGE = "busybox:1.37";
+const HELPER_MOUNT = "/volume";
+/** How long a helper pod may take to be scheduled and started. */
+const HELPER_START_MS = 120_000;
 /** Kinds DELoc applies, in the order `down` deletes them (workloads first). */
 const KINDS: readonly [apiVersion: string, kind: string][] = [
   ["apps/v1", "Deployment"],
@@ -117,13 +133,70 @@ export class KubernetesTarget implements ClusterAdapter {
   async apply(plan: Plan, secrets: Readonly<Record<string, string>>): Promise<string> {
     if (this.opts.helm) return helmInstall(this.opts.helm, plan, this.namespace, secrets, this.opts.stateDir);
     const objects = k8sManifestObjects(plan, { namespace: this.namespace, secrets }) as K8sObject[];
-    const { applied, pruned } = await this.applyObjects(plan.stack, objects);
+    const { applied, pruned } = await this.applyObjects(plan.stack, objects, { keepJobs: true });
     return `applied ${applied.length} objects (server-side apply)${pruned.length ? `; pruned ${pruned.join(", ")}` : ""}`;
   }
 
-  /** Readiness of each service's workload, from the workload and its pods. */
+  /**
+   * After a deploy that succeeded: the stack's Jobs of an earlier spec go. They are kept until then
+   * so that a rollback finds them as they ran: pruned at the apply and applied again by the
+   * rollback, a completed Job was created anew and ran again (a migration, a seed, twice).
+   */
+  async settle(plan: Plan): Promise<string[]> {
+    if (this.opts.helm) return [];
+    const planned = new Set(plan.services.filter((s) => s.oneShot).map((s) => jobName(s)));
+    const gone: string[] = [];
+    for (const o of await this.listStack(plan.stack))
+      if (o.kind === "Job" && !planned.has(o.metadata.name)) {
+        await this.removeObject(o);
+        gone.push(`Job/${o.metadata.name}`);
+      }
+    return gone;
+  }
+
+  /**
+   * What the cluster offers the stack: the allocatable memory and CPU of its Ready, schedulable
+   * nodes, and what every pod not of the stack requests (running or waiting to be scheduled).
+   */
+  async capacity(stack: string): Promise<ClusterCapacity> {
+    const [nodes, pods] = await Promise.all([this.core.listNode(), this.core.listPodForAllNamespaces()]);
+    const schedulable = nodes.items.filter(
+      (n) =>
+        !n.spec?.unschedulable &&
+        n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    );
+    const requests: ClusterCapacity["requests"] = [];
+    for (const p of pods.items) {
+      if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
+      const labels = p.metadata?.labels ?? {};
+      if (p.metadata?.namespace === this.namespace && labels[LABEL_STACK] === stack) continue;
+      const r = podRequests(p);
+      if (r.memoryBytes || r.cpuMillis)
+        requests.push({
+          name: `${p.metadata?.namespace}/${p.metadata?.name}`,
+          ...(labels[LABEL_STACK] ? { stack: labels[LABEL_STACK] } : {}),
+          ...r,
+        });
+    }
+    return {
+      nodes: schedulable.map((n) => ({
+        name: n.metadata?.name ?? "",
+        memoryBytes: quantityBytes(String(n.status?.allocatable?.memory ?? "0")),
+        cpuMillis: cpuMillis(String(n.status?.allocatable?.cpu ?? "0")),
+      })),
+      requests,
+    };
+  }
+
+  /**
+   * Readiness of each service's workload, from the workload and its pods. An API server that does
+   * not answer (restarting, gone) is an EngineUnreachableError, which the engine waits out.
+   */
   async workloads(stack: string): Promise<WorkloadStatus[]> {
-    return (await this.workloadStates(stack)).map((w) => {
+    const states = await this.workloadStates(stack).catch((e: unknown) => {
+      throw lost(e, this.server) ?? e;
+    });
+    return states.map((w) => {
       const r = readiness(w);
       return {
         service: w.service,
@@ -194,7 +267,11 @@ export class KubernetesTarget implements ClusterAdapter {
       const gone = await this.remove(stack, { volumes: false });
       return [`removed ${gone.length} objects the deploy made (claims kept)`];
     }
-    const { applied, pruned } = await this.applyObjects(stack, c.objects);
+    // A Job that ran before and is still there (kept until a deploy succeeds) is left as it ran.
+    const live = new Set(
+      (await this.listStack(stack)).filter((o) => o.kind === "Job").map((o) => `Job/${o.metadata.name}`),
+    );
+    const { applied, pruned } = await this.applyObjects(stack, c.objects, { unchanged: live });
     return [
       `re-applied the ${applied.length} objects that ran before${pruned.length ? `; removed ${pruned.join(", ")}` : ""}`,
     ];
@@ -204,6 +281,7 @@ export class KubernetesTarget implements ClusterAdapter {
   async applyObjects(
     stack: string,
     objects: readonly K8sObject[],
+    opts: { keepJobs?: boolean; unchanged?: ReadonlySet<string> } = {},
   ): Promise<{ applied: string[]; pruned: string[] }> {
     await this.objects.patch(
       { apiVersion: "v1", kind: "Namespace", metadata: { name: this.namespace } },
@@ -215,6 +293,11 @@ export class KubernetesTarget implements ClusterAdapter {
     );
     const applied: string[] = [];
     for (const o of objects) {
+      const id = `${o.kind}/${o.metadata.name}`;
+      if (opts.unchanged?.has(id)) {
+        applied.push(id);
+        continue;
+      }
       await this.objects.patch(
         { ...o, metadata: { ...o.metadata, namespace: this.namespace } },
         undefined,
@@ -228,7 +311,7 @@ export class KubernetesTarget implements ClusterAdapter {
     const keep = new Set(applied);
     const pruned: string[] = [];
     for (const o of await this.listStack(stack))
-      if (!keep.has(`${o.kind}/${o.metadata.name}`)) {
+      if (!keep.has(`${o.kind}/${o.metadata.name}`) && !(opts.keepJobs && o.kind === "Job")) {
         await this.removeObject(o);
         pruned.push(`${o.kind}/${o.metadata.name}`);
       }
@@ -264,8 +347,15 @@ export class KubernetesTarget implements ClusterAdapter {
       this.batch.listNamespacedJob({ namespace: ns, labelSelector: selector }),
       this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
     ]);
+    // A long-running service's pods; a Job's are found by its name.
     const podsOf = (service: string) =>
-      pods.items.filter((p) => p.metadata?.labels?.[LABEL_SERVICE] === service).map(podState);
+      pods.items
+        .filter(
+          (p) =>
+            p.metadata?.labels?.[LABEL_SERVICE] === service &&
+            !p.metadata?.labels?.["batch.kubernetes.io/job-name"],
+        )
+        .map(podState);
     const service = (o: { metadata?: { labels?: Record<string, string> } }) =>
       o.metadata?.labels?.[LABEL_SERVICE] ?? "";
     type Replicated = {
@@ -298,18 +388,21 @@ export class KubernetesTarget implements ClusterAdapter {
     return [
       ...deployments.items.map((d) => replicated("Deployment", d)),
       ...statefulSets.items.map((st) => replicated("StatefulSet", st)),
-      ...jobs.items.map((j): WorkloadState => {
+      ...newestJobs(jobs.items).map((j): WorkloadState => {
         const failed = j.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
+        const name = j.metadata?.name ?? "";
         return {
           service: service(j),
           kind: "Job",
-          name: j.metadata?.name ?? "",
+          name,
           desired: 1,
           ready: 0,
           succeeded: j.status?.succeeded ?? 0,
           failed: j.status?.failed ?? 0,
           ...(failed ? { jobFailed: failed.message ?? failed.reason ?? "failed" } : {}),
-          pods: podsOf(service(j)),
+          pods: pods.items
+            .filter((p) => p.metadata?.labels?.["batch.kubernetes.io/job-name"] === name)
+            .map(podState),
         };
       }),
     ].sort((a, b) => a.service.localeCompare(b.service));
@@ -327,6 +420,316 @@ export class KubernetesTarget implements ClusterAdapter {
     const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     if (w.kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
     else await this.apps.patchNamespacedStatefulSetScale(request, merge);
+  }
+
+  /**
+   * Runs argv in the service's container of one of its pods (a Ready one first), through the API
+   * server's exec; stdout goes to `io.stdout` when given, else into the output with stderr.
+   */
+  async exec(
+    stack: string,
+    service: string,
+    argv: readonly string[],
+    io: { stdout?: Writable; stdin?: Readable; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service && x.kind !== "Job");
+    const pod = w?.pods.find((p) => p.ready) ?? w?.pods.find((p) => p.running);
+    if (!pod)
+      throw new NotDeployedError(
+        `${service} has no running pod on Kubernetes.`,
+        "`deloc up --target kubernetes` starts it.",
+      );
+    return this.execInPod(pod.name, service, argv, io);
+  }
+
+  /** Runs argv in a container of a pod; its exit code from the API server's status. */
+  async execInPod(
+    pod: string,
+    container: string,
+    argv: readonly string[],
+    io: { stdout?: Writable; stdin?: Readable; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const output: Buffer[] = [];
+    // Streams of our own: the client ends them when the command ends, never the caller's.
+    const sink = (to?: Writable) =>
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          if (to) to.write(chunk);
+          else output.push(chunk);
+          done();
+        },
+      });
+    let status: V1Status | undefined;
+    const ws = await new Exec(this.kc).exec(
+      this.namespace,
+      pod,
+      container,
+      [...argv],
+      sink(io.stdout),
+      sink(),
+      io.stdin ?? null,
+      false,
+      (s) => {
+        status = s;
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = io.timeoutMs
+        ? setTimeout(() => {
+            ws.close();
+            reject(new Error(`\`${argv.join(" ")}\` in ${pod}: no end within ${io.timeoutMs! / 1000} s`));
+          }, io.timeoutMs)
+        : undefined;
+      ws.on("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.on("error", (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    const text = Buffer.concat(output).toString("utf8");
+    if (status?.status === "Success") return { exitCode: 0, output: text };
+    const code = status?.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
+    return {
+      exitCode: code ? Number(code) : -1,
+      output: code || !status ? text : `${text}${status.message ?? ""}`,
+    };
+  }
+
+  /** Writes a tar of the contents of the service's claim for `volume` (its pods stopped) to `out`. */
+  async archiveVolume(stack: string, service: string, volume: string, out: Writable): Promise<void> {
+    await this.withVolumeHelper(stack, service, volume, async (pod) => {
+      const r = await this.execInPod(pod, "helper", ["tar", "-c", "-f", "-", "-C", HELPER_MOUNT, "."], {
+        stdout: out,
+      });
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+      if (r.exitCode !== 0)
+        throw new BackupError(
+          `tar of ${volume} in the helper pod ${pod} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+          "Nothing was kept.",
+        );
+    });
+  }
+
+  /** Empties the service's claim for `volume` (its pods stopped), then unpacks the tar read from `tar` into it. */
+  async restoreVolume(stack: string, service: string, volume: string, tar: Readable): Promise<void> {
+    await this.withVolumeHelper(stack, service, volume, async (pod) => {
+      const steps: [string[], Readable | undefined][] = [
+        [
+          ["find", HELPER_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-exec", "rm", "-rf", "{}", "+"],
+          undefined,
+        ],
+        [["tar", "-x", "-f", "-", "-C", HELPER_MOUNT], tar],
+      ];
+      for (const [argv, stdin] of steps) {
+        const r = await this.execInPod(pod, "helper", argv, stdin ? { stdin } : {});
+        if (r.exitCode !== 0)
+          throw new BackupError(
+            `\`${argv.join(" ")}\` on ${volume} in the helper pod ${pod} failed (exit ${r.exitCode}): ${r.output.trim().slice(-300)}`,
+            "The volume may be partly restored; the backup file is unchanged.",
+          );
+      }
+    });
+  }
+
+  /**
+   * The claim that holds a service's named volume: its StatefulSet's claim of the first replica
+   * when the volume is one of its claim templates, else the stack's claim of that name.
+   */
+  private async claimOf(stack: string, service: string, volume: string): Promise<string> {
+    const sets = await this.apps.listNamespacedStatefulSet({
+      namespace: this.namespace,
+      labelSelector: `${LABEL_STACK}=${stack},${LABEL_SERVICE}=${service}`,
+    });
+    const set = sets.items[0];
+    const claim = set?.spec?.volumeClaimTemplates?.some((t) => t.metadata?.name === volume)
+      ? `${volume}-${set.metadata?.name}-0`
+      : volume;
+    await this.core
+      .readNamespacedPersistentVolumeClaim({ name: claim, namespace: this.namespace })
+      .catch(() => {
+        throw new BackupError(
+          `${service}'s volume ${volume} has no claim ${claim} in namespace ${this.namespace}.`,
+          "`deloc up --target kubernetes` makes it.",
+        );
+      });
+    return claim;
+  }
+
+  /** A pod of the helper image with the claim of `volume` mounted, for `run`; deleted after. */
+  private async withVolumeHelper<T>(
+    stack: string,
+    service: string,
+    volume: string,
+    run: (pod: string) => Promise<T>,
+  ): Promise<T> {
+    const claim = await this.claimOf(stack, service, volume);
+    const name = `${service.slice(0, 40)}-volume-${randomBytes(3).toString("hex")}`;
+    await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: { name, labels: { [LABEL_STACK]: stack, "dev.deloc.role": "volume-helper" } },
+        spec: {
+          restartPolicy: "Never",
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: "helper",
+              image: VOLUME_HELPER_IMAGE,
+              imagePullPolicy: "IfNotPresent",
+              command: ["sleep", "3600"],
+              volumeMounts: [{ name: "data", mountPath: HELPER_MOUNT }],
+              resources: {
+                limits: { cpu: "500m", memory: "128Mi" },
+                requests: { cpu: "10m", memory: "16Mi" },
+              },
+            },
+          ],
+          volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim } }],
+        },
+      },
+    });
+    try {
+      const end = Date.now() + HELPER_START_MS;
+      for (;;) {
+        const p = await this.core.readNamespacedPod({ name, namespace: this.namespace });
+        if (p.status?.phase === "Running") break;
+        const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+        if (Date.now() > end || isFatal(waiting?.reason))
+          throw new BackupError(
+            `The helper pod ${name} (${VOLUME_HELPER_IMAGE}, claim ${claim}) did not start: ${waiting?.reason ?? p.status?.phase}${waiting?.message ? `: ${waiting.message}` : ""}.`,
+            `The cluster needs the image ${VOLUME_HELPER_IMAGE} (\`npm run cluster -- load ${VOLUME_HELPER_IMAGE}\` on the project's cluster). Nothing was changed.`,
+          );
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return await run(name);
+    } finally {
+      await this.core
+        .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * The stack's secrets as the cluster holds them (its Secret `<stack>-secrets`): what the pods
+   * run with, also when the chart was installed by hand and generated them. Empty when there is none.
+   */
+  async secrets(stack: string): Promise<Record<string, string>> {
+    const secret = await this.core
+      .readNamespacedSecret({ name: `${stack}-secrets`, namespace: this.namespace })
+      .catch(() => null);
+    return Object.fromEntries(
+      Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
+  }
+
+  /**
+   * A local port (127.0.0.1) forwarded to a container port of a Ready pod of the service, through
+   * the API server's port-forward: each connection to it is one stream to the pod. `close` stops
+   * listening and cuts the connections.
+   */
+  async forward(
+    stack: string,
+    service: string,
+    containerPort: number,
+  ): Promise<{ host: string; port: number; close: () => void }> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service && x.kind !== "Job");
+    const pod = w?.pods.find((p) => p.ready);
+    if (!pod)
+      throw new NotDeployedError(
+        `${service} has no Ready pod on Kubernetes to forward port ${containerPort} to.`,
+        "`deloc status --target kubernetes` shows why; `deloc up --target kubernetes` starts it.",
+      );
+    const forwarder = new PortForward(this.kc);
+    const open = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => socket.destroy());
+      forwarder
+        .portForward(this.namespace, pod.name, [containerPort], socket, null, socket)
+        .then((ws) => {
+          if (typeof ws === "function") return;
+          ws.on("close", () => socket.destroy());
+          ws.on("error", () => socket.destroy());
+          socket.on("close", () => ws.close());
+        })
+        .catch(() => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    return {
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      close: () => {
+        server.close();
+        for (const s of open) s.destroy();
+      },
+    };
+  }
+
+  /**
+   * Runs a one-off pod of `image` in the stack's namespace to completion (a client inside the
+   * stack: the Spark driver of `verify`), its output read when it ends; deleted after, or when
+   * `signal` aborts.
+   */
+  async runPod(
+    stack: string,
+    run: {
+      image: string;
+      argv: readonly string[];
+      env: Readonly<Record<string, string>>;
+      memoryBytes: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult> {
+    const name = `${stack.slice(0, 40)}-run-${randomBytes(3).toString("hex")}`;
+    const mib = Math.ceil(run.memoryBytes / 2 ** 20);
+    await this.core.createNamespacedPod({
+      namespace: this.namespace,
+      body: {
+        metadata: { name, labels: { [LABEL_STACK]: stack, "dev.deloc.role": "one-off" } },
+        spec: {
+          restartPolicy: "Never",
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: "run",
+              image: run.image,
+              imagePullPolicy: "IfNotPresent",
+              command: [...run.argv],
+              env: Object.entries(run.env).map(([n, value]) => ({ name: n, value })),
+              resources: {
+                limits: { memory: `${mib}Mi`, cpu: "1" },
+                requests: { memory: `${mib}Mi`, cpu: "100m" },
+              },
+            },
+          ],
+        },
+      },
+    });
+    try {
+      for (;;) {
+        if (run.signal?.aborted) throw new Error(`the one-off pod ${name} did not end in time`);
+        const p = await this.core.readNamespacedPod({ name, namespace: this.namespace });
+        const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+        if (isFatal(waiting?.reason))
+          return { exitCode: -1, output: `pod ${name}: ${waiting?.reason}: ${waiting?.message ?? ""}` };
+        const done = p.status?.containerStatuses?.[0]?.state?.terminated;
+        if (done) return { exitCode: done.exitCode, output: await this.podLogs(name).catch(() => "") };
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } finally {
+      await this.core
+        .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
+    }
   }
 
   /**
@@ -545,6 +948,54 @@ export function quantityBytes(q: string): number {
   return m ? Math.round(Number(m[1]) * QUANTITY[m[2] ?? ""]!) : Number.NaN;
 }
 
+/**
+ * Each service's newest Job: a Job of an earlier spec is kept until a deploy succeeds (see
+ * `settle`), and the newest is the one the deploy waits on.
+ */
+function newestJobs<J extends { metadata?: { creationTimestamp?: Date; labels?: Record<string, string> } }>(
+  jobs: readonly J[],
+): J[] {
+  const by = new Map<string, J>();
+  const at = (j: J) => new Date(j.metadata?.creationTimestamp ?? 0).getTime();
+  for (const j of jobs) {
+    const service = j.metadata?.labels?.[LABEL_SERVICE] ?? "";
+    const seen = by.get(service);
+    if (!seen || at(j) > at(seen)) by.set(service, j);
+  }
+  return [...by.values()];
+}
+
+/** A CPU quantity (`2`, `1500m`, `0.5`) in millicores. */
+export function cpuMillis(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m)?$/.exec(q.trim());
+  return m ? Math.round(Number(m[1]) * (m[2] ? 1 : 1000)) : 0;
+}
+
+/**
+ * What a pod asks the scheduler for, as the scheduler counts it: the larger of its containers'
+ * requests together and of any one init container's, plus the pod's overhead.
+ */
+export function podRequests(p: V1Pod): { memoryBytes: number; cpuMillis: number } {
+  type Rs = { requests?: Record<string, unknown> } | undefined;
+  const mem = (r: Rs) => (r?.requests?.memory ? quantityBytes(String(r.requests.memory)) || 0 : 0);
+  const cpu = (r: Rs) => (r?.requests?.cpu ? cpuMillis(String(r.requests.cpu)) : 0);
+  const main = p.spec?.containers ?? [];
+  const init = p.spec?.initContainers ?? [];
+  const overhead = p.spec?.overhead ?? {};
+  return {
+    memoryBytes:
+      Math.max(
+        main.reduce((n, c) => n + mem(c.resources), 0),
+        ...init.map((c) => mem(c.resources)),
+      ) + (overhead.memory ? quantityBytes(String(overhead.memory)) : 0),
+    cpuMillis:
+      Math.max(
+        main.reduce((n, c) => n + cpu(c.resources), 0),
+        ...init.map((c) => cpu(c.resources)),
+      ) + (overhead.cpu ? cpuMillis(String(overhead.cpu)) : 0),
+  };
+}
+
 function podState(p: V1Pod): PodState {
   const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
   const waiting = statuses.map((s) => s.state?.waiting?.reason).find((r) => r && r !== "PodInitializing");
@@ -561,8 +1012,24 @@ function podState(p: V1Pod): PodState {
   };
 }
 
+/**
+ * An error of the connection to the API server (refused, reset, cut) or of an API server that is
+ * starting (503), as EngineUnreachableError; null for an answer the API server gave.
+ */
+function lost(e: unknown, server: string): EngineUnreachableError | null {
+  const code = status(e);
+  if (code !== undefined && code !== 503) return null;
+  return new EngineUnreachableError(
+    "The Kubernetes API server stopped answering.",
+    [`${server}: ${reason(e)}`],
+    "Start it again (`npm run cluster` on the project's cluster); the next `deloc up --target kubernetes` converges.",
+  );
+}
+
+/** The HTTP status the API server answered with; undefined when none answered (`ECONNREFUSED`). */
 function status(e: unknown): number | undefined {
-  return (e as { code?: number }).code;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
 }
 
 function reason(e: unknown): string {

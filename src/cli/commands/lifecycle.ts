@@ -66,6 +66,7 @@ async function confirmVolumes(
 }
 
 export const stop: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesStop(ctx, args, opts);
   const { stack, adapter, store, session } = await openByName(ctx, opts, "stop", { lock: true });
   try {
     const observed = await adapter.observe(stack);

@@ -12,13 +12,15 @@ import { formatPlan } from "../render/plan-table.js";
 
 /**
  * The stack file's Plan on this machine, as `up` would make it (sizing flags included): the budget
- * of the engine when one answers, net of what else runs on it, else of this machine.
+ * of the engine when one answers, net of what else runs on it, else of this machine; on the
+ * kubernetes target, of the cluster's nodes.
  */
 export async function planHere(
   ctx: CommandContext,
   opts: Record<string, unknown>,
 ): Promise<{ stack: Stack; plan: Plan }> {
   const { stack, catalog, capacity } = loadProject(ctx, opts);
+  if (stack.target === "kubernetes") return (await import("../kubernetes.js")).planOnClusterHere(ctx, opts);
   const budget = await budgetHere(ctx, { stack, capacity });
   // A deployed stack holds its own ports; they are the stack's, not taken.
   const own = new Set(new StateStore(stack.dir, stack.name, "plan").read()?.hostPorts ?? []);

@@ -1,35 +1,19 @@
-import pc from "picocolors";
 import type { Adapter } from "../../adapters/adapter.js";
 import type { ObservedStack, Plan } from "../../core/index.js";
 import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
 import type { ExecOutcome, ProbeResult } from "../../verify/probe.js";
-import { PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
+import { COMMAND_PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
 import type { CommandRun } from "../command.js";
 import { type EngineSession, openSession, planForEngine, serviceIn } from "../engine-session.js";
-import { formatVerifyTable, verifyNotes, verifyOutcome } from "../render/verify-report.js";
-
-/** A command probe's own limit, inside the probe's deadline. */
-const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
+import { reportVerify } from "../render/verify-report.js";
+import { onKubernetes } from "../target.js";
 
 export const verifyCommand: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesVerify(ctx, args, opts);
   const session = await openSession(ctx, opts, "verify", { lock: false });
   const { plan, results } = await verifyStack(session, args, ctx.version);
-  const allowUnverified = opts.allowUnverified === true;
-  const outcome = verifyOutcome(results, allowUnverified);
-  if (opts.json)
-    ctx.out(
-      JSON.stringify(
-        { stack: plan.stack, ok: outcome.code === 0, allowUnverified, probes: results },
-        null,
-        2,
-      ),
-    );
-  else {
-    ctx.out(formatVerifyTable(results, ctx.color ? { bold: pc.bold, warn: pc.yellow } : {}));
-    for (const line of verifyNotes(outcome, allowUnverified)) ctx.err(line);
-  }
-  return outcome.code;
+  return reportVerify(ctx, opts, plan.stack, results);
 };
 
 /** Runs the probes of the services named (all when none), their details masked; `deloc ui` runs it too. */

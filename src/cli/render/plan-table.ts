@@ -7,8 +7,12 @@ export function formatPlan(plan: Plan, opts: { bold?: (s: string) => string } = 
   const containers = plan.services.reduce((n, s) => n + s.replicas, 0);
   const lines = [
     `Stack ${plan.stack} · profile ${plan.profile} · strategy ${plan.strategy}${plan.strategy === "hybrid" ? ` (${plan.maxParallel} at once)` : ""} · target ${plan.target}`,
-    `Budget ${formatBytes(b.memoryBytes)} of ${formatBytes(b.hostMemoryBytes)} (${b.memorySource}) after the OS reserve${committed(b)} · ${b.cpus} CPUs (${b.cpuSource})`,
-    ...(b.capacityNote ? [`Engine: ${b.capacityNote}`] : []),
+    b.capacity === "profile"
+      ? `Budget: the profile's sizes, no machine's or cluster's capacity counted · ${b.cpuSource === "profile" ? "CPUs as the profile says" : `${b.cpus} CPUs (${b.cpuSource})`}`
+      : b.capacity === "cluster"
+        ? `Budget ${formatBytes(b.memoryBytes)} of ${formatBytes(b.hostMemoryBytes)} allocatable (${b.memorySource}) after the safety margin and what other pods request · ${b.cpus} CPUs (${b.cpuSource})`
+        : `Budget ${formatBytes(b.memoryBytes)} of ${formatBytes(b.hostMemoryBytes)} (${b.memorySource}) after the OS reserve${committed(b)} · ${b.cpus} CPUs (${b.cpuSource})`,
+    ...(b.capacityNote ? [`${plan.target === "kubernetes" ? "Cluster" : "Engine"}: ${b.capacityNote}`] : []),
     `Planned ${formatBytes(plan.totalMemoryBytes)} for ${containers} ${containers === 1 ? "container" : "containers"} in ${plan.phases.length} ${plan.phases.length === 1 ? "phase" : "phases"}`,
     "",
     renderTable(

@@ -3,7 +3,9 @@
  * (each failure's hint; the services no probe checked). A service that is not verified is shown
  * as such, never as a pass, and fails the command unless `--allow-unverified` accepts it.
  */
+import pc from "picocolors";
 import type { ProbeResult } from "../../verify/probe.js";
+import type { CommandContext } from "../context.js";
 import { renderTable } from "./table.js";
 
 /** Exit code of `deloc verify` when a probe failed, or a service is not verified and not accepted. */
@@ -63,4 +65,22 @@ export function verifyNotes(outcome: VerifyOutcome, allowUnverified: boolean): s
     );
   }
   return lines;
+}
+
+/** The report of `verify`, a table or `--json`; its exit code. */
+export function reportVerify(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  stack: string,
+  results: ProbeResult[],
+): number {
+  const allowUnverified = opts.allowUnverified === true;
+  const outcome = verifyOutcome(results, allowUnverified);
+  if (opts.json)
+    ctx.out(JSON.stringify({ stack, ok: outcome.code === 0, allowUnverified, probes: results }, null, 2));
+  else {
+    ctx.out(formatVerifyTable(results, ctx.color ? { bold: pc.bold, warn: pc.yellow } : {}));
+    for (const line of verifyNotes(outcome, allowUnverified)) ctx.err(line);
+  }
+  return outcome.code;
 }

@@ -37,11 +37,9 @@ export function declaredProbe(s: PlannedService, probe: PlannedProbe): Probe {
 
 const portLabel = (p: ProbePort) => (p.name ? `${p.name} (${p.container})` : String(p.container));
 
-/** The host and published port of a planned container port. */
+/** Where a planned container port is reached from here (its published port, or a forward). */
 function published(t: ProbeTarget, port: ProbePort): { host: string; port: number } {
-  const p = t.service.ports.find((q) => q.container === port.container && q.protocol === "tcp");
-  if (!p) throw new Error(`${t.service.name} publishes no host port for container port ${port.container}`);
-  return { host: p.hostIp === "0.0.0.0" ? "127.0.0.1" : p.hostIp, port: p.host };
+  return t.addressOf(port.container);
 }
 
 function httpGet(t: ProbeTarget, port: ProbePort, path: string, expected: number): Promise<string> {

@@ -1,3 +1,4 @@
+import net from "node:net";
 import { Kafka, logLevel } from "kafkajs";
 import type { Probe, ProbeTarget } from "../probe.js";
 
@@ -48,5 +49,12 @@ export function kafkaClient(t: ProbeTarget): Kafka {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5_000,
     retry: { retries: 3 },
+    // The brokers it is told of (advertised listeners), reached as this target reaches them.
+    socketFactory: ({ host, port, onConnect }) => {
+      const to = t.route(host, port);
+      const socket = net.connect({ host: to.host, port: to.port }, onConnect);
+      socket.setKeepAlive(true, 60_000);
+      return socket;
+    },
   });
 }
