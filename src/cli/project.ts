@@ -2,6 +2,8 @@
  * Loads what most commands need — the stack file, the catalog it uses and the capacity overrides —
  * and turns every problem into one ConfigError listing all of them.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { type Catalog, catalogIndex, loadCatalog } from "../catalog/index.js";
 import {
   type CapacityOverride,
@@ -10,7 +12,7 @@ import {
   type LayerFlags,
   loadStack,
 } from "../config/index.js";
-import { ConfigError, formatDiagnostic, type Stack } from "../core/index.js";
+import { ConfigError, FileExistsError, formatDiagnostic, type Stack } from "../core/index.js";
 import { checkAddresses } from "../planner/index.js";
 import type { CommandContext } from "./context.js";
 
@@ -65,4 +67,22 @@ function readProject(ctx: CommandContext, file: string | undefined, flags: Layer
 /** The catalog alone (no stack file needed), with `DELOC_CATALOG_PATH` folders. */
 export function loadCatalogFor(ctx: CommandContext): Catalog {
   return loadCatalog({ paths: catalogPathsFromEnv(ctx.env, ctx.cwd) });
+}
+
+/**
+ * The absolute path of a file a command writes (`value`, or `fallback`, against the working folder)
+ * and how to show it; refuses a file that is there unless `--force` (nothing is written then).
+ */
+export function newFileFor(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  value: unknown,
+  fallback: string,
+  hint: string,
+): { file: string; shown: string } {
+  const file = path.resolve(ctx.cwd, typeof value === "string" ? value : fallback);
+  const shown = path.relative(ctx.cwd, file) || file;
+  if (fs.existsSync(file) && !opts.force)
+    throw new FileExistsError(`${shown} already exists; nothing was written.`, hint);
+  return { file, shown };
 }

@@ -11,7 +11,6 @@ import { checkAgainstCatalog, isStackName, loadStackText, STACK_NAME_RULE } from
 import {
   ConfigError,
   type Diagnostic,
-  FileExistsError,
   FileNotFoundError,
   isDelocError,
   UsageError,
@@ -22,7 +21,7 @@ import { checkAddresses, plan } from "../../planner/index.js";
 import { portableBudget } from "../../resources/index.js";
 import type { CommandRun } from "../command.js";
 import type { CommandContext } from "../context.js";
-import { loadCatalogFor } from "../project.js";
+import { loadCatalogFor, newFileFor } from "../project.js";
 
 /** The files Compose reads when none is given, in its order of preference. */
 const DEFAULT_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
@@ -35,13 +34,13 @@ const OVERRIDES: Record<string, string> = {
 
 export const importComposeCommand: CommandRun = async (ctx, args, opts) => {
   const files = composeFiles(ctx, args);
-  const out = path.resolve(ctx.cwd, typeof opts.output === "string" ? opts.output : "deloc.yaml");
-  const shownOut = path.relative(ctx.cwd, out) || out;
-  if (fs.existsSync(out) && !opts.force)
-    throw new FileExistsError(
-      `${shownOut} already exists; nothing was written.`,
-      "Pass --force to overwrite it, or -o to write elsewhere.",
-    );
+  const { file: out, shown: shownOut } = newFileFor(
+    ctx,
+    opts,
+    opts.output,
+    "deloc.yaml",
+    "Pass --force to overwrite it, or -o to write elsewhere.",
+  );
   const name = typeof opts.name === "string" ? opts.name : undefined;
   if (name !== undefined && !isStackName(name))
     throw new UsageError(`--name must be ${STACK_NAME_RULE} (got "${name}").`);

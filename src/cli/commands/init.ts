@@ -1,11 +1,10 @@
-import fs from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../../catalog/index.js";
 import { dnsSafe, isStackName, STACK_NAME_RULE } from "../../config/index.js";
-import { closest, FileExistsError, PROFILES, type Profile, UsageError } from "../../core/index.js";
+import { closest, PROFILES, type Profile, UsageError } from "../../core/index.js";
 import { writeFileAtomic } from "../../engine/atomic-file.js";
 import type { CommandRun } from "../command.js";
-import { loadCatalogFor } from "../project.js";
+import { loadCatalogFor, newFileFor } from "../project.js";
 
 export const DEFAULT_RECIPE = "streaming";
 
@@ -26,13 +25,7 @@ export const init: CommandRun = async (ctx, _args, opts) => {
   const name = typeof opts.name === "string" ? opts.name : dnsSafe(path.basename(ctx.cwd));
   if (!isStackName(name)) throw new UsageError(`--name must be ${STACK_NAME_RULE} (got "${name}").`);
 
-  const file = path.resolve(ctx.cwd, typeof opts.file === "string" ? opts.file : "deloc.yaml");
-  const shown = path.relative(ctx.cwd, file) || file;
-  if (fs.existsSync(file) && !opts.force)
-    throw new FileExistsError(
-      `${shown} already exists; nothing was written.`,
-      "Pass --force to overwrite it.",
-    );
+  const { file, shown } = newFileFor(ctx, opts, opts.file, "deloc.yaml", "Pass --force to overwrite it.");
   const text = stackFileText(catalog, { name, profile, services: recipe.services, recipe: recipe.name });
   writeFileAtomic(file, text);
   ctx.out(
