@@ -8,7 +8,7 @@ import type { ContainerStats, LifecycleEvent, ObservedStack, Plan } from "../cor
 import { type MetricFamily, stackMetrics } from "../engine/metrics.js";
 import { maskSecrets } from "../engine/secrets.js";
 import type { StateStore } from "../engine/state.js";
-import { type ServiceStatus, summarize } from "../engine/status.js";
+import { markSeenReady, type ServiceStatus, summarize } from "../engine/status.js";
 import type { DashboardView } from "../ui/view.js";
 
 export interface StackLook {
@@ -29,6 +29,8 @@ export async function lookAtStack(
   observedNow?: ObservedStack,
 ): Promise<StackLook> {
   const observed = observedNow ?? (await adapter.observe(stack));
+  // Healthy as `status` says it: a container `up` saw ready is, though the engine still says "starting".
+  markSeenReady(observed, store.read());
   const stats = await statsOf(adapter, observed);
   const cpu = new Map<string, number>();
   for (const c of observed.containers) {

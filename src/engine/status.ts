@@ -3,6 +3,7 @@
  * there, for services not deployed and for endpoints). Pure.
  */
 import type { ContainerStats, ObservedContainer, ObservedStack, Plan } from "../core/index.js";
+import type { StackState } from "./state.js";
 
 export type ServiceCondition =
   | "running"
@@ -100,4 +101,23 @@ function conditionOf(c: ObservedContainer, oneShot: boolean): ServiceCondition {
   if (c.state === "created") return "stopped";
   if (c.exitCode === 0) return oneShot ? "completed" : "stopped";
   return c.exitCode === 137 || c.exitCode === 143 ? "stopped" : "exited";
+}
+
+/**
+ * An engine without health-check start intervals (Docker < 25) says "starting" until its first
+ * check, up to an interval after the service is ready. A running container `up` saw ready (the
+ * state file lists it under a running service, and it has not started again since the state was
+ * written) is healthy: marked so in `observed`; the containers still "starting" are returned.
+ */
+export function markSeenReady(observed: ObservedStack, saved: StackState | null): ObservedContainer[] {
+  const at = saved ? Date.parse(saved.updatedAt) : Number.NaN;
+  const ids = new Set(
+    Object.values(saved?.services ?? {})
+      .filter((r) => r.state === "running")
+      .flatMap((r) => r.containers),
+  );
+  const pending = observed.containers.filter((c) => c.state === "running" && c.health === "starting");
+  for (const c of pending)
+    if (ids.has(c.id) && c.startedAt !== null && Date.parse(c.startedAt) <= at) c.health = "healthy";
+  return pending.filter((c) => c.health === "starting");
 }

@@ -355,7 +355,12 @@ describe("kubernetes target (a real single-node cluster)", () => {
     let r = await delocAsync(["backup", "postgres", "-o", dump, "--target", "kubernetes"]);
     assert.equal(r.code, 0, r.err);
     psql("UPDATE kept SET v = 'after'");
+    // Without a terminal to ask on and without --yes, nothing is overwritten.
     r = await delocAsync(["restore", "postgres", dump, "--target", "kubernetes"]);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /would overwrite 1 volume of postgres .*--yes/s);
+    assert.equal(psql("SELECT v FROM kept"), "after");
+    r = await delocAsync(["restore", "postgres", dump, "--yes", "--target", "kubernetes"]);
     assert.equal(r.code, 0, r.err);
     assert.equal(psql("SELECT v FROM kept"), "before");
 
@@ -367,7 +372,7 @@ describe("kubernetes target (a real single-node cluster)", () => {
     // Backed up while stopped, and running and Ready again after.
     assert.ok(condition(podsOf("redis")[0], "Ready"));
     assert.equal(redis("SET", "kept", "after"), "OK");
-    r = await delocAsync(["restore", "redis", vol, "--target", "kubernetes"]);
+    r = await delocAsync(["restore", "redis", vol, "--yes", "--target", "kubernetes"]);
     assert.equal(r.code, 0, r.err);
     assert.equal(redis("GET", "kept"), "before");
     // No helper pod is left behind.

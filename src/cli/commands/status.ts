@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pc from "picocolors";
-import { type ContainerStats, formatBytes, type ObservedContainer } from "../../core/index.js";
+import { type ContainerStats, formatBytes } from "../../core/index.js";
 import { maskSecrets, presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
-import type { StackState } from "../../engine/state.js";
-import { summarize } from "../../engine/status.js";
+import { markSeenReady, summarize } from "../../engine/status.js";
 import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
@@ -41,22 +40,18 @@ export const status: CommandRun = async (ctx, _args, opts) => {
   const secrets = readSecrets(dir);
   const saved = store.read();
   if (plan) {
-    const seenReady = readySince(saved);
-    const pending = observed.containers.filter((c) => c.state === "running" && c.health === "starting");
-    for (const c of pending) if (seenReady(c)) c.health = "healthy";
+    const pending = markSeenReady(observed, saved);
     const deadline = sleep(CHECKS_WITHIN_MS, undefined, { ref: false });
     await Promise.all(
-      pending
-        .filter((c) => c.health === "starting")
-        .map(async (c) => {
-          const hc = plan.services.find((s) => s.name === c.service)?.healthCheck;
-          if (!hc) return;
-          const r = await Promise.race([
-            runHealthCheck(adapter, c.id, hc, (t) => resolveSecrets(t, secrets)),
-            deadline,
-          ]);
-          if (r?.exitCode === 0) c.health = "healthy";
-        }),
+      pending.map(async (c) => {
+        const hc = plan.services.find((s) => s.name === c.service)?.healthCheck;
+        if (!hc) return;
+        const r = await Promise.race([
+          runHealthCheck(adapter, c.id, hc, (t) => resolveSecrets(t, secrets)),
+          deadline,
+        ]);
+        if (r?.exitCode === 0) c.health = "healthy";
+      }),
     );
   }
   const services = summarize(observed, plan, stats, new Date());
@@ -206,21 +201,6 @@ export const health: CommandRun = async (ctx, args, opts) => {
 
 /** How long `status` waits for the health checks it runs itself; unanswered, a service stays "starting". */
 const CHECKS_WITHIN_MS = 5_000;
-
-/**
- * Whether `up` saw a container ready: the state file lists it under a running service, and it has
- * not started again since the state was written (a restart would need a new check).
- */
-function readySince(saved: StackState | null): (c: ObservedContainer) => boolean {
-  if (!saved) return () => false;
-  const at = Date.parse(saved.updatedAt);
-  const ids = new Set(
-    Object.values(saved.services)
-      .filter((r) => r.state === "running")
-      .flatMap((r) => r.containers),
-  );
-  return (c) => ids.has(c.id) && c.startedAt !== null && Date.parse(c.startedAt) <= at;
-}
 
 function uptime(s: number): string {
   if (s < 60) return `${s}s`;
