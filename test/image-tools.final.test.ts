@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
 import type { TracedCommand } from "../src/adapters/docker/command-trace.js";
-import { hasTool, imageContracts, toolsOf } from "./support/image-tools.js";
+import { hasTool, imageContracts, toolsOf, toolsOfCommand } from "./support/image-tools.js";
 import { catalog } from "./support/stack.js";
 
 const contracts = imageContracts();
@@ -22,7 +22,8 @@ function missing(commands: { image: string; argv: readonly string[]; where: stri
   for (const c of commands) {
     const contract = contracts.get(c.image);
     if (!contract) continue; // not a look-alike of an upstream image (a test's own image)
-    for (const tool of toolsOf(c.argv))
+    const run = c.where.endsWith("command") ? toolsOfCommand(contract, c.argv) : toolsOf(c.argv);
+    for (const tool of run)
       if (!hasTool(contract, tool))
         out.add(`${c.where}: \`${tool}\` is not in ${c.image} (images/${contract.dir}/CONTRACT.md)`);
   }
@@ -85,4 +86,13 @@ test("image tools: a command reads as the programs it runs", () => {
     "id",
   ]);
   assert.deepEqual(toolsOf(["bash", "-c", "command -v find"]), ["bash"]);
+  // Compound commands: the keywords are the shell's, the commands inside them are programs.
+  assert.deepEqual(
+    toolsOf(["sh", "-c", "trap 'exit 0' TERM; while true; do if wget -q x; then httpd -f; fi; done"]),
+    ["sh", "wget", "httpd"],
+  );
+  // An entrypoint that puts its program first: minio's runs `minio server …` for `server …`.
+  const minio = { dir: "minio", tag: "minio", tools: new Set(["minio", "sh"]), prepends: "minio" };
+  assert.deepEqual(toolsOfCommand(minio, ["server", "/data"]), ["minio"]);
+  assert.deepEqual(toolsOfCommand(minio, ["sh", "-c", "curl x"]), ["sh", "curl"]);
 });

@@ -12,6 +12,11 @@ export interface ImageContract {
   tag: string;
   /** Commands on the upstream image's PATH (by name) and the absolute paths DELoc runs. */
   tools: Set<string>;
+  /**
+   * The program the image's entrypoint puts before a command that is not one of its tools (a
+   * ```prepends block: minio's entrypoint runs `minio server …` for `server …`).
+   */
+  prepends?: string;
 }
 
 /** Every look-alike by tag. A CONTRACT.md lists its tools in a ```tools fenced block. */
@@ -25,7 +30,13 @@ export function imageContracts(): Map<string, ImageContract> {
     const text = fs.existsSync(contract) ? fs.readFileSync(contract, "utf8") : "";
     const block = /^```tools\n([\s\S]*?)^```/m.exec(text)?.[1];
     if (block === undefined) throw new Error(`images/${dir}/CONTRACT.md has no \`\`\`tools block`);
-    out.set(tag, { dir, tag, tools: new Set(block.split(/\s+/).filter(Boolean)) });
+    const prepends = /^```prepends\n\s*(\S+)\s*^```/m.exec(text)?.[1];
+    out.set(tag, {
+      dir,
+      tag,
+      tools: new Set(block.split(/\s+/).filter(Boolean)),
+      ...(prepends ? { prepends } : {}),
+    });
   }
   return out;
 }
@@ -47,7 +58,17 @@ const BUILTINS = new Set([
   "false",
   "type",
   ":",
+  "trap",
+  "wait",
+  "shift",
+  "local",
+  "return",
+  "break",
+  "continue",
 ]);
+/** Shell words a simple command follows (`if grep …`, `do wget …`) and words that end a compound one. */
+const LEADS = new Set(["if", "then", "else", "elif", "while", "until", "do", "!", "{", "("]);
+const ENDS = new Set(["fi", "done", "esac", "}", ")"]);
 
 /**
  * The programs a command runs: argv[0], and for `sh -c SCRIPT` / `bash -c SCRIPT` each simple
@@ -71,14 +92,29 @@ function scriptTools(script: string): string[] {
       .map((part) => part.trim().split(/\s+/))
       .map((words) => {
         let i = 0;
-        while (words[i] !== undefined && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || words[i] === "exec"))
+        while (
+          words[i] !== undefined &&
+          (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || words[i] === "exec" || LEADS.has(words[i]!))
+        )
           i++;
-        return words[i] ?? "";
+        return ENDS.has(words[i] ?? "") ? "" : (words[i] ?? "");
       })
       .filter(
         (w) => w !== "" && !w.startsWith("$") && !/^[<>]/.test(w) && !w.startsWith("#") && !BUILTINS.has(w),
       ),
   );
+}
+
+/**
+ * The programs a container's command runs in the image: for an image whose entrypoint puts its
+ * program before a command (`prepends`), that program when the command's first word is not a tool
+ * of the image (one that is, is taken as run: the trace cannot tell a replaced entrypoint).
+ */
+export function toolsOfCommand(contract: ImageContract, argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (contract.prepends && first !== undefined && !first.startsWith("-") && !hasTool(contract, first))
+    return [contract.prepends];
+  return toolsOf(argv);
 }
 
 /** Whether the image has `tool`: by name, by its path in a bin folder, or by a path the contract lists. */

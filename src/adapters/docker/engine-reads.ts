@@ -26,9 +26,14 @@ export function plainAddress(
   return { host: url.hostname, port: Number(url.port) || 2375 };
 }
 
-/** GETs over plain HTTP, a few connections kept open for the parallel inspects of one command. */
+/**
+ * GETs over plain HTTP, a new connection each (16 at once at most). Not kept alive: a stopping
+ * dockerd closes its listener but goes on serving the connections it has, so a kept connection
+ * saw services "ready" on an engine that was shutting down, and `up` reported success (the
+ * engine-down fault test).
+ */
 export function httpReads(address: { socketPath: string } | { host: string; port: number }): EngineReads {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 16 });
   return {
     get: <T>(path: string, query: Record<string, unknown> = {}) =>
       new Promise<T>((resolve, reject) => {
