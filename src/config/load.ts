@@ -11,7 +11,7 @@ import { fastParse } from "./phases/fast-parse.js";
 import { interpolate } from "./phases/interpolate.js";
 import { type CapacityOverride, type LayerFlags, layer } from "./phases/layer.js";
 import { normalizeService } from "./phases/normalize.js";
-import { type Locate, parse } from "./phases/parse.js";
+import { documentData, type Locate, parse } from "./phases/parse.js";
 import { checkStackRules } from "./phases/rules.js";
 import { validateSchema } from "./phases/schema.js";
 
@@ -145,21 +145,8 @@ function readDocument(
   warnings.push(...interpolation.warnings);
   if (interpolation.errors.length) return { ok: false, errors: interpolation.errors };
 
-  // The YAML library reports an alias without its anchor, or one expanded too often, only here.
-  try {
-    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }), locate };
-  } catch (e) {
-    return {
-      ok: false,
-      errors: [
-        {
-          path: "",
-          message: `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-          suggestion: "define each &anchor before its *alias",
-        },
-      ],
-    };
-  }
+  const data = documentData(doc, 100);
+  return data.ok ? { ok: true, data: data.data, locate } : data;
 }
 
 /** A `locate` that parses the Document on its first call. */

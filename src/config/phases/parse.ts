@@ -63,7 +63,34 @@ export function parse(text: string, file: string): Parsed {
   return { doc, locate, errors };
 }
 
-function yamlMessage(message: string, code: string): string {
+/**
+ * The document as plain data, or why it cannot be: the YAML library reports an alias without its
+ * anchor, or one expanded more than `maxAliasCount` times, only here.
+ */
+export function documentData(
+  doc: Document.Parsed,
+  maxAliasCount: number,
+  position?: SourcePosition,
+): { ok: true; data: unknown } | { ok: false; errors: Diagnostic[] } {
+  try {
+    return { ok: true, data: doc.toJS({ maxAliasCount }) };
+  } catch (e) {
+    const message = `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`;
+    return {
+      ok: false,
+      errors: [
+        {
+          path: "",
+          message,
+          ...(position ? { position } : {}),
+          suggestion: "define each &anchor before its *alias",
+        },
+      ],
+    };
+  }
+}
+
+export function yamlMessage(message: string, code: string): string {
   // The yaml library appends a source excerpt after the first line; the position says where.
   const first = message.split("\n")[0] ?? message;
   const text = first.replace(/ at line \d+, column \d+:?$/, "");

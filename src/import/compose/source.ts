@@ -16,7 +16,7 @@ import {
   parseDocument,
 } from "yaml";
 import { interpolate } from "../../config/phases/interpolate.js";
-import type { Locate, PathSegment } from "../../config/phases/parse.js";
+import { documentData, type Locate, type PathSegment, yamlMessage } from "../../config/phases/parse.js";
 import type { Diagnostic } from "../../core/index.js";
 
 export interface Where {
@@ -56,7 +56,7 @@ export function readComposeText(
       errors: [
         {
           path: "",
-          message: `invalid YAML: ${(syntax.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "")}`,
+          message: yamlMessage(syntax.message, syntax.code),
           position: at(syntax.pos[0]),
         },
       ],
@@ -71,22 +71,9 @@ export function readComposeText(
   };
   const interpolation = interpolate(doc, env, locate);
   if (interpolation.errors.length) return { ok: false, errors: interpolation.errors };
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 1000 });
-  } catch (e) {
-    return {
-      ok: false,
-      errors: [
-        {
-          path: "",
-          message: `the YAML cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-          position: { file: file.shown, line: 1, column: 1 },
-          suggestion: "define each &anchor before its *alias",
-        },
-      ],
-    };
-  }
+  const read = documentData(doc, 1000, { file: file.shown, line: 1, column: 1 });
+  if (!read.ok) return read;
+  let data = read.data;
   if (data === null || data === undefined) data = {};
   if (typeof data !== "object" || Array.isArray(data))
     return {
