@@ -214,6 +214,42 @@ describe("import compose", () => {
     assert.deepEqual(web.healthCheck, { command: "true", interval: "1s" });
   });
 
+  it("an override file's !reset removes what the files before it gave, and !override replaces it", () => {
+    const base = [
+      "services:",
+      "  web:",
+      "    image: busybox:1.37",
+      "    ports: ['8080:80', '8443:443']",
+      "    environment: { A: '1', B: '2', C: '3' }",
+      "    depends_on: [db, cache]",
+      "  db: { image: postgres:17 }",
+      "  cache: { image: redis:8.10 }",
+      "  debug: { image: busybox:1.37 }",
+    ].join("\n");
+    const over = [
+      "services:",
+      "  web:",
+      "    ports: !override ['9090:80']",
+      "    environment: { B: !reset null, D: '4' }",
+      "    depends_on: !reset []",
+      "  debug: !reset {}",
+    ].join("\n");
+    const r = run("airflow", ["base.yaml", "over.yaml"], { text: { "base.yaml": base, "over.yaml": over } });
+    const s = servicesOf(r);
+    const web = s.web!;
+    assert.deepEqual(web.ports, ["9090:80"]);
+    assert.deepEqual(web.env, { A: "1", C: "3", D: "4" });
+    assert.equal(web.dependsOn, undefined);
+    assert.equal(s.debug, undefined);
+    // Without the tags, the same file merges as Compose merges: lists appended, mappings joined.
+    const plain = over.replaceAll(/!(reset|override) /g, "").replace("  debug: {}", "");
+    const merged = servicesOf(
+      run("airflow", ["base.yaml", "over.yaml"], { text: { "base.yaml": base, "over.yaml": plain } }),
+    );
+    assert.deepEqual(merged.web!.ports, ["8080:80", "8443:443", "9090:80"]);
+    assert.deepEqual(Object.keys(merged.web!.dependsOn as object).sort(), ["cache", "db"]);
+  });
+
   it("a script in a block scalar is written as it is, its #! line included", () => {
     const compose =
       "services:\n  job:\n    image: busybox:1.37\n    command:\n      - sh\n      - -c\n      - |\n        #!/bin/sh\n        echo hi\n";

@@ -4,8 +4,9 @@
  * interpolation, and profiles applied. Pure: files are read through the function it is handed.
  */
 import path from "node:path";
+import type { PathSegment } from "../../config/phases/parse.js";
 import type { Diagnostic } from "../../core/index.js";
-import { type ComposeSource, readComposeText, type Where } from "./source.js";
+import { type ComposeSource, readComposeText, removeAt, setAt, valueAt, type Where } from "./source.js";
 
 export type Raw = Record<string, unknown>;
 
@@ -138,10 +139,21 @@ export function loadProject(input: ProjectInput): ComposeProject {
       const contribution = { source, name };
       if (!entry) services.set(name, { data: { ...(value ?? {}) }, contributions: [contribution] });
       else {
-        entry.data = mergeService(entry.data, value ?? {});
+        const base = structuredClone(entry.data);
+        for (const p of tagsUnder(source.tagged.reset, ["services", name])) removeAt(base, p);
+        entry.data = mergeService(base, value ?? {});
+        for (const p of tagsUnder(source.tagged.override, ["services", name]))
+          setAt(entry.data, p, structuredClone(valueAt(value, p)));
         entry.contributions.push(contribution);
       }
     }
+    for (const [key, target] of [
+      ["services", services],
+      ["volumes", volumes],
+      ["networks", networks],
+    ] as const)
+      for (const p of tagsUnder(source.tagged.reset, [key]))
+        if (p.length === 1) target instanceof Map ? target.delete(String(p[0])) : delete target[String(p[0])];
     for (const [key, target] of [
       ["volumes", volumes],
       ["networks", networks],
@@ -290,6 +302,13 @@ export function parseEnvFile(text: string): Record<string, string> {
     out[m[1]!] = value;
   }
   return out;
+}
+
+/** The tagged paths below `prefix`, relative to it. */
+function tagsUnder(paths: readonly PathSegment[][], prefix: readonly string[]): PathSegment[][] {
+  return paths
+    .filter((p) => p.length > prefix.length && prefix.every((k, i) => p[i] === k))
+    .map((p) => p.slice(prefix.length));
 }
 
 /** Compose's merge of one service over another. */

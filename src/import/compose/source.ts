@@ -33,6 +33,11 @@ export interface ComposeSource {
   /** The line of a path in this file, or undefined when the file does not write it. */
   where: (path: readonly PathSegment[]) => Where | undefined;
   warnings: Diagnostic[];
+  /**
+   * Paths tagged `!reset` (the key is removed from what the files before this one gave; its value
+   * here is dropped) and `!override` (its value replaces what came before instead of merging).
+   */
+  tagged: { reset: PathSegment[][]; override: PathSegment[][] };
 }
 
 export type SourceResult = { ok: true; source: ComposeSource } | { ok: false; errors: Diagnostic[] };
@@ -86,6 +91,9 @@ export function readComposeText(
         },
       ],
     };
+  const tagged = taggedPaths(doc.contents);
+  // Last first, so removing an item of a list leaves the indices of earlier ones as written.
+  for (const p of [...tagged.reset].reverse()) removeAt(data, p);
   const where = (path: readonly PathSegment[]): Where | undefined => {
     const node = nodeAt(path);
     if (!node?.range) return undefined;
@@ -99,8 +107,57 @@ export function readComposeText(
       data: data as Record<string, unknown>,
       where,
       warnings: interpolation.warnings,
+      tagged,
     },
   };
+}
+
+/** Where the file writes `!reset` and `!override` (Compose's tags for override files), by key path. */
+function taggedPaths(root: unknown): ComposeSource["tagged"] {
+  const tagged: ComposeSource["tagged"] = { reset: [], override: [] };
+  const walk = (node: unknown, path: PathSegment[]) => {
+    if (!node || typeof node !== "object") return;
+    const tag = (node as { tag?: string }).tag;
+    if (tag === "!reset" || tag === "!override") {
+      if (path.length) tagged[tag === "!reset" ? "reset" : "override"].push(path);
+      if (tag === "!reset") return;
+    }
+    if (isMap(node))
+      for (const p of node.items) {
+        if (isPair(p) && isScalar(p.key) && p.key.value !== "<<")
+          walk(p.value, [...path, String(p.key.value)]);
+      }
+    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+  };
+  walk(root, []);
+  return tagged;
+}
+
+/** Removes the value at a path of plain data (a key of a mapping, an item of a list). */
+export function removeAt(data: unknown, path: readonly PathSegment[]): void {
+  const parent = valueAt(data, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (Array.isArray(parent) && typeof last === "number") parent.splice(last, 1);
+  else if (parent && typeof parent === "object" && last !== undefined)
+    delete (parent as Record<string, unknown>)[String(last)];
+}
+
+/** Sets the value at a path of plain data whose parents exist. */
+export function setAt(data: unknown, path: readonly PathSegment[], value: unknown): void {
+  const parent = valueAt(data, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (parent && typeof parent === "object" && last !== undefined)
+    (parent as Record<string | number, unknown>)[last] = value;
+}
+
+/** The value at a path of plain data. */
+export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let node = data;
+  for (const segment of path) {
+    if (!node || typeof node !== "object") return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
 }
 
 /** The node at a path: the key's node for a mapping entry, following aliases and `<<` merges. */
