@@ -127,7 +127,10 @@ function taggedPaths(root: unknown): ComposeSource["tagged"] {
         if (isPair(p) && isScalar(p.key) && p.key.value !== "<<")
           walk(p.value, [...path, String(p.key.value)]);
       }
-    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    else if (isSeq(node))
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
   };
   walk(root, []);
   return tagged;
