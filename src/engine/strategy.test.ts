@@ -105,3 +105,28 @@ test("strategy: over random graphs, the cap holds (sequential 1, hybrid maxParal
     { numRuns: 150 },
   );
 });
+
+test("fifty services waiting at once on the deploy's one signal print no MaxListenersExceededWarning", async () => {
+  const nodes = Array.from({ length: 50 }, (_, i) => node(i < 10 ? [] : [i % 10], true, 0));
+  const p = makePlan(stackFrom(stackYaml(nodes)), catalog, budget(64), { takenPorts: new Set() });
+  const behaviour = Object.fromEntries(nodes.map((n, i) => [`s${i}`, { failHealthChecks: n.failChecks }]));
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on("warning", onWarning);
+  try {
+    const r = await deploy({
+      plan: { ...p, strategy: "parallel" },
+      adapter: new DryRunAdapter({ images: ["img:1"], behaviour }),
+      secrets: {},
+      rollback: true,
+      deployedBy: "test",
+      runId: "r1",
+      signal: new AbortController().signal,
+    });
+    assert.equal(Object.keys(r.readyAtMs).length, 50);
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});

@@ -5,6 +5,7 @@
  * it is done), never more than `limit` steps holding a slot at once. The cap is exact: a slot freed
  * is handed to the next waiting step, so no step that arrives meanwhile can slip in beside it.
  */
+import { setMaxListeners } from "node:events";
 import type { PlannedService } from "../core/index.js";
 
 export type Gate = "started" | "done";
@@ -43,6 +44,9 @@ export interface WalkOptions<S extends WalkStep> {
 export async function walk<S extends WalkStep>(opts: WalkOptions<S>): Promise<Map<string, WalkOutcome>> {
   const names = new Set(opts.steps.map((s) => s.name));
   const stop = new AbortController();
+  // Every step waiting (a sleep between checks, say) listens on this one signal: fifty services
+  // are fifty listeners, not a leak.
+  setMaxListeners(0, stop.signal);
   const onOuterAbort = () => stop.abort(opts.signal?.reason);
   if (opts.signal?.aborted) stop.abort(opts.signal.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
