@@ -87,7 +87,7 @@ export function checkPlugin(
     );
   const plugin = parsed.data as DelocPlugin;
   const templateDirs = (plugin.templates ?? []).map((t) =>
-    t instanceof URL ? fileURLToPath(t) : path.resolve(who.dir, t),
+    path.resolve(who.dir, t instanceof URL ? fileURLToPath(t) : t),
   );
   const absent = templateDirs.filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory());
   if (absent.length)
