@@ -92,7 +92,9 @@ export async function openAdapter(
   const { factory, plugin } = await factoryFor(target, plugins, input.delocVersion);
   if (factory.kind !== "engine") throw kindMismatch(plugin, target, "an engine", factory.kind);
   const adapter = await factory.open({ ...input, ...(options ? { options } : {}) });
-  const missing = ENGINE_METHODS.filter((m) => typeof (adapter as unknown as Record<string, unknown>)?.[m] !== "function");
+  const missing = ENGINE_METHODS.filter(
+    (m) => typeof (adapter as unknown as Record<string, unknown>)?.[m] !== "function",
+  );
   if (missing.length)
     throw new PluginError(
       plugin,

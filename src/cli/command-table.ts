@@ -407,7 +407,8 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: "plugins",
-    summary: "List the plugins loaded (DELoc's own, the stack file's, the user config's) and what each provides",
+    summary:
+      "List the plugins loaded (DELoc's own, the stack file's, the user config's) and what each provides",
     options: [file],
     json: true,
     load: () => import("./commands/plugins.js").then((m) => m.pluginsCommand),

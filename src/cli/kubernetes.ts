@@ -108,7 +108,11 @@ async function connect(
   const { openCluster } = await import("../adapters/registry.js");
   const cluster = await openCluster(
     "kubernetes",
-    { ...openInput(ctx), namespace: namespaceOf(ctx, opts, stack.name), stateDir: path.join(stack.dir, STATE_DIR) },
+    {
+      ...openInput(ctx),
+      namespace: namespaceOf(ctx, opts, stack.name),
+      stateDir: path.join(stack.dir, STATE_DIR),
+    },
     ctx.plugins,
   );
   if (!(cluster instanceof KubernetesTarget))

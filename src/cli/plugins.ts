@@ -21,7 +21,10 @@ export async function preparePlugins(
   const requests = await pluginRequests(ctx, opts);
   if (requests.list.length === 0) return;
   const { loadPlugins } = await import("../plugins/index.js");
-  ctx.plugins = await loadPlugins(requests.list, { searchDirs: requests.searchDirs, delocVersion: ctx.version });
+  ctx.plugins = await loadPlugins(requests.list, {
+    searchDirs: requests.searchDirs,
+    delocVersion: ctx.version,
+  });
 }
 
 /** What the stack file and then the user config name, and the folders they are looked for from. */
@@ -34,7 +37,8 @@ export async function pluginRequests(
   const stack = opts.stack === undefined ? (await import("./project.js")).stackPlugins(ctx, opts) : null;
   if (stack) {
     searchDirs.push(stack.dir);
-    for (const name of stack.names) list.push({ name, origin: "stack", namedIn: `${stack.file} (spec.plugins)` });
+    for (const name of stack.names)
+      list.push({ name, origin: "stack", namedIn: `${stack.file} (spec.plugins)` });
   }
   const { readUserConfig, userConfigDir } = await import("../plugins/user-config.js");
   const dir = userConfigDir(ctx.env, ctx.home);

@@ -61,7 +61,12 @@ function loadKey(ctx: CommandContext, opts: Record<string, unknown>) {
 /** Stack files read by this process: the plugins' names are read before the project, from the same read. */
 const stackReads = new Map<string, { env: CommandContext["env"]; result: LoadResult }>();
 
-function readStack(ctx: CommandContext, file: string | undefined, flags: LayerFlags, key: string): LoadResult {
+function readStack(
+  ctx: CommandContext,
+  file: string | undefined,
+  flags: LayerFlags,
+  key: string,
+): LoadResult {
   const read = stackReads.get(key);
   if (read?.env === ctx.env) return read.result;
   const result = loadStack({ ...(file ? { file } : {}), cwd: ctx.cwd, env: ctx.env, flags, home: ctx.home });

@@ -103,4 +103,9 @@ export interface PluginSet {
 }
 
 /** The plugin set with no plugins in it. */
-export const NO_PLUGINS: PluginSet = { plugins: [], templateDirs: [], probes: new Map(), adapters: new Map() };
+export const NO_PLUGINS: PluginSet = {
+  plugins: [],
+  templateDirs: [],
+  probes: new Map(),
+  adapters: new Map(),
+};

@@ -110,5 +110,5 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function show(v: unknown): string {
-  return v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
+  return v === undefined ? "nothing" : (JSON.stringify(v) ?? String(v));
 }

@@ -33,7 +33,11 @@ function folderWith(name: string, index: string, extra: Record<string, string> =
   return dir;
 }
 
-const request = (name: string): PluginRequest => ({ name, origin: "stack", namedIn: "deloc.yaml (spec.plugins)" });
+const request = (name: string): PluginRequest => ({
+  name,
+  origin: "stack",
+  namedIn: "deloc.yaml (spec.plugins)",
+});
 const PROBE = `export const probes = { thing: { what: "a check", hint: "look", run: async () => "fine" } };`;
 
 async function refusal(dir: string, name: string, delocVersion = "0.1.0"): Promise<PluginError> {
@@ -55,7 +59,10 @@ describe("loading plugins by package name", () => {
       `export const apiVersion = 1;\nexport const deloc = ">=0.1.0 <1";\nexport const templates = [new URL("./templates/", import.meta.url)];\n${PROBE}`,
       { "templates/thing.yaml": "name: thing\n" },
     );
-    const set = await loadPlugins([request("deloc-plugin-good")], { searchDirs: [dir], delocVersion: "0.1.0" });
+    const set = await loadPlugins([request("deloc-plugin-good")], {
+      searchDirs: [dir],
+      delocVersion: "0.1.0",
+    });
     const [p] = set.plugins;
     assert.deepEqual(
       [p?.name, p?.version, p?.origin, p?.apiVersion, p?.from],
@@ -70,34 +77,55 @@ describe("loading plugins by package name", () => {
       "deloc-plugin-default",
       `export default { apiVersion: 1, deloc: "*", probes: { thing: { what: "w", hint: "h", run: async () => "ok" } } };`,
     );
-    const set = await loadPlugins([request("deloc-plugin-default")], { searchDirs: [dir], delocVersion: "0.1.0" });
+    const set = await loadPlugins([request("deloc-plugin-default")], {
+      searchDirs: [dir],
+      delocVersion: "0.1.0",
+    });
     assert.deepEqual([...set.probes.keys()], ["thing"]);
   });
 
   it("looks in the next folder (the user config's) when the stack's has no such package", async () => {
-    const user = folderWith("deloc-plugin-user", `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`);
+    const user = folderWith(
+      "deloc-plugin-user",
+      `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`,
+    );
     const empty = path.join(root, "empty");
     fs.mkdirSync(empty, { recursive: true });
-    const set = await loadPlugins([request("deloc-plugin-user")], { searchDirs: [empty, user], delocVersion: "0.1.0" });
+    const set = await loadPlugins([request("deloc-plugin-user")], {
+      searchDirs: [empty, user],
+      delocVersion: "0.1.0",
+    });
     assert.equal(set.plugins[0]?.from, path.join(user, "node_modules", "deloc-plugin-user"));
   });
 
   it("refuses a package that is not installed, saying where it looked and how to install it", async () => {
     const e = await refusal(path.join(root, "nowhere"), "deloc-plugin-missing");
-    assert.match(e.message, /deloc-plugin-missing \(named in deloc\.yaml \(spec\.plugins\)\) is not installed/);
+    assert.match(
+      e.message,
+      /deloc-plugin-missing \(named in deloc\.yaml \(spec\.plugins\)\) is not installed/,
+    );
     assert.match(e.message, /nowhere\/node_modules: not there/);
     assert.match(e.hint ?? "", /npm install --save-dev deloc-plugin-missing/);
   });
 
   it("refuses a plugin written for another plugin API version", async () => {
-    const dir = folderWith("deloc-plugin-future", `export const apiVersion = 2; export const deloc = "*"; ${PROBE}`);
+    const dir = folderWith(
+      "deloc-plugin-future",
+      `export const apiVersion = 2; export const deloc = "*"; ${PROBE}`,
+    );
     const e = await refusal(dir, "deloc-plugin-future");
-    assert.match(e.message, /deloc-plugin-future 1\.2\.3 .* is written for plugin API 2; this DELoc \(0\.1\.0\) speaks plugin API 1/);
+    assert.match(
+      e.message,
+      /deloc-plugin-future 1\.2\.3 .* is written for plugin API 2; this DELoc \(0\.1\.0\) speaks plugin API 1/,
+    );
     assert.match(e.hint ?? "", /made for plugin API 1/);
   });
 
   it("refuses a plugin that does not support this DELoc's version", async () => {
-    const dir = folderWith("deloc-plugin-later", `export const apiVersion = 1; export const deloc = ">=0.3.0"; ${PROBE}`);
+    const dir = folderWith(
+      "deloc-plugin-later",
+      `export const apiVersion = 1; export const deloc = ">=0.3.0"; ${PROBE}`,
+    );
     const e = await refusal(dir, "deloc-plugin-later");
     assert.match(e.message, /supports DELoc >=0\.3\.0, not this DELoc \(0\.1\.0\)/);
     // The same plugin fits a DELoc in its range.
@@ -116,9 +144,18 @@ describe("loading plugins by package name", () => {
       "deloc-plugin-shape",
       `export const apiVersion = 1; export const deloc = "*"; export const probes = { thing: { what: "w", hint: "h", run: "not a function" } };`,
     );
-    assert.match((await refusal(bad, "deloc-plugin-shape")).message, /probes\.thing\.run: must be a function/);
-    const range = folderWith("deloc-plugin-range", `export const apiVersion = 1; export const deloc = "soon"; ${PROBE}`);
-    assert.match((await refusal(range, "deloc-plugin-range")).message, /deloc = "soon", which is not a semver range/);
+    assert.match(
+      (await refusal(bad, "deloc-plugin-shape")).message,
+      /probes\.thing\.run: must be a function/,
+    );
+    const range = folderWith(
+      "deloc-plugin-range",
+      `export const apiVersion = 1; export const deloc = "soon"; ${PROBE}`,
+    );
+    assert.match(
+      (await refusal(range, "deloc-plugin-range")).message,
+      /deloc = "soon", which is not a semver range/,
+    );
     const empty = folderWith("deloc-plugin-empty", `export const apiVersion = 1; export const deloc = "*";`);
     assert.match((await refusal(empty, "deloc-plugin-empty")).message, /provides nothing/);
   });
@@ -126,12 +163,21 @@ describe("loading plugins by package name", () => {
   it("refuses a module that throws on import, and two plugins providing the same probe", async () => {
     const broken = folderWith("deloc-plugin-broken", `throw new Error("kaput");`);
     assert.match((await refusal(broken, "deloc-plugin-broken")).message, /could not be loaded: kaput/);
-    const dir = folderWith("deloc-plugin-a", `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`);
+    const dir = folderWith(
+      "deloc-plugin-a",
+      `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`,
+    );
     const b = path.join(dir, "node_modules", "deloc-plugin-b");
     fs.cpSync(path.join(dir, "node_modules", "deloc-plugin-a"), b, { recursive: true });
-    fs.writeFileSync(path.join(b, "package.json"), JSON.stringify({ name: "deloc-plugin-b", type: "module", exports: "./index.js" }));
+    fs.writeFileSync(
+      path.join(b, "package.json"),
+      JSON.stringify({ name: "deloc-plugin-b", type: "module", exports: "./index.js" }),
+    );
     await assert.rejects(
-      loadPlugins([request("deloc-plugin-a"), request("deloc-plugin-b")], { searchDirs: [dir], delocVersion: "0.1.0" }),
+      loadPlugins([request("deloc-plugin-a"), request("deloc-plugin-b")], {
+        searchDirs: [dir],
+        delocVersion: "0.1.0",
+      }),
       /Plugins deloc-plugin-a and deloc-plugin-b both provide a probe for thing/,
     );
   });

@@ -6,7 +6,13 @@ import type { AdapterFactory, LoadedPlugin, PluginProbe, PluginSet } from "./api
 export function pluginSet(plugins: readonly LoadedPlugin[]): PluginSet {
   const probes = new Map<string, { probe: PluginProbe; plugin: string }>();
   const adapters = new Map<string, { factory: AdapterFactory; plugin: string }>();
-  const claim = <T>(map: Map<string, T & { plugin: string }>, what: string, key: string, value: T, p: LoadedPlugin) => {
+  const claim = <T>(
+    map: Map<string, T & { plugin: string }>,
+    what: string,
+    key: string,
+    value: T,
+    p: LoadedPlugin,
+  ) => {
     const other = map.get(key);
     if (other)
       throw new PluginError(

@@ -24,7 +24,10 @@ export interface UserConfig {
 
 /** Where the user config is: `$XDG_CONFIG_HOME/deloc/`, else `~/.config/deloc/`. */
 export function userConfigDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
-  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, ".config");
+  const base =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME)
+      ? env.XDG_CONFIG_HOME
+      : path.join(home, ".config");
   return path.join(base, "deloc");
 }
 
@@ -50,7 +53,10 @@ export function readUserConfig(env: Readonly<Record<string, string | undefined>>
       file,
       result.error.issues.map((i) => ({
         path: i.path.map(String).join("."),
-        message: i.code === "unrecognized_keys" ? `unknown key(s) ${i.keys.join(", ")} (the user config has plugins:)` : i.message,
+        message:
+          i.code === "unrecognized_keys"
+            ? `unknown key(s) ${i.keys.join(", ")} (the user config has plugins:)`
+            : i.message,
       })),
     );
   return { file, dir, plugins: result.data.plugins ?? [] };

@@ -43,10 +43,7 @@ const COVERED_BY: Record<string, { by: string; why: string }> = {
 };
 
 /** The probe of a template: a plugin's, else DELoc's own; undefined when there is none. */
-function probeOf(
-  template: string,
-  plugins: VerifyHooks["probes"],
-): (() => Promise<Probe>) | undefined {
+function probeOf(template: string, plugins: VerifyHooks["probes"]): (() => Promise<Probe>) | undefined {
   const fromPlugin = plugins?.get(template);
   if (fromPlugin) return async () => fromPlugin.probe;
   return Object.hasOwn(PROBES, template) ? PROBES[template] : undefined;

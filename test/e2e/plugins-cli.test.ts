@@ -58,7 +58,9 @@ describe("plugins (built CLI, no engine)", () => {
     // The plugin's engine has 3 GiB and one CPU; this machine has more of both.
     assert.equal(plan.budget.cpus, 1);
     assert.ok(plan.budget.memoryBytes < 3 * 1024 ** 3, String(plan.budget.memoryBytes));
-    const listed = JSON.parse(ok("plugins", "--json")) as { plugins: { name: string; origin: string; from: string }[] };
+    const listed = JSON.parse(ok("plugins", "--json")) as {
+      plugins: { name: string; origin: string; from: string }[];
+    };
     assert.deepEqual(listed.plugins.at(-1), {
       ...listed.plugins.at(-1),
       name: "deloc-plugin-small-engine",
@@ -72,26 +74,41 @@ describe("plugins (built CLI, no engine)", () => {
     writeStack("  plugins: [deloc-plugin-absent]\n  services:\n    redis: {}\n");
     const r = deloc("plan");
     assert.equal(r.code, 9, r.err);
-    assert.match(r.err, /Plugin deloc-plugin-absent \(named in deloc\.yaml \(spec\.plugins\)\) is not installed/);
+    assert.match(
+      r.err,
+      /Plugin deloc-plugin-absent \(named in deloc\.yaml \(spec\.plugins\)\) is not installed/,
+    );
     assert.match(r.err, /npm install --save-dev deloc-plugin-absent/);
     const json = deloc("plugins", "--json");
     assert.equal(json.code, 9);
-    assert.deepEqual(
-      (JSON.parse(json.out) as { error: { code: string; plugin: string } }).error,
-      { ...(JSON.parse(json.out) as { error: object }).error, code: "E_PLUGIN", plugin: "deloc-plugin-absent" },
-    );
+    assert.deepEqual((JSON.parse(json.out) as { error: { code: string; plugin: string } }).error, {
+      ...(JSON.parse(json.out) as { error: object }).error,
+      code: "E_PLUGIN",
+      plugin: "deloc-plugin-absent",
+    });
   });
 
   test("a plugin for another plugin API or DELoc version, or without the API's exports, must exit 9 naming it", () => {
     const cases: [string, string, RegExp][] = [
-      ["deloc-plugin-v2", "export const apiVersion = 2; export const deloc = '*';", /is written for plugin API 2; this DELoc \(\S+\) speaks plugin API 1/],
-      ["deloc-plugin-old", "export const apiVersion = 1; export const deloc = '<0.1.0';", /supports DELoc <0\.1\.0, not this DELoc/],
+      [
+        "deloc-plugin-v2",
+        "export const apiVersion = 2; export const deloc = '*';",
+        /is written for plugin API 2; this DELoc \(\S+\) speaks plugin API 1/,
+      ],
+      [
+        "deloc-plugin-old",
+        "export const apiVersion = 1; export const deloc = '<0.1.0';",
+        /supports DELoc <0\.1\.0, not this DELoc/,
+      ],
       ["deloc-plugin-none", "export const probes = {};", /does not export apiVersion or deloc/],
     ];
     for (const [name, text, message] of cases) {
       const pkg = path.join(dir, "node_modules", name);
       fs.mkdirSync(pkg, { recursive: true });
-      fs.writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name, version: "1.0.0", type: "module", main: "index.js" }));
+      fs.writeFileSync(
+        path.join(pkg, "package.json"),
+        JSON.stringify({ name, version: "1.0.0", type: "module", main: "index.js" }),
+      );
       fs.writeFileSync(path.join(pkg, "index.js"), text);
       writeStack(`  plugins: [${name}]\n  services:\n    redis: {}\n`);
       const r = deloc("plan");

@@ -25,19 +25,27 @@ export const probes = {
       const stream = `DELOC_VERIFY_${token.toUpperCase()}`;
       const subject = `deloc.verify.${token}`;
       const api = async (verb, body) => {
-        const answer = JSON.parse((await nats.request(`$JS.API.${verb}`, JSON.stringify(body ?? {}))).toString());
-        if (answer.error) throw new Error(`JetStream ${verb.split(".")[0]} said ${answer.error.code} ${answer.error.description}`);
+        const answer = JSON.parse(
+          (await nats.request(`$JS.API.${verb}`, JSON.stringify(body ?? {}))).toString(),
+        );
+        if (answer.error)
+          throw new Error(
+            `JetStream ${verb.split(".")[0]} said ${answer.error.code} ${answer.error.description}`,
+          );
         return answer;
       };
       try {
-        if (!nats.info.jetstream) throw new Error(`NATS ${nats.info.version} at ${host}:${port} has no JetStream`);
+        if (!nats.info.jetstream)
+          throw new Error(`NATS ${nats.info.version} at ${host}:${port} has no JetStream`);
         await api(`STREAM.CREATE.${stream}`, { name: stream, subjects: [subject], storage: "file" });
         const message = JSON.stringify({ from: "deloc verify", token });
         const ack = JSON.parse((await nats.request(subject, message)).toString());
-        if (ack.error || ack.stream !== stream) throw new Error(`publishing was not stored: ${JSON.stringify(ack)}`);
+        if (ack.error || ack.stream !== stream)
+          throw new Error(`publishing was not stored: ${JSON.stringify(ack)}`);
         const got = await api(`STREAM.MSG.GET.${stream}`, { seq: ack.seq });
         const data = Buffer.from(got.message.data, "base64").toString();
-        if (data !== message) throw new Error(`read back ${JSON.stringify(data)}, stored ${JSON.stringify(message)}`);
+        if (data !== message)
+          throw new Error(`read back ${JSON.stringify(data)}, stored ${JSON.stringify(message)}`);
         return `NATS ${nats.info.version}: stored message ${ack.seq} of stream ${stream} (file storage) and read it back`;
       } finally {
         await api(`STREAM.DELETE.${stream}`).catch(() => undefined);

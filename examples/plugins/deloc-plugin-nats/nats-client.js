@@ -66,13 +66,18 @@ export async function connectNats({ host, port, name, timeoutMs = 10_000, signal
     return Promise.race([
       promise,
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`NATS did not answer ${what} within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`NATS did not answer ${what} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
   };
 
   const greeting = await within(next(), "with its INFO");
-  socket.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, name, protocol: 1, lang: "node" })}\r\n`);
+  socket.write(
+    `CONNECT ${JSON.stringify({ verbose: false, pedantic: false, name, protocol: 1, lang: "node" })}\r\n`,
+  );
   socket.write("PING\r\n");
   await within(next(), "PING");
 

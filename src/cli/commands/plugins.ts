@@ -39,7 +39,9 @@ export const pluginsCommand: CommandRun = async (ctx, _args, opts) => {
     ctx.out(JSON.stringify({ apiVersion: PLUGIN_API_VERSION, userConfig, plugins: views }, null, 2));
     return 0;
   }
-  ctx.out(`DELoc ${ctx.version} speaks plugin API ${PLUGIN_API_VERSION}; user config ${shown(ctx, userConfig)}\n`);
+  ctx.out(
+    `DELoc ${ctx.version} speaks plugin API ${PLUGIN_API_VERSION}; user config ${shown(ctx, userConfig)}\n`,
+  );
   ctx.out(
     renderTable(
       ["PLUGIN", "VERSION", "API", "FROM", "PROVIDES"],

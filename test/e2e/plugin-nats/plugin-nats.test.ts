@@ -40,7 +40,14 @@ describe("the example plugin deloc-plugin-nats (real engine)", () => {
 
   test("deloc plugins must list the package, where it was found and what it provides", () => {
     const r = JSON.parse(ok("plugins", "--json")) as {
-      plugins: { name: string; origin: string; from: string; apiVersion: number; templates: string[]; probes: string[] }[];
+      plugins: {
+        name: string;
+        origin: string;
+        from: string;
+        apiVersion: number;
+        templates: string[];
+        probes: string[];
+      }[];
     };
     const p = r.plugins.find((x) => x.name === "deloc-plugin-nats");
     assert.deepEqual(
@@ -53,7 +60,9 @@ describe("the example plugin deloc-plugin-nats (real engine)", () => {
     ok("up");
     const [c] = (await engine.observe(STACK)).containers;
     assert.deepEqual([c?.service, c?.state, c?.image], ["nats", "running", "nats:2.14.5"]);
-    const plan = JSON.parse(ok("plan", "--json")) as { services: { name: string; template: string; ports: { host: number }[] }[] };
+    const plan = JSON.parse(ok("plan", "--json")) as {
+      services: { name: string; template: string; ports: { host: number }[] }[];
+    };
     assert.deepEqual(
       plan.services.map((s) => [s.name, s.template, s.ports.map((p) => p.host)]),
       [["nats", "nats", [14322, 18322]]],
@@ -70,7 +79,10 @@ describe("the example plugin deloc-plugin-nats (real engine)", () => {
       r.probes.map((p) => [p.service, p.status, p.what]),
       [["nats", "passed", "store a message in a JetStream stream, read it back, delete the stream"]],
     );
-    assert.match(r.probes[0]!.detail, /^NATS 2\.14\.5: stored message 1 of stream DELOC_VERIFY_\w+ \(file storage\) and read it back$/);
+    assert.match(
+      r.probes[0]!.detail,
+      /^NATS 2\.14\.5: stored message 1 of stream DELOC_VERIFY_\w+ \(file storage\) and read it back$/,
+    );
   });
 
   test("verify must fail, naming the plugin's hint, when NATS runs without JetStream", () => {
