@@ -5,7 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import semver from "semver";
+// The two functions alone: all of semver is forty modules, read at every command that opens a target.
+import satisfies from "semver/functions/satisfies.js";
+import validRange from "semver/ranges/valid.js";
 import { z } from "zod";
 import { PluginError } from "../core/index.js";
 import { type DelocPlugin, PLUGIN_API_VERSION } from "./api.js";
@@ -66,13 +68,13 @@ export function checkPlugin(
       `is written for plugin API ${show(mod.apiVersion)}; this DELoc (${delocVersion}) speaks plugin API ${PLUGIN_API_VERSION}.`,
       `Install a version of ${who.name} made for plugin API ${PLUGIN_API_VERSION}, or a DELoc that speaks plugin API ${show(mod.apiVersion)}.`,
     );
-  const range = typeof mod.deloc === "string" ? semver.validRange(mod.deloc) : null;
+  const range = typeof mod.deloc === "string" ? validRange(mod.deloc) : null;
   if (range === null)
     fail(
       `exports deloc = ${show(mod.deloc)}, which is not a semver range.`,
       `The plugin's author writes the DELoc versions it supports as a range, e.g. ">=0.1.0 <1".`,
     );
-  if (!semver.satisfies(delocVersion, range!, { includePrerelease: true }))
+  if (!satisfies(delocVersion, range!, { includePrerelease: true }))
     fail(
       `supports DELoc ${mod.deloc as string}, not this DELoc (${delocVersion}).`,
       `Install a version of ${who.name} that supports DELoc ${delocVersion}, or a DELoc in ${mod.deloc as string}.`,
