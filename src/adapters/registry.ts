@@ -5,7 +5,13 @@
  * dockerode and the Kubernetes client load only for the commands that talk to an engine.
  */
 import { PluginError, type Target } from "../core/index.js";
-import { type AdapterFactory, type AdapterInput, type LoadedPlugin, NO_PLUGINS, type PluginSet } from "../plugins/api.js";
+import {
+  type AdapterFactory,
+  type AdapterInput,
+  type LoadedPlugin,
+  NO_PLUGINS,
+  type PluginSet,
+} from "../plugins/api.js";
 // The checks alone, not the front door: the package loader (import-meta-resolve) loads only when a
 // stack or the user config names a plugin.
 import { checkPlugin } from "../plugins/check.js";
