@@ -88,7 +88,7 @@ function resolveEntry(r: PluginRequest, searchDirs: readonly string[]): string {
     } catch (e) {
       const code = (e as { code?: string }).code;
       tried.push(
-        `${path.join(dir, "node_modules")}: ${code === "ERR_MODULE_NOT_FOUND" ? "not there" : e instanceof Error ? e.message : String(e)}`,
+        `${path.join(dir, "node_modules")}: ${code === "ERR_MODULE_NOT_FOUND" ? "not there, nor in the node_modules of the folders above" : e instanceof Error ? e.message : String(e)}`,
       );
     }
   }
