@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { writePluginPackage } from "../../test/support/plugin-package.js";
 import { BUILTIN_PLUGINS, loadBuiltin } from "../adapters/registry.js";
 import { EXIT_CODES, PluginError } from "../core/index.js";
 import { loadPlugins, PLUGIN_API_VERSION, type PluginRequest, readUserConfig } from "./index.js";
@@ -19,17 +20,7 @@ let n = 0;
 /** A folder with one package in its node_modules: `index.js` is the module's text. */
 function folderWith(name: string, index: string, extra: Record<string, string> = {}): string {
   const dir = path.join(root, `stack-${++n}`);
-  const pkg = path.join(dir, "node_modules", name);
-  fs.mkdirSync(pkg, { recursive: true });
-  fs.writeFileSync(
-    path.join(pkg, "package.json"),
-    JSON.stringify({ name, version: "1.2.3", type: "module", exports: "./index.js" }),
-  );
-  fs.writeFileSync(path.join(pkg, "index.js"), index);
-  for (const [file, text] of Object.entries(extra)) {
-    fs.mkdirSync(path.dirname(path.join(pkg, file)), { recursive: true });
-    fs.writeFileSync(path.join(pkg, file), text);
-  }
+  writePluginPackage(dir, name, { "index.js": index, ...extra });
   return dir;
 }
 
@@ -167,12 +158,9 @@ describe("loading plugins by package name", () => {
       "deloc-plugin-a",
       `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`,
     );
-    const b = path.join(dir, "node_modules", "deloc-plugin-b");
-    fs.cpSync(path.join(dir, "node_modules", "deloc-plugin-a"), b, { recursive: true });
-    fs.writeFileSync(
-      path.join(b, "package.json"),
-      JSON.stringify({ name: "deloc-plugin-b", type: "module", exports: "./index.js" }),
-    );
+    writePluginPackage(dir, "deloc-plugin-b", {
+      "index.js": `export const apiVersion = 1; export const deloc = "*"; ${PROBE}`,
+    });
     await assert.rejects(
       loadPlugins([request("deloc-plugin-a"), request("deloc-plugin-b")], {
         searchDirs: [dir],

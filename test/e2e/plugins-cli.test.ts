@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { delocIn } from "../support/cli.js";
+import { writePluginPackage } from "../support/plugin-package.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/plugins");
 const STACK = "apiVersion: deloc.dev/v1\nkind: Stack\nmetadata: { name: deloc-e2e-plugins-cli }\nspec:\n";
@@ -103,13 +104,7 @@ describe("plugins (built CLI, no engine)", () => {
       ["deloc-plugin-none", "export const probes = {};", /does not export apiVersion or deloc/],
     ];
     for (const [name, text, message] of cases) {
-      const pkg = path.join(dir, "node_modules", name);
-      fs.mkdirSync(pkg, { recursive: true });
-      fs.writeFileSync(
-        path.join(pkg, "package.json"),
-        JSON.stringify({ name, version: "1.0.0", type: "module", main: "index.js" }),
-      );
-      fs.writeFileSync(path.join(pkg, "index.js"), text);
+      writePluginPackage(dir, name, { "index.js": text }, "1.0.0");
       writeStack(`  plugins: [${name}]\n  services:\n    redis: {}\n`);
       const r = deloc("plan");
       assert.equal(r.code, 9, `${name}: ${r.err}`);
