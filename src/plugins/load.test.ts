@@ -97,6 +97,15 @@ describe("loading plugins by package name", () => {
     );
     assert.match(e.message, /nowhere\/node_modules: not there/);
     assert.match(e.hint ?? "", /npm install --save-dev deloc-plugin-missing/);
+    // Named in the user config: installed in its folder.
+    const user = { name: "deloc-plugin-missing", origin: "user" as const, namedIn: "config.yaml (plugins)" };
+    await assert.rejects(
+      loadPlugins([user], {
+        searchDirs: [path.join(root, "nowhere"), path.join(root, "config")],
+        delocVersion: "0.1.0",
+      }),
+      (e: PluginError) => /npm install --prefix \S+\/config deloc-plugin-missing/.test(e.hint ?? ""),
+    );
   });
 
   it("refuses a plugin written for another plugin API version", async () => {

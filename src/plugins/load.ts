@@ -95,7 +95,9 @@ function resolveEntry(r: PluginRequest, searchDirs: readonly string[]): string {
   throw new PluginError(
     r.name,
     `Plugin ${r.name} (named in ${r.namedIn}) is not installed where DELoc looks:\n${tried.map((t) => `  ${t}`).join("\n")}`,
-    `Install it next to the stack file (\`npm install --save-dev ${r.name}\` in ${searchDirs[0] ?? "the stack's folder"}), or for every stack in the user config's folder; or remove it from ${r.namedIn}.`,
+    r.origin === "user"
+      ? `Install it in the user config's folder (\`npm install --prefix ${searchDirs.at(-1)} ${r.name}\`), or remove it from ${r.namedIn}.`
+      : `Install it next to the stack file (\`npm install --save-dev ${r.name}\` in ${searchDirs[0]}), or remove it from ${r.namedIn}.`,
   );
 }
 
