@@ -80,6 +80,17 @@ module.exports = {
       },
     },
     {
+      name: "plugins-below-cli",
+      severity: "error",
+      comment:
+        "plugins/ is the plugin API and its loader: core, the adapter interface and the probe's types; never the engine, planner, config, catalog or cli.",
+      from: { path: "^src/plugins/", pathNot: "\\.test\\.ts$" },
+      to: {
+        path: "^src/",
+        pathNot: ["^src/core/", "^src/plugins/", "^src/adapters/adapter\\.ts$", "^src/verify/probe\\.ts$"],
+      },
+    },
+    {
       name: "testing-only-in-tests",
       severity: "error",
       comment: "src/testing/ holds fakes for tests; the product never imports it.",

@@ -2,12 +2,12 @@
 // libraries only it uses land in their own chunk, loaded on demand. Dependencies stay external
 // (installed by npm), except BUNDLED: zod is 226 small ES modules, and resolving them cost every
 // command that reads a stack file about 40 ms (`status` of the full recipe: 340 → 300 ms, median
-// of 15). Writes dist/meta.json, the bundle report (`npx esbuild --analyze` reads it).
+// of 15); semver is twenty, read by every command that opens a target (the plugin check). Writes dist/meta.json, the bundle report (`npx esbuild --analyze` reads it).
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-const BUNDLED = new Set(["zod"]);
+const BUNDLED = new Set(["zod", "semver"]);
 const external = Object.keys(pkg.dependencies)
   .filter((d) => !BUNDLED.has(d))
   .flatMap((d) => [d, `${d}/*`]);

@@ -110,6 +110,8 @@ interface ImageRecipe {
   tag: string;
   /** The catalog service (or group) whose upstream image this stands in for. */
   service?: string;
+  /** The plugin (its folder in this repository) whose template `service` is, when not DELoc's catalog's. */
+  plugin?: string;
   /** Or the helper the Docker adapter runs (`volume`: empties a volume before a restore). */
   helper?: "volume";
   /** The base image (one of `images/base/*.json`); the Dockerfile's `FROM` names the same tag. */

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { VOLUME_HELPER_IMAGE } from "../src/adapters/docker/docker-adapter.js";
+import { loadCatalog } from "../src/catalog/index.js";
 import { catalog } from "./support/stack.js";
 
 const IMAGES = path.resolve(import.meta.dirname, "../images");
@@ -12,9 +13,9 @@ test("images: every recipe is tagged as its catalog service's image (or the adap
   const recipes = fs.readdirSync(IMAGES).filter((d) => fs.existsSync(path.join(IMAGES, d, "image.json")));
   assert.ok(recipes.length >= 3);
   for (const d of recipes) {
-    const { tag, service, helper } = JSON.parse(
+    const { tag, service, helper, plugin } = JSON.parse(
       fs.readFileSync(path.join(IMAGES, d, "image.json"), "utf8"),
-    ) as { tag: string; service?: string; helper?: "volume" };
+    ) as { tag: string; service?: string; helper?: "volume"; plugin?: string };
     assert.ok(fs.existsSync(path.join(IMAGES, d, "CONTRACT.md")), `images/${d}/CONTRACT.md`);
     if (helper) {
       assert.equal(tag, VOLUME_HELPER_IMAGE, `images/${d}: the volume helper the Docker adapter runs`);
@@ -22,7 +23,9 @@ test("images: every recipe is tagged as its catalog service's image (or the adap
     }
     assert.ok(service, `images/${d}/image.json names neither a service nor a helper`);
     // `service` names a template or a group; the tag is its image or one of its variants'.
-    const templates = (catalog.groups.get(service) ?? [service]).map((n) => catalog.templates.get(n));
+    // An example plugin's image: the service is a template of the plugin's folder.
+    const from = plugin ? loadCatalog({ paths: [path.resolve(IMAGES, "..", plugin, "templates")] }) : catalog;
+    const templates = (from.groups.get(service) ?? [service]).map((n) => from.templates.get(n));
     const images = templates.flatMap((t) =>
       t ? [t.image, ...Object.values(t.variants).flatMap((v) => v.image ?? [])] : [],
     );

@@ -84,9 +84,14 @@ async function factsOf(adapter: Adapter, stack: string, info: EngineInfo): Promi
   return { ok: true, info, commitments: await adapter.memoryCommitments(stack) };
 }
 
+/** What a target's adapter factory is handed. */
+export function openInput(ctx: CommandContext) {
+  return { env: ctx.env, home: ctx.home, uid: process.getuid?.() ?? 1000, delocVersion: ctx.version };
+}
+
 /** The engine of a target: the test seam when one is set, else discovery. */
 export async function openEngine(ctx: CommandContext, target: Target): Promise<Adapter> {
   if (ctx.openEngine) return ctx.openEngine(target);
   const { openAdapter } = await import("../adapters/registry.js");
-  return openAdapter(target, { env: ctx.env, home: ctx.home, uid: process.getuid?.() ?? 1000 });
+  return openAdapter(target, openInput(ctx), ctx.plugins);
 }

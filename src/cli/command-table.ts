@@ -406,6 +406,14 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./commands/metrics.js").then((m) => m.metrics),
   },
   {
+    name: "plugins",
+    summary:
+      "List the plugins loaded (DELoc's own, the stack file's, the user config's) and what each provides",
+    options: [file],
+    json: true,
+    load: () => import("./commands/plugins.js").then((m) => m.pluginsCommand),
+  },
+  {
     name: "completion",
     summary: "Print a shell completion script: bash | zsh | fish",
     args: "<shell>",

@@ -1,5 +1,6 @@
 import type { Adapter } from "../adapters/adapter.js";
 import type { Target } from "../core/index.js";
+import type { PluginSet } from "../plugins/index.js";
 import type { HostFacts } from "../resources/index.js";
 
 /** What every command gets: where it runs and how to write. Commands never touch `process` directly. */
@@ -20,6 +21,11 @@ export interface CommandContext {
   ask?: (question: string) => Promise<string | null>;
   /** Seam for tests: the engine of a target. @default engine discovery (`openAdapter`) */
   openEngine?: (target: Target) => Promise<Adapter>;
+  /**
+   * The plugins the stack file and the user config name, loaded before the command runs (see
+   * `cli/plugins.ts`). @default none
+   */
+  plugins?: PluginSet;
   /** Seam for tests: this machine's memory and CPUs. @default `detectHost` */
   detectHost?: (dataDir: string) => HostFacts;
 }

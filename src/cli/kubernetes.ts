@@ -6,7 +6,6 @@
  */
 import path from "node:path";
 import type { ClusterAdapter } from "../adapters/adapter.js";
-import { findHelm } from "../adapters/kubernetes/helm.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
 import {
   formatBytes,
@@ -28,7 +27,7 @@ import { ensureSecrets, maskSecrets, readSecrets, resolveEnv } from "../engine/s
 import { STATE_DIR, StateStore } from "../engine/state.js";
 import { plan as makePlan } from "../planner/index.js";
 import { clusterBudget, portableBudget } from "../resources/index.js";
-import { ENGINE_WAIT_MS } from "./budget.js";
+import { ENGINE_WAIT_MS, openInput } from "./budget.js";
 import { confirmDestruction, EXIT_DECLINED } from "./confirm.js";
 import type { CommandContext } from "./context.js";
 import { scaleOverrides, scaleRequest, serviceIn, waitTimeoutOf } from "./engine-session.js";
@@ -100,11 +99,28 @@ function namespaceOf(ctx: CommandContext, opts: Record<string, unknown>, stack: 
   return typeof opts.namespace === "string" ? opts.namespace : (ctx.env.DELOC_NAMESPACE ?? stack);
 }
 
-function connect(ctx: CommandContext, opts: Record<string, unknown>, stack: { name: string; dir: string }) {
-  return KubernetesTarget.connect(namespaceOf(ctx, opts, stack.name), {
-    helm: findHelm(ctx.env),
-    stateDir: path.join(stack.dir, STATE_DIR),
-  });
+/** DELoc's own Kubernetes target, through the plugin registry: its commands use more than the ClusterAdapter. */
+async function connect(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  stack: { name: string; dir: string },
+): Promise<KubernetesTarget> {
+  const { openCluster } = await import("../adapters/registry.js");
+  const cluster = await openCluster(
+    "kubernetes",
+    {
+      ...openInput(ctx),
+      namespace: namespaceOf(ctx, opts, stack.name),
+      stateDir: path.join(stack.dir, STATE_DIR),
+    },
+    ctx.plugins,
+  );
+  if (!(cluster instanceof KubernetesTarget))
+    throw new UsageError(
+      "The kubernetes target of a plugin cannot run DELoc's Kubernetes commands (status, logs, verify…).",
+      "Remove the plugin that provides the kubernetes target from spec.plugins to use DELoc's own.",
+    );
+  return cluster;
 }
 
 export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
@@ -426,6 +442,7 @@ export async function kubernetesVerify(
         runInStack: (image, argv, memoryBytes, env, signal) =>
           target.runPod(plan.stack, { image, argv, env, memoryBytes, signal }),
         execIn: (s, argv) => target.exec(plan.stack, s.name, argv, { timeoutMs: COMMAND_PROBE_TIMEOUT_MS }),
+        ...(ctx.plugins ? { probes: ctx.plugins.probes } : {}),
       })
     ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));
     return reportVerify(ctx, opts, plan.stack, results);

@@ -66,7 +66,7 @@ export async function main(
         (target ?? program).outputHelp();
       });
 
-    const attach = (parent: Command, def: CommandDef) => {
+    const attach = (parent: Command, def: CommandDef, top = def.name) => {
       const cmd = parent.command(def.args ? `${def.name} ${def.args}` : def.name, {
         hidden: def.hidden ?? false,
       });
@@ -75,7 +75,7 @@ export async function main(
       for (const o of def.options) cmd.option(o.flags, o.description);
       if (def.json) cmd.option("--json", "print JSON");
       if (def.passThrough) cmd.passThroughOptions();
-      for (const sub of def.subcommands ?? []) attach(cmd, sub);
+      for (const sub of def.subcommands ?? []) attach(cmd, sub, top);
       const load = def.load;
       if (load)
         cmd.action(async (...params: unknown[]) => {
@@ -84,6 +84,8 @@ export async function main(
           const opts = command.optsWithGlobals();
           json = opts.json === true;
           const args = command.args.slice(0, def.args ? undefined : 0);
+          // The plugins the stack file and the user config name join the catalog, verify and the targets.
+          await (await import("./plugins.js")).preparePlugins(ctx, top, opts);
           const run = await load();
           exitCode = await run(ctx, args.flat() as string[], opts);
         });

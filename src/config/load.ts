@@ -107,6 +107,7 @@ export function loadStackText(
     maxParallel: raw.spec.maxParallel ?? STACK_DEFAULTS.maxParallel,
     bindAddress: raw.spec.bindAddress ?? STACK_DEFAULTS.bindAddress,
     catalogPaths: (raw.spec.catalogPaths ?? []).map((p) => path.resolve(dir, p)),
+    plugins: raw.spec.plugins ?? [],
     services,
     disabled: Object.keys(raw.spec.services)
       .filter((name) => raw.spec.services[name]?.enabled === false)

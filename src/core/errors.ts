@@ -24,13 +24,15 @@ export type ErrorCode =
   | "E_INTERRUPTED"
   | "E_TERMINATED"
   | "E_CONFIRMATION_REQUIRED"
+  | "E_PLUGIN"
   | "E_INTERNAL";
 
 /**
  * Exit code of each error code: 2 bad input, 3 the stack does not fit, 4 no engine answers, 5 the
  * deploy failed (an image, a build, a health check; a Dockerfile that needs BuildKit where nothing
  * can build with it), 6 another deloc holds the stack, 7 nothing of the stack runs, 8 a backup or
- * restore failed, 130/143 stopped by SIGINT/SIGTERM, 70 a bug.
+ * restore failed, 9 a plugin could not be loaded or does not fit, 130/143 stopped by SIGINT/SIGTERM,
+ * 70 a bug.
  */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_USAGE: 2,
@@ -52,6 +54,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   E_INTERRUPTED: 130,
   E_TERMINATED: 143,
   E_CONFIRMATION_REQUIRED: 2,
+  E_PLUGIN: 9,
   E_INTERNAL: 70,
 };
 
@@ -351,6 +354,25 @@ export class InterruptedError extends DelocError {
 /** A command that destroys data was run without a terminal to ask on and without `--yes`. */
 export class ConfirmationRequiredError extends DelocError {
   readonly code = "E_CONFIRMATION_REQUIRED";
+}
+
+/**
+ * A plugin named in the stack file or the user config was not found, could not be imported, or does
+ * not fit this DELoc (plugin API version, supported DELoc versions, what it exports).
+ */
+export class PluginError extends DelocError {
+  readonly code = "E_PLUGIN";
+  constructor(
+    /** The plugin's package name. */
+    readonly plugin: string,
+    message: string,
+    hint: string,
+  ) {
+    super(message, hint);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), plugin: this.plugin };
+  }
 }
 
 export class InternalError extends DelocError {

@@ -121,6 +121,8 @@ export interface Stack {
   bindAddress: string;
   /** Folders of extra catalog templates, absolute. */
   catalogPaths: string[];
+  /** npm packages loaded as plugins (`spec.plugins`), as named. @default [] */
+  plugins?: string[];
   /** Sorted by name. */
   services: ServiceSpec[];
   /**

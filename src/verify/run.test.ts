@@ -10,7 +10,7 @@ import { freePort } from "../../test/support/ports.js";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
 import type { PlannedService } from "../core/index.js";
 import { plan } from "../planner/index.js";
-import type { ProbeResult } from "./probe.js";
+import type { Probe, ProbeResult } from "./probe.js";
 import { oneAtATime, unprobedResult, verify } from "./run.js";
 
 /** The planned services of `services`, every published port pointed at `port`, the DAG folder at `dags`. */
@@ -111,6 +111,43 @@ describe("verify", () => {
       assert.match(fail!.hint!, /deloc logs app/);
     } finally {
       await Promise.all([good.close(), bad.close()]);
+    }
+  });
+
+  it("runs a plugin's probe for its template in place of DELoc's own, and a declared probe in place of the plugin's", async () => {
+    const server = await httpServer(200);
+    try {
+      const seen: string[] = [];
+      const probes = new Map([
+        [
+          "redis",
+          {
+            probe: {
+              what: "the plugin's check",
+              hint: "see the plugin",
+              run: async (t: Parameters<Probe["run"]>[0]) => {
+                const { host, port } = t.address();
+                seen.push(`${t.service.name} ${host}:${port}`);
+                return "the plugin saw it";
+              },
+            },
+          },
+        ],
+      ]);
+      const [fromPlugin] = await verify(planned("    redis: {}\n", server.port, os.tmpdir()), () => ({}), {
+        probes,
+      });
+      assert.deepEqual(
+        [fromPlugin!.status, fromPlugin!.what, fromPlugin!.detail],
+        ["passed", "the plugin's check", "the plugin saw it"],
+      );
+      assert.deepEqual(seen, [`redis 127.0.0.1:${server.port}`]);
+      const declared = "    redis: { verify: { http: { port: redis, path: /healthz } } }\n";
+      const [own] = await verify(planned(declared, server.port, os.tmpdir()), () => ({}), { probes });
+      assert.equal(own!.what, "HTTP GET /healthz on port redis (6379) answers 200");
+      assert.equal(seen.length, 1);
+    } finally {
+      await server.close();
     }
   });
 

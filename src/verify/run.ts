@@ -42,6 +42,13 @@ const COVERED_BY: Record<string, { by: string; why: string }> = {
   "airflow-dag-processor": { by: "airflow-api-server", why: "the DAG processor parses its DAG" },
 };
 
+/** The probe of a template: a plugin's, else DELoc's own; undefined when there is none. */
+function probeOf(template: string, plugins: VerifyHooks["probes"]): (() => Promise<Probe>) | undefined {
+  const fromPlugin = plugins?.get(template);
+  if (fromPlugin) return async () => fromPlugin.probe;
+  return Object.hasOwn(PROBES, template) ? PROBES[template] : undefined;
+}
+
 export const PROBE_TIMEOUT_MS = 120_000;
 /** A command probe's own limit, inside the probe's deadline. */
 export const COMMAND_PROBE_TIMEOUT_MS = PROBE_TIMEOUT_MS - 10_000;
@@ -68,6 +75,11 @@ export interface VerifyHooks {
   reach?: (service: PlannedService, containerPort: number) => { host: string; port: number } | undefined;
   /** Where an address a service hands its clients is reached from here (see ProbeTarget.route). */
   route?: (host: string, port: number) => { host: string; port: number } | undefined;
+  /**
+   * Probes from plugins, by the template they check: one replaces DELoc's own probe for its
+   * template; a probe the stack file or the template declares replaces both.
+   */
+  probes?: ReadonlyMap<string, { probe: Probe }>;
 }
 
 /**
@@ -79,7 +91,7 @@ export async function verify(
   envOf: (s: PlannedService) => Record<string, string>,
   hooks: VerifyHooks = {},
 ): Promise<ProbeResult[]> {
-  const { runInStack, execIn, reach, route } = hooks;
+  const { runInStack, execIn, reach, route, probes } = hooks;
   const addressOf = (s: PlannedService, container: number) => {
     const forwarded = reach?.(s, container);
     if (forwarded) return forwarded;
@@ -112,7 +124,7 @@ export async function verify(
     const load = s.verify
       ? () => import("./probes/declared.js").then((m) => m.declaredProbe(s, s.verify!))
       : s.template
-        ? PROBES[s.template]
+        ? probeOf(s.template, probes)
         : undefined;
     if (!load) return null;
     const probe = await load();

@@ -195,7 +195,7 @@ describe("deloc (built CLI)", () => {
     assert.match(deloc(dir, ["completion", "zsh"]).stdout, /compdef _deloc deloc/);
     assert.match(deloc(dir, ["completion", "fish"]).stdout, /complete -c deloc/);
     assert.equal(deloc(dir, ["completion", "tcsh"]).code, 2);
-    assert.deepEqual(deloc(dir, ["__complete", "pl"]).stdout.trim().split("\n"), ["plan"]);
+    assert.deepEqual(deloc(dir, ["__complete", "pl"]).stdout.trim().split("\n"), ["plan", "plugins"]);
     assert.deepEqual(deloc(dir, ["__complete", "plan", "--pro"]).stdout.trim().split("\n"), ["--profile"]);
     assert.deepEqual(deloc(dir, ["__complete", "plan", "--profile", "m"]).stdout.trim().split("\n"), [
       "minimal",

@@ -28,6 +28,8 @@ export const exec: CommandRun = async (ctx, args, opts) => {
 export async function runShortcut(ctx: CommandContext, argv: readonly string[]): Promise<number | null> {
   const [name = "", ...rest] = argv;
   const { opts, args } = shortcutArgs(rest);
+  // A plugin's template may declare the shortcut; a plugin that does not load is the error to show.
+  await (await import("../plugins.js")).preparePlugins(ctx, "exec", opts);
   let catalog: Catalog;
   let plan: Plan | null = null;
   try {

@@ -128,7 +128,7 @@ export const ui: CommandRun = async (ctx, _args, opts) => {
   const actions: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
     verify: () =>
       exclusive("verify", async () => {
-        const { results } = await verifyStack(session, [], ctx.version);
+        const { results } = await verifyStack(session, [], ctx.version, ctx.plugins?.probes);
         state.verify = {
           at: new Date().toISOString(),
           ok: results.every((r) => r.status === "passed"),

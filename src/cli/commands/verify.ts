@@ -3,7 +3,7 @@ import type { ObservedStack, Plan } from "../../core/index.js";
 import { runOneOff } from "../../engine/one-off.js";
 import { maskSecrets, readSecrets, resolveEnv } from "../../engine/secrets.js";
 import type { ExecOutcome, ProbeResult } from "../../verify/probe.js";
-import { COMMAND_PROBE_TIMEOUT_MS, verify } from "../../verify/run.js";
+import { COMMAND_PROBE_TIMEOUT_MS, type VerifyHooks, verify } from "../../verify/run.js";
 import type { CommandRun } from "../command.js";
 import { type EngineSession, openSession, planForEngine, serviceIn } from "../engine-session.js";
 import { reportVerify } from "../render/verify-report.js";
@@ -12,7 +12,7 @@ import { onKubernetes } from "../target.js";
 export const verifyCommand: CommandRun = async (ctx, args, opts) => {
   if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesVerify(ctx, args, opts);
   const session = await openSession(ctx, opts, "verify", { lock: false });
-  const { plan, results } = await verifyStack(session, args, ctx.version);
+  const { plan, results } = await verifyStack(session, args, ctx.version, ctx.plugins?.probes);
   return reportVerify(ctx, opts, plan.stack, results);
 };
 
@@ -21,6 +21,7 @@ export async function verifyStack(
   session: EngineSession,
   args: readonly string[],
   deployedBy: string,
+  probes?: VerifyHooks["probes"],
 ): Promise<{ plan: Plan; results: ProbeResult[] }> {
   const { adapter, project } = session;
   const observed = await adapter.observe(project.stack.name);
@@ -35,6 +36,7 @@ export async function verifyStack(
         runInStack: (image, argv, memoryBytes, env, signal) =>
           runOneOff(adapter, plan.stack, { image, argv, env, memoryBytes, signal, deployedBy }),
         execIn: (service, argv) => execInReplicas(adapter, observed, service.name, argv),
+        ...(probes ? { probes } : {}),
       },
     )
   ).map((r) => ({ ...r, detail: maskSecrets(r.detail, secrets) }));

@@ -276,6 +276,11 @@ export const specSchema = z.strictObject({
   bindAddress: z.string().optional(),
   /** Folders of your own service templates. */
   catalogPaths: z.array(z.string()).optional(),
+  /**
+   * Plugins by npm package name, found in the stack file's folder's node_modules (then the user
+   * config's): targets, service templates and verify probes. @default []
+   */
+  plugins: z.array(z.string().min(1)).optional(),
   services: z.record(z.string(), serviceSchema.nullable()),
 });
 
