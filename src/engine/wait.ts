@@ -24,6 +24,8 @@ export const MAX_POLL_MS = 100;
  */
 export const OWN_CHECKS_AT_ONCE = 4;
 const ownChecks = new Slots(OWN_CHECKS_AT_ONCE);
+/** How long a service whose check found no slot naps (the engine's events wake it sooner). */
+const NO_SLOT_NAP_MS = 1_000;
 /** Restarts seen while waiting before the circuit breaker stops the container. */
 export const RESTART_BREAKER = 3;
 /**
@@ -97,6 +99,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
 
   while (!w.signal?.aborted) {
     const tick = w.clock.now();
+    let noSlot = false;
     const c = await w.adapter.inspectContainer(w.containerId);
     if (!c) return fail("exited", "its container disappeared");
     firstRestarts ??= c.restartCount;
@@ -151,7 +154,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
       }
       if (want === "healthy") {
         if (c.health === "healthy") return null;
-        if (s.healthCheck && (overdue.due || !ownChecks.full)) {
+        noSlot = Boolean(s.healthCheck) && !overdue.due && ownChecks.full;
+        if (s.healthCheck && !noSlot) {
           const began = w.clock.now();
           const r = await runHealthCheck(w.adapter, w.containerId, s.healthCheck, w.resolve);
           if (r.exitCode === 0) return null;
@@ -185,7 +189,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     }
     // A costly check (a JVM client, say) is not run more than half the time: it would take CPU and
     // memory from the very service it waits for.
-    const cadence = Math.max(poll, Number.isFinite(checkMs) ? 2 * checkMs : 0);
+    // One that found no slot for its check does not ask the engine about it every poll either.
+    const cadence = noSlot ? NO_SLOT_NAP_MS : Math.max(poll, Number.isFinite(checkMs) ? 2 * checkMs : 0);
     // The engine's next event for this container (a start, a death, a health change) ends the nap.
     const nap = w.clock.sleep(Math.max(0, cadence - (w.clock.now() - tick)), w.signal);
     await (w.watch ? Promise.race([nap, w.watch.next(w.containerId)]) : nap);
