@@ -104,6 +104,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const volumes = volumeNames(plan.stack, plan.volumes);
   const precreated = new Map<string, string>();
   const watch = EventWatch.follow(adapter, plan.stack);
+  const { healthStartInterval } = await adapter.capabilities();
 
   const request = (s: PlannedService, replica: number): ContainerRequest => ({
     stack: plan.stack,
@@ -205,6 +206,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
             resolve: (t) => resolveSecrets(t, input.secrets),
             mask,
             watch,
+            engineStartInterval: healthStartInterval,
           }),
         ),
       );

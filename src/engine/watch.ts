@@ -2,8 +2,9 @@
  * The engine's own events, followed while the engine waits: a kill for memory is seen even when a
  * restart policy brings the container back (the engine clears `OOMKilled` when it restarts), and a
  * waiting loop wakes the moment a container starts, dies or changes health instead of at its next
- * poll. Polling stays: DELoc still runs a health check itself while a service starts, where the
- * engine has no start interval.
+ * poll. The waiting loop inspects rarely while the events come; when the stream breaks (the engine
+ * went away) it polls again. DELoc still runs a health check itself while a service starts, where
+ * the engine has no start interval.
  */
 import type { Adapter } from "../adapters/adapter.js";
 import type { ContainerEvent } from "../core/index.js";
@@ -14,6 +15,7 @@ export class EventWatch {
   private readonly waiters = new Map<string, Set<() => void>>();
   /** Containers with an event no one was waiting for yet: the next `next` returns at once. */
   private readonly unseen = new Set<string>();
+  private ended = false;
 
   /** Starts following the stack's events; call `close` when done. Never throws: no events, no harm. */
   static follow(adapter: Adapter, stack: string): EventWatch {
@@ -28,6 +30,14 @@ export class EventWatch {
     } catch {
       // The stream broke (the engine went away): polling alone carries on and reports it.
     }
+    // Ended without being closed: no more events will come; every waiting loop polls again.
+    this.ended = true;
+    this.wakeAll();
+  }
+
+  /** The stream ended or broke: waiting loops cannot rely on events. */
+  get broken(): boolean {
+    return this.ended && !this.stop.signal.aborted;
   }
 
   private seen(e: ContainerEvent): void {
@@ -62,6 +72,10 @@ export class EventWatch {
 
   close(): void {
     this.stop.abort();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
     for (const set of this.waiters.values()) for (const wake of set) wake();
     this.waiters.clear();
   }

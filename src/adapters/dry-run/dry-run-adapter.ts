@@ -90,7 +90,8 @@ export class DryRunAdapter implements Adapter {
   }
 
   async capabilities(): Promise<EngineCapabilities> {
-    return { healthStartInterval: true, build: true, volumeBackup: true };
+    // The twin runs no health check of its own: DELoc's checks are what make its services healthy.
+    return { healthStartInterval: false, build: true, volumeBackup: true };
   }
 
   async observe(stack: string, images: readonly string[] = []): Promise<ObservedStack> {
