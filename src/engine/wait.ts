@@ -108,16 +108,16 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
   });
 
   /**
-   * DELoc's own check runs only where it sees readiness well before the engine's next check: the
-   * engine lacks start intervals, and a check every `cadence` (twice what the fastest one took)
-   * comes at least twice per engine interval. A check slower than that (an exec in a container
-   * held to 10m CPU takes seconds) would only take CPU from the service beside the engine's own.
+   * DELoc's own check runs only where it sees readiness before the engine's next check would: the
+   * engine lacks start intervals, and a check every `cadence` (twice what a check took) comes more
+   * often than the engine's interval. A check slower than that (an exec in a container held to
+   * 10m CPU takes seconds) would only take CPU from the service beside the engine's own.
    */
   const cadence = () => Math.max(poll, Number.isFinite(checkMs) ? 2 * checkMs : 0);
   /** How long the last check of DELoc's own took, whatever it said (one over its timeout included). */
   let lastCheckMs = 0;
   const ownCheckHelps = (hc: HealthCheckSpec) =>
-    !w.engineStartInterval && 2 * Math.max(cadence(), 2 * lastCheckMs) <= hc.intervalMs;
+    !w.engineStartInterval && Math.max(cadence(), 2 * lastCheckMs) < hc.intervalMs;
   /** When the engine's events are followed, and while they keep coming. */
   const following = () => w.watch !== undefined && !w.watch.broken;
 
