@@ -126,6 +126,8 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
     /** A check of DELoc's own is due at the next poll (else the engine's events are awaited). */
     let checking = false;
     let settleLeft = Number.POSITIVE_INFINITY;
+    if (want === "healthy" && w.watch?.healthy(w.containerId) && !w.watch.oomKilled(w.containerId))
+      return null;
     const c = await w.adapter.inspectContainer(w.containerId);
     if (!c) return fail("exited", "its container disappeared");
     firstRestarts ??= c.restartCount;

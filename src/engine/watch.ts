@@ -7,11 +7,13 @@
  * the engine has no start interval.
  */
 import type { Adapter } from "../adapters/adapter.js";
-import type { ContainerEvent } from "../core/index.js";
+import type { ContainerEvent, HealthState } from "../core/index.js";
 
 export class EventWatch {
   private readonly stop = new AbortController();
   private readonly oom = new Set<string>();
+  /** Each container's health as the engine last reported it since its last start. */
+  private readonly health = new Map<string, HealthState>();
   private readonly waiters = new Map<string, Set<() => void>>();
   /** Containers with an event no one was waiting for yet: the next `next` returns at once. */
   private readonly unseen = new Set<string>();
@@ -42,6 +44,8 @@ export class EventWatch {
 
   private seen(e: ContainerEvent): void {
     if (e.action === "oom") this.oom.add(e.id);
+    if (e.action === "health_status" && e.health) this.health.set(e.id, e.health);
+    if (e.action === "start" || e.action === "die") this.health.delete(e.id);
     const waiting = this.waiters.get(e.id);
     if (!waiting) {
       this.unseen.add(e.id);
@@ -49,6 +53,15 @@ export class EventWatch {
     }
     this.waiters.delete(e.id);
     for (const wake of waiting) wake();
+  }
+
+  /**
+   * The engine reported this container healthy (and has not seen it start or die since): its
+   * word, at once, where an inspect could wait seconds behind the engine's own check starting in
+   * a container held to little CPU.
+   */
+  healthy(id: string): boolean {
+    return this.health.get(id) === "healthy";
   }
 
   /** The engine reported a kill for memory of this container since the watch began. */

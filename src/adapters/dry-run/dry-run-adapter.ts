@@ -305,7 +305,7 @@ export class DryRunAdapter implements Adapter {
     }
   }
 
-  private emit(e: ContainerEvent): void {
+  protected emit(e: ContainerEvent): void {
     for (const l of this.listeners) l(e);
   }
 
