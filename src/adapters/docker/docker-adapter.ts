@@ -239,8 +239,19 @@ export class DockerAdapter implements Adapter {
       }),
     );
     const others = list.filter((c) => c.Labels?.[LABEL_STACK] !== excludeStack);
+    const local = this.conn.endpoint.includes("unix://");
     const out = await Promise.all(
       others.map(async (c): Promise<MemoryCommitment | null> => {
+        // A local engine's cgroup files hold the limit: no inspect, which waits behind a health
+        // check starting in a container held to little CPU (a second and more on a loaded engine).
+        const limit = local ? readCgroupMemory(c.Id)?.memoryLimitBytes : undefined;
+        if (limit !== undefined) {
+          const stack = c.Labels?.[LABEL_STACK];
+          const name = (c.Names?.[0] ?? c.Id).replace(/^\//, "");
+          return limit > 0 && limit < NO_LIMIT
+            ? { name, ...(stack ? { stack } : {}), memoryBytes: limit }
+            : null;
+        }
         const info = await this.reads
           .get<Docker.ContainerInspectInfo>(`/containers/${c.Id}/json`)
           .catch((e: unknown) => {
@@ -939,6 +950,9 @@ export function contextFiles(root: string, dir = ""): string[] {
     })
     .sort();
 }
+
+/** What cgroup v1 reports for a container without a memory limit (a page-rounded 2^63 - 1). */
+const NO_LIMIT = 2 ** 62;
 
 /**
  * Memory of a container from the host's cgroup files, as `docker stats` computes it (usage less
