@@ -195,7 +195,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         kept ? "already running" : s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "",
       );
       const results = await Promise.all(
-        ids.map(({ id }) =>
+        ids.map(({ id, kept }) =>
           waitUntilReady({
             adapter,
             containerId: id,
@@ -207,6 +207,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
             mask,
             watch,
             engineStartInterval: healthStartInterval,
+            justStarted: !kept,
           }),
         ),
       );

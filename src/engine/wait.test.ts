@@ -200,3 +200,47 @@ spec:
     `${adapter.execs} checks that each took longer than the engine's interval allows`,
   );
 });
+
+/**
+ * A twin on a loaded engine: its start answers a second after the container began (so by the
+ * engine's clock it has been up that long), and the container exits 150 ms after the answer.
+ */
+class LateStart extends DryRunAdapter {
+  private readonly exitAt = new Map<string, number>();
+  override async startContainer(id: string): Promise<void> {
+    await super.startContainer(id);
+    this.exitAt.set(id, Date.now() + 150);
+  }
+  override async inspectContainer(id: string) {
+    const c = await super.inspectContainer(id);
+    const exitAt = this.exitAt.get(id);
+    if (!c || exitAt === undefined) return c;
+    const startedAt = new Date(exitAt - 150 - 1_000).toISOString();
+    return Date.now() < exitAt
+      ? { ...c, startedAt }
+      : { ...c, startedAt, state: "exited" as const, exitCode: 3 };
+  }
+}
+
+test("a service without a health check that exits right after a late start is not taken as started", async () => {
+  const stack = stackFrom(`
+apiVersion: deloc.dev/v1
+kind: Stack
+metadata: { name: late }
+spec:
+  services:
+    web: { image: "app:1", restart: "no" }
+`);
+  await assert.rejects(
+    deploy({
+      plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
+      adapter: new LateStart({ images: ["app:1"] }),
+      secrets: {},
+      rollback: true,
+      deployedBy: "test",
+      runId: "r1",
+      clock: systemClock,
+    }),
+    (e: unknown) => e instanceof DeployFailedError && /exited with code 3/.test(JSON.stringify(e)),
+  );
+});

@@ -74,6 +74,12 @@ export interface WaitInput {
    * DELoc then runs no check of its own and waits for the engine's word.
    */
   engineStartInterval?: boolean;
+  /**
+   * This run has just started the container: it has been up only as long as seen here. By the
+   * engine's clock it may look up for seconds already, on a loaded engine whose start answered
+   * late, though it is about to exit (the deploy-faults test saw such a service taken as started).
+   */
+  justStarted?: boolean;
 }
 
 /** null when ready; otherwise why not, with the last log lines. */
@@ -175,7 +181,7 @@ export async function waitUntilReady(w: WaitInput): Promise<ServiceFailure | nul
         const settle = c.restartCount === 0 ? STARTED_SETTLE_MS.fresh : STARTED_SETTLE_MS.restarted;
         // Up that long by the engine's clock (a container kept running) or seen up that long here.
         const upMs = Math.max(
-          c.startedAt ? Date.now() - Date.parse(c.startedAt) : 0,
+          c.startedAt && !w.justStarted ? Date.now() - Date.parse(c.startedAt) : 0,
           w.clock.now() - up.since,
         );
         if (upMs >= settle) return null;
@@ -291,6 +297,7 @@ export async function startAndWait(
         ...(signal ? { signal } : {}),
         resolve: (t) => resolveSecrets(t, secrets),
         mask: (t) => maskSecrets(t, secrets),
+        justStarted: true,
       }),
     ),
   );

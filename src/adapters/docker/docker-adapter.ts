@@ -146,21 +146,33 @@ function connectionTo(
   };
 }
 
-/** The same GETs through dockerode's transport (TLS endpoints). */
+/** The same requests through dockerode's transport (TLS endpoints). */
 function dockerodeReads(client: () => Docker): EngineReads {
-  return {
-    get: <T>(path: string, query: Record<string, unknown> = {}) =>
-      new Promise<T>((resolve, reject) =>
-        client().modem.dial(
-          {
-            path: `${path}?`,
-            method: "GET",
-            options: query,
-            statusCodes: { 200: true, 404: "no such object", 500: "server error" },
+  const dial = <T>(method: "GET" | "POST", path: string, options: Record<string, unknown>) =>
+    new Promise<T>((resolve, reject) =>
+      client().modem.dial(
+        {
+          path: `${path}?`,
+          method,
+          options,
+          statusCodes: {
+            200: true,
+            201: true,
+            204: true,
+            304: "not modified",
+            400: "bad parameter",
+            404: "no such object",
+            409: "conflict",
+            500: "server error",
           },
-          (err, data) => (err ? reject(err) : resolve(data as T)),
-        ),
+        },
+        (err, data) => (err ? reject(err) : resolve(data as T)),
       ),
+    );
+  return {
+    get: (path, query = {}) => dial("GET", path, query),
+    // docker-modem sends `_query` as the query string and `_body` as the JSON body.
+    post: (path, query = {}, body = {}) => dial("POST", path, { _query: query, _body: body }),
   };
 }
 
@@ -267,15 +279,21 @@ export class DockerAdapter implements Adapter {
     return out.filter((c): c is MemoryCommitment => c !== null).sort((a, b) => a.name.localeCompare(b.name));
   }
   async ensureNetwork(stack: string, name: string): Promise<void> {
-    const existing = await this.engine(() => this.docker.listNetworks({ filters: { name: [name] } }));
+    const existing = await this.engine(() =>
+      this.reads.get<Docker.NetworkInspectInfo[]>("/networks", { filters: { name: [name] } }),
+    );
     if (existing.some((n) => n.Name === name)) return;
     await this.engine(() =>
-      this.docker.createNetwork({
-        Name: name,
-        Driver: "bridge",
-        CheckDuplicate: true,
-        Labels: { [LABEL_STACK]: stack },
-      }),
+      this.reads.post(
+        "/networks/create",
+        {},
+        {
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: { [LABEL_STACK]: stack },
+        },
+      ),
     );
   }
 
@@ -443,12 +461,13 @@ export class DockerAdapter implements Adapter {
     const config = containerConfig(req, { healthStartInterval: caps.healthStartInterval });
     const trace = traceFile();
     if (trace) for (const c of createdCommands(config)) traceCommand(trace, c);
-    const c = await this.engine(() => this.docker.createContainer(config));
-    return c.id;
+    const { name, ...body } = config;
+    const c = await this.engine(() => this.reads.post<{ Id: string }>("/containers/create", { name }, body));
+    return c.Id;
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.engine(() => this.docker.getContainer(id).start()).catch((e: unknown) => {
+    await this.engine(() => this.reads.post(`/containers/${id}/start`)).catch((e: unknown) => {
       throw portTaken(e) ?? e;
     });
   }
