@@ -4,12 +4,25 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
 import type { ExecResult } from "../adapters/adapter.js";
 import { DryRunAdapter } from "../adapters/dry-run/dry-run-adapter.js";
-import { DeployFailedError } from "../core/index.js";
+import { DeployFailedError, type Stack } from "../core/index.js";
 import { plan as makePlan } from "../planner/index.js";
 import { systemClock } from "./clock.js";
 import { deploy } from "./deploy.js";
 import { OWN_CHECKS_AT_ONCE } from "./wait.js";
 import { EventWatch } from "./watch.js";
+
+/** Deploys a stack on a twin, as `up` would. */
+function deployOn(stack: Stack, adapter: DryRunAdapter) {
+  return deploy({
+    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
+    adapter,
+    secrets: {},
+    rollback: true,
+    deployedBy: "test",
+    runId: "r1",
+    clock: systemClock,
+  });
+}
 
 /** The dry-run engine, with health checks that take a while and a count of those running at once. */
 class SlowChecks extends DryRunAdapter {
@@ -46,15 +59,7 @@ ${names.map((n) => `    ${n}: { image: "app:1", healthCheck: { command: ["ready"
     behaviour: Object.fromEntries(names.map((n) => [n, { failHealthChecks: failures }])),
   });
   adapter.checkMs = checkMs;
-  const result = await deploy({
-    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-    adapter,
-    secrets: {},
-    rollback: true,
-    deployedBy: "test",
-    runId: "r1",
-    clock: systemClock,
-  });
+  const result = await deployOn(stack, adapter);
   assert.deepEqual(Object.keys(result.readyAtMs).sort(), [...names].sort());
   return adapter.most;
 }
@@ -142,15 +147,7 @@ spec:
     c: { image: "app:1", healthCheck: { command: ["ready"], interval: 5s }, dependsOn: [b] }
 `);
   const adapter = new EngineChecks({ images: ["app:1"] });
-  const result = await deploy({
-    plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-    adapter,
-    secrets: {},
-    rollback: true,
-    deployedBy: "test",
-    runId: "r1",
-    clock: systemClock,
-  });
+  const result = await deployOn(stack, adapter);
   assert.deepEqual(Object.keys(result.readyAtMs).sort(), ["a", "b", "c"]);
   assert.equal(adapter.execs, 0, "DELoc ran checks of its own beside the engine's");
   // Each link: seen ready as the engine says so, not at a poll; a few inspects, not one per 100 ms.
@@ -182,18 +179,7 @@ spec:
     a: { image: "app:1", healthCheck: { command: ["ready"], interval: 1s, timeout: 500ms, retries: 3 } }
 `);
   const adapter = new TimedOutChecks({ images: ["app:1"] });
-  await assert.rejects(
-    deploy({
-      plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-      adapter,
-      secrets: {},
-      rollback: true,
-      deployedBy: "test",
-      runId: "r1",
-      clock: systemClock,
-    }),
-    DeployFailedError,
-  );
+  await assert.rejects(deployOn(stack, adapter), DeployFailedError);
   // One check, then, past the deadline, its turns until as many as its retries failed.
   assert.ok(
     adapter.execs <= 3,
@@ -232,15 +218,7 @@ spec:
     web: { image: "app:1", restart: "no" }
 `);
   await assert.rejects(
-    deploy({
-      plan: makePlan(stack, catalog, budget(8), { takenPorts: new Set() }),
-      adapter: new LateStart({ images: ["app:1"] }),
-      secrets: {},
-      rollback: true,
-      deployedBy: "test",
-      runId: "r1",
-      clock: systemClock,
-    }),
+    deployOn(stack, new LateStart({ images: ["app:1"] })),
     (e: unknown) => e instanceof DeployFailedError && /exited with code 3/.test(JSON.stringify(e)),
   );
 });

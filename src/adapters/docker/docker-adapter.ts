@@ -704,9 +704,9 @@ export class DockerAdapter implements Adapter {
 
   async *events(stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent> {
     if (signal.aborted) return;
-    // From the moment of the call, a second early for clocks apart: an event that comes while the
-    // stream is being set up (a loaded engine takes a while) is replayed, not lost.
-    const since = Math.floor(Date.now() / 1000) - 1;
+    // From the moment of the call: an event that comes while the stream is being set up (a loaded
+    // engine takes a while) is replayed, not lost.
+    const since = Date.now() / 1000;
     const stream = (await this.engine(() =>
       this.docker.getEvents({
         since,
