@@ -14,8 +14,10 @@
 // Results go to bench/out/results-<label>.json. With DELOC_BIN=<a built dist/deloc.js> and
 // BENCH_LABEL=today it measures another build (main's, for the "today" column); bench/results.md
 // shows bench/baseline.json (such a run, kept) next to this run. BENCH_CASES=plan,engine,compose,
-// full picks parts (all by default); BENCH_RUNS the runs of the quick cases (15); BENCH_MERGE
-// reports runs made in parts together.
+// full picks parts (all by default; `deploy` is engine,compose,full: every case on the engine);
+// BENCH_RUNS the runs of the quick cases (15); BENCH_MERGE reports runs made in parts together
+// (e.g. BENCH_CASES=plan, then BENCH_CASES=deploy, each writing bench/out/results-now.json: copy
+// the first aside, then BENCH_MERGE=plan.json,bench/out/results-now.json npm run bench).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -25,7 +27,13 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.resolve(process.env.DELOC_BIN ?? path.join(ROOT, "dist/deloc.js"));
 const LABEL = process.env.BENCH_LABEL ?? "now";
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const CASES = new Set((process.env.BENCH_CASES ?? "plan,engine,compose,full").split(","));
+// `deploy` names every case on the engine (the deploys against their floor and against Compose,
+// `status`, the full recipe): what to run on a quiet machine apart from the planner's cases.
+const CASES = new Set(
+  (process.env.BENCH_CASES ?? "plan,engine,compose,full")
+    .split(",")
+    .flatMap((c) => (c === "deploy" ? ["engine", "compose", "full"] : [c])),
+);
 const COMPOSE = path.join(ROOT, "tools/bin/docker-compose");
 const PEAK_RSS = path.join(ROOT, "bench/peak-rss.mjs");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-bench-"));

@@ -4,11 +4,11 @@
  * the event log. Built from one observation, as `status` does.
  */
 import type { Adapter } from "../adapters/adapter.js";
-import type { ContainerStats, LifecycleEvent, ObservedStack, Plan } from "../core/index.js";
+import type { LifecycleEvent, ObservedStack, Plan } from "../core/index.js";
 import { type MetricFamily, stackMetrics } from "../engine/metrics.js";
 import { maskSecrets } from "../engine/secrets.js";
 import type { StateStore } from "../engine/state.js";
-import { markSeenReady, type ServiceStatus, summarize } from "../engine/status.js";
+import { markSeenReady, type ServiceStatus, statsOf, summarize } from "../engine/status.js";
 import type { DashboardView } from "../ui/view.js";
 
 export interface StackLook {
@@ -44,23 +44,6 @@ export async function lookAtStack(
     cpu,
     events: store.events(),
   };
-}
-
-/** Memory and CPU of each running container; one the engine cannot answer for is left out. */
-export async function statsOf(
-  adapter: Adapter,
-  observed: ObservedStack,
-): Promise<Map<string, ContainerStats>> {
-  const out = new Map<string, ContainerStats>();
-  await Promise.all(
-    observed.containers
-      .filter((c) => c.state === "running")
-      .map(async (c) => {
-        const s = await adapter.stats(c.id).catch(() => null);
-        if (s) out.set(c.id, s);
-      }),
-  );
-  return out;
 }
 
 export function metricsOf(look: StackLook): MetricFamily[] {

@@ -104,6 +104,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const volumes = volumeNames(plan.stack, plan.volumes);
   const precreated = new Map<string, string>();
   const watch = EventWatch.follow(adapter, plan.stack);
+  const { healthStartInterval } = await adapter.capabilities();
 
   const request = (s: PlannedService, replica: number): ContainerRequest => ({
     stack: plan.stack,
@@ -194,7 +195,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         kept ? "already running" : s.healthCheck ? "health check" : s.oneShot ? "running to completion" : "",
       );
       const results = await Promise.all(
-        ids.map(({ id }) =>
+        ids.map(({ id, kept }) =>
           waitUntilReady({
             adapter,
             containerId: id,
@@ -205,6 +206,8 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
             resolve: (t) => resolveSecrets(t, input.secrets),
             mask,
             watch,
+            engineStartInterval: healthStartInterval,
+            justStarted: !kept,
           }),
         ),
       );

@@ -253,6 +253,7 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
             signal,
             resolve: (t) => resolveSecrets(t, input.secrets),
             mask: (t) => maskSecrets(t, input.secrets),
+            justStarted: true,
           }),
         ),
       );

@@ -1,7 +1,9 @@
 /**
  * What `deloc status` reports, derived from one observation (and the plan, when the stack file is
- * there, for services not deployed and for endpoints). Pure.
+ * there, for services not deployed and for endpoints), and the one place the running containers'
+ * figures are read (`statsOf`: `status`, `metrics` and the dashboard). `summarize` is pure.
  */
+import type { Adapter } from "../adapters/adapter.js";
 import type { ContainerStats, ObservedContainer, ObservedStack, Plan } from "../core/index.js";
 import type { StackState } from "./state.js";
 
@@ -39,6 +41,23 @@ export interface ServiceStatus {
   replicas: ReplicaStatus[];
   /** The running configuration differs from the stack file: `deloc up` would recreate it. */
   outdated: boolean;
+}
+
+/** Memory and CPU of each running container, all asked at once; one the engine cannot answer for is left out. */
+export async function statsOf(
+  adapter: Pick<Adapter, "stats">,
+  observed: ObservedStack,
+): Promise<Map<string, ContainerStats>> {
+  const out = new Map<string, ContainerStats>();
+  await Promise.all(
+    observed.containers
+      .filter((c) => c.state === "running")
+      .map(async (c) => {
+        const s = await adapter.stats(c.id).catch(() => null);
+        if (s) out.set(c.id, s);
+      }),
+  );
+  return out;
 }
 
 export function summarize(

@@ -146,21 +146,33 @@ function connectionTo(
   };
 }
 
-/** The same GETs through dockerode's transport (TLS endpoints). */
+/** The same requests through dockerode's transport (TLS endpoints). */
 function dockerodeReads(client: () => Docker): EngineReads {
-  return {
-    get: <T>(path: string, query: Record<string, unknown> = {}) =>
-      new Promise<T>((resolve, reject) =>
-        client().modem.dial(
-          {
-            path: `${path}?`,
-            method: "GET",
-            options: query,
-            statusCodes: { 200: true, 404: "no such object", 500: "server error" },
+  const dial = <T>(method: "GET" | "POST", path: string, options: Record<string, unknown>) =>
+    new Promise<T>((resolve, reject) =>
+      client().modem.dial(
+        {
+          path: `${path}?`,
+          method,
+          options,
+          statusCodes: {
+            200: true,
+            201: true,
+            204: true,
+            304: "not modified",
+            400: "bad parameter",
+            404: "no such object",
+            409: "conflict",
+            500: "server error",
           },
-          (err, data) => (err ? reject(err) : resolve(data as T)),
-        ),
+        },
+        (err, data) => (err ? reject(err) : resolve(data as T)),
       ),
+    );
+  return {
+    get: (path, query = {}) => dial("GET", path, query),
+    // docker-modem sends `_query` as the query string and `_body` as the JSON body.
+    post: (path, query = {}, body = {}) => dial("POST", path, { _query: query, _body: body }),
   };
 }
 
@@ -239,8 +251,19 @@ export class DockerAdapter implements Adapter {
       }),
     );
     const others = list.filter((c) => c.Labels?.[LABEL_STACK] !== excludeStack);
+    const local = this.conn.endpoint.includes("unix://");
     const out = await Promise.all(
       others.map(async (c): Promise<MemoryCommitment | null> => {
+        // A local engine's cgroup files hold the limit: no inspect, which waits behind a health
+        // check starting in a container held to little CPU (a second and more on a loaded engine).
+        const limit = local ? readCgroupMemory(c.Id)?.memoryLimitBytes : undefined;
+        if (limit !== undefined) {
+          const stack = c.Labels?.[LABEL_STACK];
+          const name = (c.Names?.[0] ?? c.Id).replace(/^\//, "");
+          return limit > 0 && limit < NO_LIMIT
+            ? { name, ...(stack ? { stack } : {}), memoryBytes: limit }
+            : null;
+        }
         const info = await this.reads
           .get<Docker.ContainerInspectInfo>(`/containers/${c.Id}/json`)
           .catch((e: unknown) => {
@@ -256,15 +279,21 @@ export class DockerAdapter implements Adapter {
     return out.filter((c): c is MemoryCommitment => c !== null).sort((a, b) => a.name.localeCompare(b.name));
   }
   async ensureNetwork(stack: string, name: string): Promise<void> {
-    const existing = await this.engine(() => this.docker.listNetworks({ filters: { name: [name] } }));
+    const existing = await this.engine(() =>
+      this.reads.get<Docker.NetworkInspectInfo[]>("/networks", { filters: { name: [name] } }),
+    );
     if (existing.some((n) => n.Name === name)) return;
     await this.engine(() =>
-      this.docker.createNetwork({
-        Name: name,
-        Driver: "bridge",
-        CheckDuplicate: true,
-        Labels: { [LABEL_STACK]: stack },
-      }),
+      this.reads.post(
+        "/networks/create",
+        {},
+        {
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: { [LABEL_STACK]: stack },
+        },
+      ),
     );
   }
 
@@ -432,12 +461,13 @@ export class DockerAdapter implements Adapter {
     const config = containerConfig(req, { healthStartInterval: caps.healthStartInterval });
     const trace = traceFile();
     if (trace) for (const c of createdCommands(config)) traceCommand(trace, c);
-    const c = await this.engine(() => this.docker.createContainer(config));
-    return c.id;
+    const { name, ...body } = config;
+    const c = await this.engine(() => this.reads.post<{ Id: string }>("/containers/create", { name }, body));
+    return c.Id;
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.engine(() => this.docker.getContainer(id).start()).catch((e: unknown) => {
+    await this.engine(() => this.reads.post(`/containers/${id}/start`)).catch((e: unknown) => {
       throw portTaken(e) ?? e;
     });
   }
@@ -674,8 +704,12 @@ export class DockerAdapter implements Adapter {
 
   async *events(stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent> {
     if (signal.aborted) return;
+    // From the moment of the call: an event that comes while the stream is being set up (a loaded
+    // engine takes a while) is replayed, not lost.
+    const since = Date.now() / 1000;
     const stream = (await this.engine(() =>
       this.docker.getEvents({
+        since,
         filters: {
           type: ["container"],
           label: [`${LABEL_STACK}=${stack}`],
@@ -935,6 +969,9 @@ export function contextFiles(root: string, dir = ""): string[] {
     })
     .sort();
 }
+
+/** What cgroup v1 reports for a container without a memory limit (a page-rounded 2^63 - 1). */
+const NO_LIMIT = 2 ** 62;
 
 /**
  * Memory of a container from the host's cgroup files, as `docker stats` computes it (usage less

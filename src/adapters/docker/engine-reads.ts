@@ -1,6 +1,8 @@
 /**
  * The Engine API's reads (ping, info, version, lists, inspects) as plain HTTP GETs on the engine's
- * socket, so the commands that only read (`status`, `plan`, `resources`) never load dockerode:
+ * socket, and the writes that answer at once (creating a network or a container, starting one) as
+ * POSTs, so the commands that only read (`status`, `plan`, `resources`) never load dockerode and
+ * `up` loads it only for what streams (execs, events, logs, builds):
  * with its BuildKit session (gRPC, protobufjs) and SSH transport, loading it cost ~200 ms of CPU,
  * more than all else `status` does (bench/results.md). Writes, streams and TLS endpoints keep
  * dockerode, loaded on first use. Errors have dockerode's shape (`statusCode`, `json.message`, the
@@ -11,6 +13,12 @@ import type { Candidate } from "./discover.js";
 
 export interface EngineReads {
   get<T>(path: string, query?: Record<string, unknown>): Promise<T>;
+  /**
+   * A write that answers at once (create a container or a network, start a container): a POST
+   * with a JSON body. `up` makes these before its first container starts, and loading dockerode
+   * for them put ~200 ms of CPU on that path.
+   */
+  post<T>(path: string, query?: Record<string, unknown>, body?: unknown): Promise<T>;
 }
 
 /** Where plain HTTP reaches the engine: a unix socket, or TCP without TLS. null: use dockerode. */
@@ -34,10 +42,20 @@ export function plainAddress(
  */
 export function httpReads(address: { socketPath: string } | { host: string; port: number }): EngineReads {
   const agent = new http.Agent({ keepAlive: false, maxSockets: 16 });
-  return {
-    get: <T>(path: string, query: Record<string, unknown> = {}) =>
-      new Promise<T>((resolve, reject) => {
-        const req = http.get({ ...address, agent, path: path + queryString(query) }, (res) => {
+  const request = <T>(method: "GET" | "POST", path: string, query: Record<string, unknown>, body?: unknown) =>
+    new Promise<T>((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        {
+          ...address,
+          agent,
+          method,
+          path: path + queryString(query),
+          ...(data === undefined
+            ? {}
+            : { headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } }),
+        },
+        (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (b: Buffer) => chunks.push(b));
           res.on("error", reject);
@@ -54,9 +72,14 @@ export function httpReads(address: { socketPath: string } | { host: string; port
               }),
             );
           });
-        });
-        req.on("error", reject);
-      }),
+        },
+      );
+      req.on("error", reject);
+      req.end(data);
+    });
+  return {
+    get: (path, query = {}) => request("GET", path, query),
+    post: (path, query = {}, body = undefined) => request("POST", path, query, body),
   };
 }
 

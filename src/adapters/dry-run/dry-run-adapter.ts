@@ -90,7 +90,8 @@ export class DryRunAdapter implements Adapter {
   }
 
   async capabilities(): Promise<EngineCapabilities> {
-    return { healthStartInterval: true, build: true, volumeBackup: true };
+    // The twin runs no health check of its own: DELoc's checks are what make its services healthy.
+    return { healthStartInterval: false, build: true, volumeBackup: true };
   }
 
   async observe(stack: string, images: readonly string[] = []): Promise<ObservedStack> {
@@ -304,7 +305,7 @@ export class DryRunAdapter implements Adapter {
     }
   }
 
-  private emit(e: ContainerEvent): void {
+  protected emit(e: ContainerEvent): void {
     for (const l of this.listeners) l(e);
   }
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pc from "picocolors";
-import { type ContainerStats, formatBytes } from "../../core/index.js";
+import { formatBytes } from "../../core/index.js";
 import { maskSecrets, presentSecrets, readSecrets, resolveSecrets } from "../../engine/secrets.js";
-import { markSeenReady, summarize } from "../../engine/status.js";
+import { markSeenReady, statsOf, summarize } from "../../engine/status.js";
 import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
@@ -19,19 +19,9 @@ export const status: CommandRun = async (ctx, _args, opts) => {
     session ? adapter.info() : null,
     session ? adapter.memoryCommitments(stack) : null,
   ]);
-  const stats = new Map<string, ContainerStats>();
-  const [plan] = await Promise.all([
+  const [plan, stats] = await Promise.all([
     session && info ? planForEngine(session, info, observed, commitments ?? undefined) : null,
-    ...observed.containers
-      .filter((c) => c.state === "running")
-      .map(async (c) =>
-        stats.set(
-          c.id,
-          await adapter
-            .stats(c.id)
-            .catch(() => ({ memoryBytes: 0, memoryLimitBytes: 0, peakMemoryBytes: null, cpuPercent: 0 })),
-        ),
-      ),
+    statsOf(adapter, observed),
   ]);
   // An engine without health-check start intervals (Docker < 25) says "starting" until its first
   // check, up to an interval after the service is ready. A container `up` saw ready (the state
