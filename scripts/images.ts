@@ -61,11 +61,43 @@ async function main(): Promise<number> {
     built.catch(() => {}); // awaited (and reported) by the builds on it
     bases.set(base, built);
   }
-  await inParallel(names, jobs, async (name) => {
-    const recipe = readRecipe(name);
-    await ensureImage(docker, name, recipe, await bases.get(recipe.base ?? DEFAULT_BASE)!);
-  });
+  try {
+    await inParallel(names, jobs, async (name) => {
+      const recipe = readRecipe(name);
+      await ensureImage(docker, name, recipe, await bases.get(recipe.base ?? DEFAULT_BASE)!);
+    });
+  } finally {
+    if (downloads) fs.rmSync(downloads, { recursive: true, force: true });
+  }
   return 0;
+}
+
+/**
+ * This run's PyPI downloads, by requirement: the Spark and Jupyter images both carry pyspark's
+ * source package (over 400 MB), fetched once (pip keeps no cache of it on our CI machines).
+ */
+const pypiDownloads = new Map<string, Promise<string>>();
+let downloads: string | undefined;
+
+/** `pip download --no-deps` of one requirement, once a run; the folder holding what it fetched. */
+function pypiDownload(requirement: string): Promise<string> {
+  let fetched = pypiDownloads.get(requirement);
+  if (!fetched) {
+    downloads ??= fs.mkdtempSync(path.join(os.tmpdir(), "deloc-pypi-"));
+    const dest = path.join(downloads, String(pypiDownloads.size));
+    fetched = run("python3", [
+      "-m",
+      "pip",
+      "download",
+      "--quiet",
+      "--no-deps",
+      "--dest",
+      dest,
+      requirement,
+    ]).then(() => dest);
+    pypiDownloads.set(requirement, fetched);
+  }
+  return fetched;
 }
 
 function parseArgs(args: string[]): { only: string[]; jobs: number } {
@@ -270,16 +302,7 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
     }
     if (recipe.pypi) {
       say(`fetching ${recipe.pypi} from PyPI`);
-      await run("python3", [
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-deps",
-        "--dest",
-        path.join(context, "dist"),
-        recipe.pypi,
-      ]);
+      fs.cpSync(await pypiDownload(recipe.pypi), path.join(context, "dist"), { recursive: true });
     }
     if (recipe.wheels) {
       const { lock, python } = recipe.wheels;
