@@ -13,7 +13,7 @@
  * apt inside the build, Maven Central, PyPI, the Go module proxy) or runs on one core (linking,
  * unpacking), so a few at once keep both cores of a small CI machine busy.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -285,8 +285,8 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       }
       const tree = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-module-"));
       try {
-        fs.cpSync(await downloadedModule(g.module), tree, { recursive: true });
-        spawnSync("chmod", ["-R", "u+w", tree]);
+        await fs.promises.cp(await downloadedModule(g.module), tree, { recursive: true });
+        await run("chmod", ["-R", "u+w", tree]);
         const out = path.join(context, "bin", path.basename(g.package));
         await run("go", ["build", ...flags, "-o", out, g.package], { ...env, GOFLAGS: "-mod=mod" }, tree);
       } finally {
@@ -296,13 +296,13 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
     for (const src of recipe.source ?? []) {
       say(`fetching the source of ${src.module} from the Go module proxy`);
       const dir = await downloadedModule(src.module);
-      fs.cpSync(dir, path.join(context, src.dest), { recursive: true });
+      await fs.promises.cp(dir, path.join(context, src.dest), { recursive: true });
       // The module cache is read-only; the build wants to write next to the sources.
-      spawnSync("chmod", ["-R", "u+w", path.join(context, src.dest)]);
+      await run("chmod", ["-R", "u+w", path.join(context, src.dest)]);
     }
     if (recipe.pypi) {
       say(`fetching ${recipe.pypi} from PyPI`);
-      fs.cpSync(await pypiDownload(recipe.pypi), path.join(context, "dist"), { recursive: true });
+      await fs.promises.cp(await pypiDownload(recipe.pypi), path.join(context, "dist"), { recursive: true });
     }
     if (recipe.wheels) {
       const { lock, python } = recipe.wheels;
@@ -331,13 +331,18 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
 
 /** `go mod download` of one module version; the folder of its unpacked tree in the module cache. */
 async function downloadedModule(module: string): Promise<string> {
-  const r = spawnSync("go", ["mod", "download", "-json", module], {
-    encoding: "utf8",
-    env: { ...process.env, GOFLAGS: "-mod=mod" },
-    cwd: os.tmpdir(),
-  });
-  const info = JSON.parse(r.stdout || "{}") as { Dir?: string; Error?: string };
-  if (r.status !== 0 || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? r.stderr}`);
+  // Not spawnSync: the other builds of the run go on meanwhile.
+  const { stdout, stderr, failed } = await new Promise<{ stdout: string; stderr: string; failed: boolean }>(
+    (resolve) =>
+      execFile(
+        "go",
+        ["mod", "download", "-json", module],
+        { env: { ...process.env, GOFLAGS: "-mod=mod" }, cwd: os.tmpdir(), maxBuffer: 1 << 20 },
+        (err, stdout, stderr) => resolve({ stdout, stderr, failed: err !== null }),
+      ),
+  );
+  const info = JSON.parse(stdout || "{}") as { Dir?: string; Error?: string };
+  if (failed || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? stderr}`);
   return info.Dir;
 }
 
