@@ -27,7 +27,7 @@ const RECIPE_LABEL = "dev.deloc.recipe";
 const DEFAULT_BASE = "deloc/debian:trixie";
 const DEFAULT_JOBS = 3;
 /**
- * The recipes that take longest on a fresh machine (Go and C builds, CPython, a 400 MB PyPI
+ * The recipes that take longest on a fresh machine (Go and C builds, CPython, a 455 MB PyPI
  * package), longest first (README, "CI on a fresh machine"): started first, they end the run sooner.
  */
 const LONGEST_FIRST = ["minio", "redis", "seaweedfs", "spark", "jupyter"];
@@ -78,6 +78,8 @@ async function main(): Promise<number> {
  */
 const pypiDownloads = new Map<string, Promise<string>>();
 let downloads: string | undefined;
+/** Settles when the Maven run before is done. */
+let mavenTurn: Promise<void> = Promise.resolve();
 
 /** `pip download --no-deps` of one requirement, once a run; the folder holding what it fetched. */
 function pypiDownload(requirement: string): Promise<string> {
@@ -265,15 +267,21 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
     }
     if (recipe.maven) {
       say(`fetching ${path.join(name, "pom.xml")}'s dependencies from Maven Central`);
-      await run("mvn", [
-        "-q",
-        "-B",
-        "-f",
-        path.join(context, "pom.xml"),
-        "dependency:copy-dependencies",
-        `-DoutputDirectory=${path.join(context, recipe.maven)}`,
-        "-DincludeScope=runtime",
-      ]);
+      // One Maven at a time: two writing the same artifact into ~/.m2 at once is not safe.
+      const libs = path.join(context, recipe.maven);
+      const turn = mavenTurn.then(() =>
+        run("mvn", [
+          "-q",
+          "-B",
+          "-f",
+          path.join(context, "pom.xml"),
+          "dependency:copy-dependencies",
+          `-DoutputDirectory=${libs}`,
+          "-DincludeScope=runtime",
+        ]),
+      );
+      mavenTurn = turn.catch(() => {});
+      await turn;
     }
     for (const g of recipe.go ?? []) {
       say(`building ${g.package}${g.module ? ` of ${g.module}` : ""} from the Go module proxy`);
