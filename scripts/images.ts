@@ -7,8 +7,13 @@
  *
  *   npm run images               # all
  *   npm run images -- postgres   # some
+ *   npm run images -- --jobs 1   # one build at a time (default: 3 at once)
+ *
+ * Builds run side by side, the longest first: most of a build waits on the network (debootstrap,
+ * apt inside the build, Maven Central, PyPI, the Go module proxy) or runs on one core (linking,
+ * unpacking), so a few at once keep both cores of a small CI machine busy.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,6 +25,12 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const IMAGES = path.join(ROOT, "images");
 const RECIPE_LABEL = "dev.deloc.recipe";
 const DEFAULT_BASE = "deloc/debian:trixie";
+const DEFAULT_JOBS = 3;
+/**
+ * The recipes that take longest on a fresh machine (Go and C builds, CPython, a 455 MB PyPI
+ * package), longest first (README, "CI on a fresh machine"): started first, they end the run sooner.
+ */
+const LONGEST_FIRST = ["minio", "redis", "seaweedfs", "spark", "jupyter"];
 
 interface BaseRecipe {
   tag: string;
@@ -29,7 +40,7 @@ interface BaseRecipe {
 }
 
 async function main(): Promise<number> {
-  const only = process.argv.slice(2);
+  const { only, jobs } = parseArgs(process.argv.slice(2));
   const { docker, endpoint } = await connectDocker({
     env: process.env,
     home: os.homedir(),
@@ -40,15 +51,87 @@ async function main(): Promise<number> {
     .readdirSync(IMAGES)
     .filter((n) => fs.existsSync(path.join(IMAGES, n, "image.json")))
     .filter((n) => only.length === 0 || only.includes(n))
-    .sort();
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  // Every base this run needs starts at once (each is a debootstrap: network and dpkg).
   const bases = new Map<string, Promise<string>>();
   for (const name of names) {
-    const recipe = readRecipe(name);
-    const base = recipe.base ?? DEFAULT_BASE;
-    if (!bases.has(base)) bases.set(base, ensureBase(docker, base));
-    await ensureImage(docker, name, recipe, await bases.get(base)!);
+    const base = readRecipe(name).base ?? DEFAULT_BASE;
+    if (bases.has(base)) continue;
+    const built = ensureBase(docker, base);
+    built.catch(() => {}); // awaited (and reported) by the builds on it
+    bases.set(base, built);
+  }
+  try {
+    await inParallel(names, jobs, async (name) => {
+      const recipe = readRecipe(name);
+      await ensureImage(docker, name, recipe, await bases.get(recipe.base ?? DEFAULT_BASE)!);
+    });
+  } finally {
+    if (downloads) fs.rmSync(downloads, { recursive: true, force: true });
   }
   return 0;
+}
+
+/**
+ * This run's PyPI downloads, by requirement: the Spark and Jupyter images both carry pyspark's
+ * source package (over 400 MB), fetched once (pip keeps no cache of it on our CI machines).
+ */
+const pypiDownloads = new Map<string, Promise<string>>();
+let downloads: string | undefined;
+/** Settles when the Maven run before is done. */
+let mavenTurn: Promise<void> = Promise.resolve();
+
+/** `pip download --no-deps` of one requirement, once a run; the folder holding what it fetched. */
+function pypiDownload(requirement: string): Promise<string> {
+  let fetched = pypiDownloads.get(requirement);
+  if (!fetched) {
+    downloads ??= fs.mkdtempSync(path.join(os.tmpdir(), "deloc-pypi-"));
+    const dest = path.join(downloads, String(pypiDownloads.size));
+    fetched = run("python3", [
+      "-m",
+      "pip",
+      "download",
+      "--quiet",
+      "--no-deps",
+      "--dest",
+      dest,
+      requirement,
+    ]).then(() => dest);
+    pypiDownloads.set(requirement, fetched);
+  }
+  return fetched;
+}
+
+function parseArgs(args: string[]): { only: string[]; jobs: number } {
+  const i = args.indexOf("--jobs");
+  if (i < 0) return { only: args, jobs: DEFAULT_JOBS };
+  const jobs = Number(args[i + 1]);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new Error(`--jobs wants a whole number from 1 up, not ${args[i + 1]}`);
+  return { only: args.filter((_, j) => j !== i && j !== i + 1), jobs };
+}
+
+function rank(name: string): number {
+  const i = LONGEST_FIRST.indexOf(name);
+  return i < 0 ? LONGEST_FIRST.length : i;
+}
+
+/**
+ * Runs `task` on each item, at most `jobs` at once, in the items' order. After a failure no new
+ * task starts; the running ones finish (their builds and child processes end cleanly), then the
+ * first failure is thrown, naming how many failed.
+ */
+async function inParallel<T>(items: T[], jobs: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const failures: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    for (let item = queue.shift(); item !== undefined && failures.length === 0; item = queue.shift()) {
+      await task(item).catch((e: unknown) => failures.push(e));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+  if (failures.length > 1) console.error(`npm run images: ${failures.length} builds failed; the first:`);
+  if (failures.length) throw failures[0];
 }
 
 /** Builds (or finds up to date) the base image tagged `tag`, from its `images/base/*.json` recipe. */
@@ -174,6 +257,7 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
   }
   const t0 = performance.now();
   console.log(`${recipe.tag}: building images/${name}`);
+  const say = (line: string) => console.log(`  ${name}: ${line}`);
   // The context is a copy of the recipe plus what is fetched on the host, where that is more
   // robust than inside the build (the registries are reachable from here, not always from there).
   const context = fs.mkdtempSync(path.join(os.tmpdir(), `deloc-image-${name}-`));
@@ -184,19 +268,25 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       for (const [f, content] of cas) fs.writeFileSync(path.join(context, "host-ca", f), content);
     }
     if (recipe.maven) {
-      console.log(`  fetching ${path.join(name, "pom.xml")}'s dependencies from Maven Central`);
-      await run("mvn", [
-        "-q",
-        "-B",
-        "-f",
-        path.join(context, "pom.xml"),
-        "dependency:copy-dependencies",
-        `-DoutputDirectory=${path.join(context, recipe.maven)}`,
-        "-DincludeScope=runtime",
-      ]);
+      say(`fetching ${path.join(name, "pom.xml")}'s dependencies from Maven Central`);
+      // One Maven at a time: two writing the same artifact into ~/.m2 at once is not safe.
+      const libs = path.join(context, recipe.maven);
+      const turn = mavenTurn.then(() =>
+        run("mvn", [
+          "-q",
+          "-B",
+          "-f",
+          path.join(context, "pom.xml"),
+          "dependency:copy-dependencies",
+          `-DoutputDirectory=${libs}`,
+          "-DincludeScope=runtime",
+        ]),
+      );
+      mavenTurn = turn.catch(() => {});
+      await turn;
     }
     for (const g of recipe.go ?? []) {
-      console.log(`  building ${g.package}${g.module ? ` of ${g.module}` : ""} from the Go module proxy`);
+      say(`building ${g.package}${g.module ? ` of ${g.module}` : ""} from the Go module proxy`);
       const flags = ["-trimpath", ...(g.ldflags ? ["-ldflags", g.ldflags] : [])];
       const env = { ...process.env, CGO_ENABLED: "0", GOBIN: path.join(context, "bin") };
       if (!g.module) {
@@ -205,8 +295,8 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       }
       const tree = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-module-"));
       try {
-        fs.cpSync(await downloadedModule(g.module), tree, { recursive: true });
-        spawnSync("chmod", ["-R", "u+w", tree]);
+        await fs.promises.cp(await downloadedModule(g.module), tree, { recursive: true });
+        await run("chmod", ["-R", "u+w", tree]);
         const out = path.join(context, "bin", path.basename(g.package));
         await run("go", ["build", ...flags, "-o", out, g.package], { ...env, GOFLAGS: "-mod=mod" }, tree);
       } finally {
@@ -214,29 +304,20 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       }
     }
     for (const src of recipe.source ?? []) {
-      console.log(`  fetching the source of ${src.module} from the Go module proxy`);
+      say(`fetching the source of ${src.module} from the Go module proxy`);
       const dir = await downloadedModule(src.module);
-      fs.cpSync(dir, path.join(context, src.dest), { recursive: true });
+      await fs.promises.cp(dir, path.join(context, src.dest), { recursive: true });
       // The module cache is read-only; the build wants to write next to the sources.
-      spawnSync("chmod", ["-R", "u+w", path.join(context, src.dest)]);
+      await run("chmod", ["-R", "u+w", path.join(context, src.dest)]);
     }
     if (recipe.pypi) {
-      console.log(`  fetching ${recipe.pypi} from PyPI`);
-      await run("python3", [
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--no-deps",
-        "--dest",
-        path.join(context, "dist"),
-        recipe.pypi,
-      ]);
+      say(`fetching ${recipe.pypi} from PyPI`);
+      await fs.promises.cp(await pypiDownload(recipe.pypi), path.join(context, "dist"), { recursive: true });
     }
     if (recipe.wheels) {
       const { lock, python } = recipe.wheels;
       const abi = `cp${python.replace(".", "")}`;
-      console.log(`  fetching the wheels ${path.join(name, lock)} pins, for Python ${python}, from PyPI`);
+      say(`fetching the wheels ${path.join(name, lock)} pins, for Python ${python}, from PyPI`);
       // biome-ignore format: one platform or ABI per line reads best
       await run("python3", [
         "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
@@ -250,7 +331,7 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
       { t: recipe.tag, labels: { [RECIPE_LABEL]: hash }, rm: true, forcerm: true },
     );
     await follow(docker, stream, (e) => {
-      if (e.stream?.startsWith("Step ")) console.log(`  ${e.stream.trim()}`);
+      if (e.stream?.startsWith("Step ")) say(e.stream.trim());
     });
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
@@ -260,13 +341,18 @@ async function ensureImage(docker: Docker, name: string, recipe: ImageRecipe, ba
 
 /** `go mod download` of one module version; the folder of its unpacked tree in the module cache. */
 async function downloadedModule(module: string): Promise<string> {
-  const r = spawnSync("go", ["mod", "download", "-json", module], {
-    encoding: "utf8",
-    env: { ...process.env, GOFLAGS: "-mod=mod" },
-    cwd: os.tmpdir(),
-  });
-  const info = JSON.parse(r.stdout || "{}") as { Dir?: string; Error?: string };
-  if (r.status !== 0 || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? r.stderr}`);
+  // Not spawnSync: the other builds of the run go on meanwhile.
+  const { stdout, stderr, failed } = await new Promise<{ stdout: string; stderr: string; failed: boolean }>(
+    (resolve) =>
+      execFile(
+        "go",
+        ["mod", "download", "-json", module],
+        { env: { ...process.env, GOFLAGS: "-mod=mod" }, cwd: os.tmpdir(), maxBuffer: 1 << 20 },
+        (err, stdout, stderr) => resolve({ stdout, stderr, failed: err !== null }),
+      ),
+  );
+  const info = JSON.parse(stdout || "{}") as { Dir?: string; Error?: string };
+  if (failed || !info.Dir) throw new Error(`go mod download ${module}: ${info.Error ?? stderr}`);
   return info.Dir;
 }
 

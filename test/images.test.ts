@@ -1,5 +1,6 @@
 /** The local images stand in for the catalog's upstream ones: each must carry exactly that tag. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -32,6 +33,21 @@ test("images: every recipe is tagged as its catalog service's image (or the adap
     assert.ok(
       images.includes(tag),
       `images/${d}: ${tag} is not an image of ${service} (${images.join(", ")})`,
+    );
+  }
+});
+
+test("npm run images: a --jobs that is not a whole number from 1 up is refused before any build, naming it", () => {
+  for (const jobs of ["0", "two", "1.5"]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/images.ts", "--jobs", jobs], {
+      cwd: path.resolve(import.meta.dirname, ".."),
+      encoding: "utf8",
+      env: { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`--jobs wants a whole number from 1 up, not ${jobs.replace(".", "\\.")}`),
     );
   }
 });
