@@ -15,10 +15,13 @@ export interface OpenInput {
 /** The adapter for a target; throws EngineUnreachableError, listing what it tried, when none answers. */
 export async function openAdapter(target: Target, input: OpenInput): Promise<Adapter> {
   switch (target) {
-    case "docker":
-    case "podman": {
+    case "docker": {
       const { connectDocker, DockerAdapter } = await import("./docker/docker-adapter.js");
       return new DockerAdapter(await connectDocker(input));
+    }
+    case "podman": {
+      const { connectPodman, PodmanAdapter } = await import("./podman/podman-adapter.js");
+      return new PodmanAdapter(await connectPodman(input));
     }
     case "kubernetes":
       throw new UsageError(
