@@ -206,11 +206,7 @@ export class DockerAdapter implements Adapter {
       this.version(),
     ]);
     return {
-      name:
-        info.Name?.includes("podman") ||
-        version.components?.some((c: { Name: string }) => /podman/i.test(c.Name))
-          ? "podman"
-          : "docker",
+      name: info.Name?.includes("podman") || isPodman(version) ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       memoryBytes: info.MemTotal,
@@ -226,7 +222,7 @@ export class DockerAdapter implements Adapter {
   }
 
   private cachedVersion: Docker.DockerVersion | null = null;
-  protected async version(): Promise<Docker.DockerVersion & { components?: { Name: string }[] }> {
+  protected async version(): Promise<Docker.DockerVersion> {
     this.cachedVersion ??= await this.engine(() => this.reads.get<Docker.DockerVersion>("/version"));
     return this.cachedVersion;
   }
@@ -384,7 +380,7 @@ export class DockerAdapter implements Adapter {
   private buildRoute(): Promise<BuildRoute> {
     this.buildRouteOnce ??= (async (): Promise<BuildRoute> => {
       const v = await this.version();
-      if (v.components?.some((c) => /podman/i.test(c.Name)))
+      if (isPodman(v))
         return { ok: false, why: "Podman builds with Buildah", classicHandlesBuildKitSyntax: true };
       if (v.Os === "windows")
         return { ok: false, why: "a Windows engine has no BuildKit", classicHandlesBuildKitSyntax: false };
@@ -861,6 +857,11 @@ function portTaken(e: unknown): Error | null {
   return new Error(
     `host port ${m[2]} is taken: another program started listening on ${m[1] || "0.0.0.0"}:${m[2]} after the plan was made; run \`deloc up\` again and the plan moves to a free port`,
   );
+}
+
+/** Podman's service names itself among the version's components (`Podman Engine`). */
+export function isPodman(v: { Components?: { Name: string }[] | null }): boolean {
+  return v.Components?.some((c) => /podman/i.test(c.Name)) ?? false;
 }
 
 function apiAtLeast(version: string, major: number, minor: number): boolean {

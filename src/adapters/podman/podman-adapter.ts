@@ -4,7 +4,7 @@
  * differently handled here.
  */
 
-import { connectFirst, DockerAdapter, type DockerConnection } from "../docker/docker-adapter.js";
+import { connectFirst, DockerAdapter, type DockerConnection, isPodman } from "../docker/docker-adapter.js";
 import type { EngineReads } from "../docker/engine-reads.js";
 import { podmanCandidates, ROOTFUL_SOCKET } from "./discover.js";
 
@@ -31,9 +31,8 @@ export function connectPodman(input: {
 /** Why an engine that answered is not Podman (Docker on the socket asked), or null when it is. */
 async function notPodman(reads: EngineReads): Promise<string | null> {
   const v = await reads.get<VersionBody>("/version");
-  if (v.Components?.some((c) => /podman/i.test(c.Name))) return null;
-  const name = v.Components?.[0]?.Name ?? "an engine";
-  return `answers as ${name} ${v.Version ?? "?"} (API ${v.ApiVersion ?? "?"}), not Podman: refused`;
+  if (isPodman(v)) return null;
+  return `answers as Docker ${v.Version ?? "?"} (API ${v.ApiVersion ?? "?"}), not Podman: refused`;
 }
 
 export class PodmanAdapter extends DockerAdapter {
