@@ -4,6 +4,7 @@
  * differently handled here.
  */
 
+import type { ObservedContainer } from "../../core/index.js";
 import { connectFirst, DockerAdapter, type DockerConnection, isPodman } from "../docker/docker-adapter.js";
 import type { EngineReads } from "../docker/engine-reads.js";
 import { podmanCandidates, ROOTFUL_SOCKET } from "./discover.js";
@@ -42,4 +43,10 @@ export class PodmanAdapter extends DockerAdapter {
    * Podman keeps internally, `died` (libpod/events): filtering on `die` drops every exit.
    */
   protected override readonly eventFilter = ["start", "died", "oom", "health_status"];
+
+  /** Podman reports a container without a health check as health "" (Docker: no Health at all). */
+  override async inspectContainer(id: string): Promise<ObservedContainer | null> {
+    const c = await super.inspectContainer(id);
+    return c && (c.health as string) === "" ? { ...c, health: "none" } : c;
+  }
 }
