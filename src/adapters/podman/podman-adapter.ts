@@ -49,4 +49,20 @@ export class PodmanAdapter extends DockerAdapter {
     const c = await super.inspectContainer(id);
     return c && (c.health as string) === "" ? { ...c, health: "none" } : c;
   }
+
+  /**
+   * A container its restart policy is restarting refuses removal for a moment ("could not be
+   * stopped: container state improper"); Docker's forced removal does not. Tried again briefly.
+   */
+  override async removeContainer(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await super.removeContainer(id);
+      } catch (e) {
+        if (attempt >= 10 || !/could not be stopped|state improper/.test(String((e as Error).message)))
+          throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
 }
