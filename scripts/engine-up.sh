@@ -29,3 +29,5 @@ if ! answers; then
   exit 1
 fi
 echo "engine-up: $(curl -s --unix-socket /var/run/docker.sock http://localhost/version | sed -E 's/.*"Version":"([^"]+)".*"ApiVersion":"([^"]+)".*/Docker \1 (API \2)/')"
+# Podman's own service beside Docker, for `target: podman` and its tests.
+bash "$(dirname "$0")/podman-up.sh"

@@ -1,6 +1,6 @@
 /**
- * Targets by name. Each comes from a plugin: DELoc's own (Docker, which serves Podman too,
- * Kubernetes, the dry-run twin), imported only when one of its targets is opened and checked as any
+ * Targets by name. Each comes from a plugin: DELoc's own (Docker, Podman, Kubernetes, the dry-run
+ * twin), imported only when one of its targets is opened and checked as any
  * plugin is, or one the stack file or user config names (`spec.plugins`), which then wins.
  * dockerode and the Kubernetes client load only for the commands that talk to an engine.
  */
@@ -37,7 +37,8 @@ interface BuiltinPlugin {
 
 /** DELoc's own plugins, in the order `deloc plugins` lists them. */
 export const BUILTIN_PLUGINS: readonly BuiltinPlugin[] = [
-  { name: "deloc:docker", targets: ["docker", "podman"], load: () => import("./docker/plugin.js") },
+  { name: "deloc:docker", targets: ["docker"], load: () => import("./docker/plugin.js") },
+  { name: "deloc:podman", targets: ["podman"], load: () => import("./podman/plugin.js") },
   { name: "deloc:kubernetes", targets: ["kubernetes"], load: () => import("./kubernetes/plugin.js") },
   { name: "deloc:dry-run", targets: ["dry-run"], load: () => import("./dry-run/plugin.js") },
 ];

@@ -30,7 +30,7 @@ const sizing: OptionDef[] = [
 const targeting: OptionDef[] = [
   {
     flags: "--target <target>",
-    description: "docker | kubernetes (default: the file's spec.target, DELOC_TARGET, or docker)",
+    description: "docker | podman | kubernetes (default: the file's spec.target, DELOC_TARGET, or docker)",
     completes: "targets",
   },
   {

@@ -189,7 +189,9 @@ export async function openByName(
   if (!isStackName(opts.stack))
     throw new UsageError(`--stack: "${opts.stack}" is not a stack name.`, STACK_NAME_RULE);
   const store = new StateStore(ctx.cwd, opts.stack, command);
-  const adapter = await lockAndOpen(ctx, store, "docker", lock);
+  // No stack file to name the target: `--target podman` or DELOC_TARGET say Podman, else Docker.
+  const podman = opts.target === "podman" || (opts.target === undefined && ctx.env.DELOC_TARGET === "podman");
+  const adapter = await lockAndOpen(ctx, store, podman ? "podman" : "docker", lock);
   return { stack: opts.stack, dir: ctx.cwd, adapter, store, session: null };
 }
 

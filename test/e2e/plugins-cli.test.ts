@@ -45,7 +45,8 @@ describe("plugins (built CLI, no engine)", () => {
     assert.deepEqual(
       r.plugins.map((p) => [p.name, p.origin, p.apiVersion, p.targets.join(",")]),
       [
-        ["deloc:docker", "builtin", 1, "docker,podman"],
+        ["deloc:docker", "builtin", 1, "docker"],
+        ["deloc:podman", "builtin", 1, "podman"],
         ["deloc:kubernetes", "builtin", 1, "kubernetes"],
         ["deloc:dry-run", "builtin", 1, "dry-run"],
       ],

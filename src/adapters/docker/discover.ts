@@ -7,8 +7,16 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
+export type DockerStrategy =
+  | "DOCKER_HOST"
+  | "docker context"
+  | "rootful socket"
+  | "rootless socket"
+  | "podman socket";
+
 export interface Candidate {
-  strategy: "DOCKER_HOST" | "docker context" | "rootful socket" | "rootless socket" | "podman socket";
+  /** The strategy, for messages: Docker's here, Podman's in ../podman/discover.ts. */
+  strategy: string;
   /** `unix:///path` or `tcp://host:port`. */
   endpoint: string;
   /** Set when the candidate cannot be used without trying it (no socket file, no context). */
@@ -36,7 +44,7 @@ export function engineCandidates(input: DiscoveryInput): Candidate[] {
       }
     });
   const out: Candidate[] = [];
-  const socket = (strategy: Candidate["strategy"], file: string): Candidate =>
+  const socket = (strategy: DockerStrategy, file: string): Candidate =>
     exists(file)
       ? { strategy, endpoint: `unix://${file}` }
       : { strategy, endpoint: `unix://${file}`, skip: "no socket there" };

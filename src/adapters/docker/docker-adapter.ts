@@ -88,13 +88,31 @@ type BuildRoute =
     };
 
 /** Tries each discovery strategy in order; the first engine that answers a ping is used. */
-export async function connectDocker(input: {
+export function connectDocker(input: {
   env: Readonly<Record<string, string | undefined>>;
   home: string;
   uid: number;
 }): Promise<DockerConnection> {
+  return connectFirst(engineCandidates(input), input.env, {
+    message: "No container engine answered. Tried, in order:",
+  });
+}
+
+/**
+ * The first candidate that answers a ping (and that `accept` takes: it returns why not, or null);
+ * an EngineUnreachableError listing every candidate and why it was skipped when none does.
+ */
+export async function connectFirst(
+  candidates: readonly Candidate[],
+  env: Readonly<Record<string, string | undefined>>,
+  opts: {
+    message: string;
+    hint?: string;
+    accept?: (reads: EngineReads) => Promise<string | null>;
+  },
+): Promise<DockerConnection> {
   const skipped: string[] = [];
-  for (const c of engineCandidates(input)) {
+  for (const c of candidates) {
     const label = `${c.strategy}${c.endpoint ? ` (${c.endpoint})` : ""}`;
     if (c.skip) {
       skipped.push(`${label}: ${c.skip}`);
@@ -104,16 +122,21 @@ export async function connectDocker(input: {
       skipped.push(`${label}: no socket there`);
       continue;
     }
-    const conn = connectionTo(c, input.env);
+    const conn = connectionTo(c, env);
     try {
       await withTimeout(conn.reads.get("/_ping"), PING_TIMEOUT_MS, "no answer to ping");
+      const refused = opts.accept ? await opts.accept(conn.reads) : null;
+      if (refused) {
+        skipped.push(`${label}: ${refused}`);
+        continue;
+      }
       const host = c.strategy === "docker context" ? null : c.endpoint;
-      return Object.assign(conn, { endpoint: label, skipped, host, env: input.env });
+      return Object.assign(conn, { endpoint: label, skipped, host, env });
     } catch (e) {
       skipped.push(`${label}: ${reason(e)}`);
     }
   }
-  throw new EngineUnreachableError("No container engine answered. Tried, in order:", skipped);
+  throw new EngineUnreachableError(opts.message, skipped, opts.hint);
 }
 
 const require = createRequire(import.meta.url);
@@ -177,9 +200,9 @@ function dockerodeReads(client: () => Docker): EngineReads {
 }
 
 export class DockerAdapter implements Adapter {
-  readonly name = "docker";
+  readonly name: string = "docker";
 
-  constructor(private readonly conn: DockerConnection) {}
+  constructor(protected readonly conn: DockerConnection) {}
 
   private get docker(): Docker {
     return this.conn.docker;
@@ -195,11 +218,7 @@ export class DockerAdapter implements Adapter {
       this.version(),
     ]);
     return {
-      name:
-        info.Name?.includes("podman") ||
-        version.components?.some((c: { Name: string }) => /podman/i.test(c.Name))
-          ? "podman"
-          : "docker",
+      name: info.Name?.includes("podman") || isPodman(version) ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       memoryBytes: info.MemTotal,
@@ -215,7 +234,7 @@ export class DockerAdapter implements Adapter {
   }
 
   private cachedVersion: Docker.DockerVersion | null = null;
-  private async version(): Promise<Docker.DockerVersion & { components?: { Name: string }[] }> {
+  protected async version(): Promise<Docker.DockerVersion> {
     this.cachedVersion ??= await this.engine(() => this.reads.get<Docker.DockerVersion>("/version"));
     return this.cachedVersion;
   }
@@ -245,11 +264,9 @@ export class DockerAdapter implements Adapter {
 
   async memoryCommitments(excludeStack: string): Promise<MemoryCommitment[]> {
     // The list has no HostConfig.Memory: each running container is inspected, all at once.
-    const list = await this.engine(() =>
-      this.reads.get<Docker.ContainerInfo[]>("/containers/json", {
-        filters: { status: ["running", "restarting", "paused"] },
-      }),
-    );
+    // The list without `all` is what runs, paused and restarting included (Podman refuses a
+    // `restarting` status filter: it has no such state).
+    const list = await this.engine(() => this.reads.get<Docker.ContainerInfo[]>("/containers/json"));
     const others = list.filter((c) => c.Labels?.[LABEL_STACK] !== excludeStack);
     const local = this.conn.endpoint.includes("unix://");
     const out = await Promise.all(
@@ -392,7 +409,7 @@ export class DockerAdapter implements Adapter {
   private buildRoute(): Promise<BuildRoute> {
     this.buildRouteOnce ??= (async (): Promise<BuildRoute> => {
       const v = await this.version();
-      if (v.components?.some((c) => /podman/i.test(c.Name)))
+      if (isPodman(v))
         return { ok: false, why: "Podman builds with Buildah", classicHandlesBuildKitSyntax: true };
       if (v.Os === "windows")
         return { ok: false, why: "a Windows engine has no BuildKit", classicHandlesBuildKitSyntax: false };
@@ -702,6 +719,9 @@ export class DockerAdapter implements Adapter {
     for await (const line of createInterface({ input: out, crlfDelay: Number.POSITIVE_INFINITY })) yield line;
   }
 
+  /** The events followed, by the names the engine's filter knows them by. */
+  protected readonly eventFilter: readonly string[] = ["start", "die", "oom", "health_status"];
+
   async *events(stack: string, signal: AbortSignal): AsyncIterable<ContainerEvent> {
     if (signal.aborted) return;
     // From the moment of the call: an event that comes while the stream is being set up (a loaded
@@ -713,7 +733,7 @@ export class DockerAdapter implements Adapter {
         filters: {
           type: ["container"],
           label: [`${LABEL_STACK}=${stack}`],
-          event: ["start", "die", "oom", "health_status"],
+          event: [...this.eventFilter],
         },
       }),
     )) as NodeJS.ReadableStream & { destroy: () => void };
@@ -839,7 +859,7 @@ export class DockerAdapter implements Adapter {
   }
 
   /** Runs an engine call; a connection failure becomes the one "engine unreachable" error. */
-  private async engine<T>(call: () => Promise<T>): Promise<T> {
+  protected async engine<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (e) {
@@ -847,7 +867,7 @@ export class DockerAdapter implements Adapter {
     }
   }
 
-  private wrap(e: unknown): unknown {
+  protected wrap(e: unknown): unknown {
     const code = (e as { code?: string }).code;
     if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EPIPE" || code === "ECONNRESET")
       return new EngineUnreachableError(
@@ -871,6 +891,11 @@ function portTaken(e: unknown): Error | null {
   return new Error(
     `host port ${m[2]} is taken: another program started listening on ${m[1] || "0.0.0.0"}:${m[2]} after the plan was made; run \`deloc up\` again and the plan moves to a free port`,
   );
+}
+
+/** Podman's service names itself among the version's components (`Podman Engine`). */
+export function isPodman(v: { Components?: { Name: string }[] | null }): boolean {
+  return v.Components?.some((c) => /podman/i.test(c.Name)) ?? false;
 }
 
 function apiAtLeast(version: string, major: number, minor: number): boolean {
@@ -1055,8 +1080,10 @@ export function parseEvent(line: string): ContainerEvent | null {
   const attrs = raw.Actor?.Attributes ?? {};
   const base = { id: raw.Actor?.ID ?? raw.id ?? "", service: attrs[LABEL_SERVICE] ?? "" };
   if (action === "start" || action === "oom") return { ...base, action };
-  if (action === "die")
-    return { ...base, action, ...(attrs.exitCode !== undefined ? { exitCode: Number(attrs.exitCode) } : {}) };
+  if (action === "die") {
+    const code = attrs.exitCode ?? attrs.containerExitCode; // Podman's name for it
+    return { ...base, action, ...(code !== undefined ? { exitCode: Number(code) } : {}) };
+  }
   const health = /^health_status: (healthy|unhealthy|starting)$/.exec(action)?.[1];
   if (health)
     return { ...base, action: "health_status", health: health as ContainerEvent["health"] & string };

@@ -1,6 +1,6 @@
 /**
- * DELoc's own Docker adapter as a plugin, checked as any plugin is. It serves `podman` too, through
- * Podman's Docker-compatible API. dockerode loads only when a target is opened.
+ * DELoc's own Docker adapter as a plugin, checked as any plugin is. dockerode loads only when the
+ * target is opened.
  */
 import type { DelocPlugin, EngineAdapterFactory } from "../../plugins/index.js";
 
@@ -15,4 +15,4 @@ const docker: EngineAdapterFactory = {
 export const apiVersion: DelocPlugin["apiVersion"] = 1;
 /** It ships with DELoc: every DELoc. */
 export const deloc = "*";
-export const adapters: DelocPlugin["adapters"] = { docker, podman: docker };
+export const adapters: DelocPlugin["adapters"] = { docker };
