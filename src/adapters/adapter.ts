@@ -152,6 +152,19 @@ export interface WorkloadStatus {
   /** A container of it was killed for memory. */
   oomKilled: boolean;
   pods: string[];
+  /** Each pod as the engine judges it: a service without a check must stay up a moment. */
+  replicas: PodStatus[];
+}
+
+export interface PodStatus {
+  pod: string;
+  ready: boolean;
+  /** Restarts of its service's container(s). */
+  restarts: number;
+  /** A container of it was killed for memory (now or last time). */
+  oomKilled: boolean;
+  /** When its service's container started running this time, by the node's clock (whole seconds). */
+  startedAtMs?: number;
 }
 
 /**

@@ -5,7 +5,7 @@
  * order — `started` means its pods run, `healthy` that they are Ready, a Job that it completed — and
  * a service fails fast on a reason that will not clear.
  */
-import type { ClusterAdapter, WorkloadStatus } from "../adapters/adapter.js";
+import type { ClusterAdapter, PodStatus, WorkloadStatus } from "../adapters/adapter.js";
 import {
   DeployFailedError,
   EngineUnreachableError,
@@ -18,13 +18,18 @@ import type { BackupTarget } from "./backup.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type DeployEvent, emitter } from "./events.js";
 import type { StateStore } from "./state.js";
-import { suggestMemory } from "./wait.js";
+import { STARTED_SETTLE_MS, suggestMemory } from "./wait.js";
 import { serviceSteps, walk } from "./walker.js";
 
 /** How often the cluster is asked, at most: one listing serves every service waiting. */
 const POLL_MS = 1000;
 /** Scheduling a pod and pulling its image, on top of a service's own readiness deadline. */
 const SCHEDULE_MS = 60_000;
+/**
+ * How late the API server may tell of a container's exit: the kubelet finds it at its next relist
+ * (every second), then reports it; and start times are in whole seconds.
+ */
+const STATUS_LAG_MS = 2_000;
 
 export interface ClusterUpInput {
   plan: Plan;
@@ -70,6 +75,7 @@ export async function upOnCluster(
         if (state.services[s.name]?.state !== "deploying") store.move(state, "deploying", "applied", s.name);
         emit(s.name, "checking", s.oneShot ? "running to completion" : "pods ready");
         const deadline = clock.now() + (input.waitTimeoutMs ?? deadlineOf(s));
+        const seen = new Map<string, { restarts: number; since: number }>();
         for (;;) {
           let w: WorkloadStatus | undefined;
           try {
@@ -82,11 +88,14 @@ export async function upOnCluster(
             continue;
           }
           if (w && (w.running > 0 || w.state === "ready")) started();
-          if (w?.state === "ready") break;
-          if (w?.state === "failed" || w?.oomKilled || clock.now() > deadline) {
+          const settled = w ? upLongEnough(s, w.replicas, seen, clock.now()) : new Set<string>();
+          // Killed for memory in a pod that is not (yet) ready and settled: this deploy's kill.
+          const oom = w?.replicas.some((p) => p.oomKilled && !settled.has(p.pod)) ?? false;
+          if (w?.state === "ready" && !oom && w.replicas.every((p) => !p.ready || settled.has(p.pod))) break;
+          if (w?.state === "failed" || oom || clock.now() > deadline) {
             const failure: ServiceFailure = {
               service: s.name,
-              ...(w?.oomKilled
+              ...(oom
                 ? {
                     reason: "oom-killed",
                     message: `killed for running out of memory (limit ${formatBytes(s.memoryBytes)})`,
@@ -319,6 +328,39 @@ async function untilPods(
     if (clock.now() > end) return false;
     await clock.sleep(POLL_MS);
   }
+}
+
+/**
+ * The Ready pods that count as such. With a readiness probe, every Ready pod. Without one a pod is
+ * Ready once its containers run, so, as on Docker, it must have stayed up a moment (longer after a
+ * restart: a crash loop runs most of the time between its exits) — proven by the API server, whose
+ * news may be `STATUS_LAG_MS` late: by the container's start time, or since this `up` first saw it
+ * Ready at that restart count (`seen`, kept across polls), whichever is longer.
+ */
+function upLongEnough(
+  s: PlannedService,
+  pods: readonly PodStatus[],
+  seen: Map<string, { restarts: number; since: number }>,
+  now: number,
+): Set<string> {
+  const out = new Set<string>();
+  for (const p of pods) {
+    if (!p.ready) {
+      seen.delete(p.pod);
+      continue;
+    }
+    if (s.healthCheck || s.oneShot) {
+      out.add(p.pod);
+      continue;
+    }
+    const was = seen.get(p.pod);
+    if (!was || was.restarts !== p.restarts) seen.set(p.pod, { restarts: p.restarts, since: now });
+    const since = seen.get(p.pod)!.since;
+    const upMs = Math.max(p.startedAtMs !== undefined ? now - p.startedAtMs - 1000 : 0, now - since);
+    const settle = p.restarts === 0 ? STARTED_SETTLE_MS.fresh : STARTED_SETTLE_MS.restarted;
+    if (upMs - STATUS_LAG_MS >= settle) out.add(p.pod);
+  }
+  return out;
 }
 
 /** As patient as `up` on Docker, plus a minute to schedule the pod and pull its image. */
