@@ -430,6 +430,30 @@ export class KubernetesTarget implements ClusterAdapter {
   }
 
   /**
+   * New pods for the service's workload, as `kubectl rollout restart` makes them: a restart time in
+   * its pod template's annotations (a change of the template, so the controller rolls it out).
+   */
+  async restart(stack: string, service: string): Promise<void> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service);
+    if (!w || w.kind === "Job")
+      throw new NotDeployedError(
+        `${service} has no long-running workload on Kubernetes.`,
+        "`deloc up --target kubernetes` deploys it.",
+      );
+    const body = {
+      spec: {
+        template: {
+          metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
+        },
+      },
+    };
+    const request = { name: w.name, namespace: this.namespace, body };
+    const merge = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+    if (w.kind === "Deployment") await this.apps.patchNamespacedDeployment(request, merge);
+    else await this.apps.patchNamespacedStatefulSet(request, merge);
+  }
+
+  /**
    * Runs argv in the service's container of one of its pods (a Ready one first), through the API
    * server's exec; stdout goes to `io.stdout` when given, else into the output with stderr.
    */
