@@ -511,11 +511,11 @@ export async function kubernetesHealth(
         const w = workloads.find((x) => x.service === s.name);
         const row = (replica: number, ok: boolean, check: string, output: string, ms = 0) =>
           Promise.resolve({ service: s.name, replica, ok, check, output, ms });
-        if (!w?.pods.length) return [row(0, false, readinessOf(s), w ? "no pod" : "not deployed")];
-        if (w.kind === "Job")
+        if (w?.kind === "Job")
           return [
             row(1, w.succeeded > 0, "completed", w.succeeded > 0 ? "completed" : `${w.failed} failed runs`),
           ];
+        if (!w?.pods.length) return [row(0, false, readinessOf(s), w ? "no pod" : "not deployed")];
         return [...w.pods]
           .sort((a, b) => a.name.localeCompare(b.name))
           .map(async (pod, i) => {
