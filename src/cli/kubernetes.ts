@@ -434,6 +434,19 @@ export async function onClusterService<T>(
 }
 
 /**
+ * What `verify` and `health` run on the cluster with: the plan, the services asked for (all by
+ * default), the cluster, and the secrets the pods run with (the cluster's Secret first: a chart
+ * installed by hand generated its own).
+ */
+async function probing(ctx: CommandContext, args: string[], opts: Record<string, unknown>) {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
+  const target = await connect(ctx, opts, stack);
+  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  return { plan, names, target, secrets };
+}
+
+/**
  * `deloc verify` on the cluster: the same probes, from this machine, each service's ports reached
  * through the API server's port-forward to a Ready pod (Kafka's advertised listener too); a client
  * inside the stack (the Spark driver) is a one-off pod in the namespace; command probes run in the
@@ -444,11 +457,7 @@ export async function kubernetesVerify(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
-  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
-  const target = await connect(ctx, opts, stack);
-  // What the pods run with: the cluster's Secret (a chart installed by hand generated its own).
-  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  const { plan, names, target, secrets } = await probing(ctx, args, opts);
   const services = plan.services.filter((s) => names.includes(s.name) && !s.oneShot);
   const forwards = new Map<string, { host: string; port: number; close: () => void }>();
   const routes = new Map<string, { host: string; port: number }>();
@@ -499,10 +508,7 @@ export async function kubernetesHealth(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
-  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
-  const target = await connect(ctx, opts, stack);
-  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  const { plan, names, target, secrets } = await probing(ctx, args, opts);
   const workloads = await target.workloadStates(plan.stack);
   const results = await Promise.all(
     plan.services

@@ -18,6 +18,7 @@ import {
 import type { BackupTarget } from "./backup.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type DeployEvent, emitter } from "./events.js";
+import { recordRestart } from "./lifecycle.js";
 import type { StateStore } from "./state.js";
 import { STARTED_SETTLE_MS, suggestMemory } from "./wait.js";
 import { serviceSteps, walk } from "./walker.js";
@@ -214,19 +215,7 @@ export async function restartOnCluster(input: {
     },
   });
   const done = plan.phases.flat().filter((n) => outcomes.get(n)?.state === "done");
-  const state = store.read() ?? store.fresh();
-  for (const f of failures) store.move(state, "failed", f.message, f.service);
-  store.append({
-    time: new Date().toISOString(),
-    stack: plan.stack,
-    from: state.state,
-    to: state.state,
-    reason: failures.length
-      ? `restart failed at ${failures.map((f) => f.service).join(", ")}; restarted ${done.join(", ") || "nothing"}`
-      : `restarted ${done.join(", ")}`,
-    command: store.command,
-  });
-  store.write(state);
+  recordRestart(store, plan.stack, done, failures);
   if (failures.length)
     throw new DeployFailedError(
       failures,
