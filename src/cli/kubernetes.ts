@@ -521,8 +521,11 @@ export async function kubernetesHealth(
           return [
             row(1, w.succeeded > 0, "completed", w.succeeded > 0 ? "completed" : `${w.failed} failed runs`),
           ];
-        if (!w?.pods.length) return [row(0, false, readinessOf(s), w ? "no pod" : "not deployed")];
-        return [...w.pods]
+        if (!w?.pods.some((p) => !p.terminating))
+          return [row(0, false, readinessOf(s), w ? "no pod" : "not deployed")];
+        // The pods of the service now: not those a rollout (a restart) is deleting.
+        return w.pods
+          .filter((p) => !p.terminating)
           .sort((a, b) => a.name.localeCompare(b.name))
           .map(async (pod, i) => {
             if (!pod.running) return row(i + 1, false, readinessOf(s), pod.problem ?? "not running");

@@ -24,6 +24,8 @@ export interface PodState {
    * a back-off: not a failure of the pod (its kubectl met an API server restarting, say).
    */
   initRetrying?: string;
+  /** Being deleted (its workload rolled it out, or scaled it away). */
+  terminating?: boolean;
 }
 
 export interface WorkloadState {
@@ -126,6 +128,7 @@ export function podState(p: V1Pod): PodState {
       ? { oomKilled: true }
       : {}),
     ...(startedAt ? { startedAt: new Date(startedAt).getTime() } : {}),
+    ...(p.metadata?.deletionTimestamp ? { terminating: true } : {}),
     ...(retrying
       ? {
           initRetrying: `its wait ${retrying.name} restarting (exit ${retrying.lastState?.terminated?.exitCode ?? "?"}; ${retrying.restartCount} restarts)`,
