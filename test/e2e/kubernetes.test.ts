@@ -401,67 +401,6 @@ describe("kubernetes target (a real single-node cluster)", () => {
     assert.equal(redis("GET", "kept"), "before");
   });
 
-  test("restart must replace pods in start order (redis Ready before web's new pods start), data kept; health runs each pod's check", async () => {
-    const uids = (service: string) => podsOf(service).map((p) => p.metadata.uid as string);
-    const [redisBefore, webBefore] = [uids("redis"), uids("web")];
-    const r = await delocAsync(["restart", "web", "redis", "--target", "kubernetes"]);
-    assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /redis: restarted and ready[\s\S]*web: restarted and ready/);
-    const live = (service: string) => podsOf(service).filter((p) => !p.metadata.deletionTimestamp);
-    const [redisPod] = live("redis");
-    assert.ok(!redisBefore.includes(redisPod.metadata.uid), "redis has a new pod");
-    const webPods = live("web");
-    assert.equal(webPods.length, 2);
-    const redisReady = Date.parse(
-      redisPod.status.conditions.find((c: Obj) => c.type === "Ready").lastTransitionTime,
-    );
-    for (const p of webPods) {
-      assert.ok(!webBefore.includes(p.metadata.uid), `${p.metadata.name} is new`);
-      assert.ok(Date.parse(p.metadata.creationTimestamp) >= redisReady, `${p.metadata.name} after redis`);
-    }
-    assert.equal(redis("GET", "kept"), "before");
-    const health = await delocAsync(["health", "--target", "kubernetes", "--json"]);
-    assert.equal(health.code, 0, health.err);
-    const rows = JSON.parse(health.out).services as Obj[];
-    assert.deepEqual(
-      rows.filter((x) => x.service === "web").map((x) => [x.replica, x.ok]),
-      [
-        [1, true],
-        [2, true],
-      ],
-    );
-    assert.equal(rows.find((x) => x.service === "seed").check, "completed");
-    assert.ok(
-      rows.every((x) => x.ok),
-      health.out,
-    );
-    // A one-shot task is not restarted (exit 7: no long-running workload).
-    assert.equal(deloc("restart", "seed", "--target", "kubernetes").code, 7);
-  });
-
-  test("--stack NAME must act from the cluster's labels alone, in a folder with no stack file", async () => {
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "deloc-k8s-nofile-"));
-    const there = delocIn(() => elsewhere, env);
-    const rows = JSON.parse(there.ok("status", "--stack", STACK, "--target", "kubernetes", "--json"))
-      .services as Obj[];
-    assert.deepEqual(rows.map((x) => x.service).sort(), [
-      "kafka",
-      "minio",
-      "postgres",
-      "redis",
-      "seed",
-      "topics",
-      "web",
-    ]);
-    assert.equal(rows.find((x) => x.service === "web").condition, "running");
-    there.ok("stop", "--stack", STACK, "--target", "kubernetes");
-    assert.deepEqual(podsOf("web"), []);
-    assert.equal(there.deloc("stop", "nothing", "--stack", STACK, "--target", "kubernetes").code, 7);
-    const r = await delocAsync(UP);
-    assert.equal(r.code, 0, r.err);
-    assert.equal(redis("GET", "kept"), "before");
-  });
-
   test("a service whose probe never passes must fail the deploy, with its pod's events and log tail, and roll back to what ran before", async () => {
     const file = path.join(dir, "deloc.yaml");
     const good = fs.readFileSync(file, "utf8");
@@ -525,7 +464,7 @@ describe("kubernetes target (a real single-node cluster)", () => {
       assert.deepEqual(list(kind), [], kind);
   });
 
-  test("with Helm (DELOC_HELM): up installs the chart as a release that becomes Ready; cleanup uninstalls it, claims and .deloc/ too", async () => {
+  test("with Helm (DELOC_HELM): up installs the chart as a release that becomes Ready; down uninstalls it", async () => {
     const r = await delocAsync(UP, { DELOC_HELM: HELM });
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /helm upgrade --install deloc-k8s: STATUS: deployed/);
@@ -545,10 +484,10 @@ describe("kubernetes target (a real single-node cluster)", () => {
       fs.writeFileSync(file, good);
     }
     assert.equal(hash(), before);
-    const cleanup = await delocAsync(["cleanup", "--yes", "--target", "kubernetes"], { DELOC_HELM: HELM });
-    assert.equal(cleanup.code, 0, cleanup.err);
-    assert.match(cleanup.err, /Cleaned up deloc-k8s: removed \d+ objects .*claims and their data too/);
-    assert.ok(!fs.existsSync(path.join(dir, ".deloc")), ".deloc/ is gone");
+    const down = await delocAsync(["down", "--volumes", "--yes", "--target", "kubernetes"], {
+      DELOC_HELM: HELM,
+    });
+    assert.equal(down.code, 0, down.err);
     assert.deepEqual(kubectl<Obj>("-n", NS, "get", "secrets", "-l", "owner=helm", "-o", "json").items, []);
     assert.deepEqual(list("statefulsets.apps"), []);
     await eventually(() => assert.deepEqual(list("persistentvolumeclaims"), []), 120_000);
