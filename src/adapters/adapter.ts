@@ -152,6 +152,19 @@ export interface WorkloadStatus {
   /** A container of it was killed for memory. */
   oomKilled: boolean;
   pods: string[];
+  /** Each pod as the engine judges it: a service without a check must stay up a moment. */
+  replicas: PodStatus[];
+}
+
+export interface PodStatus {
+  pod: string;
+  ready: boolean;
+  /** Restarts of its service's container(s). */
+  restarts: number;
+  /** A container of it was killed for memory (now or last time). */
+  oomKilled: boolean;
+  /** When its service's container started running this time, by the node's clock (whole seconds). */
+  startedAtMs?: number;
 }
 
 /**
@@ -175,6 +188,8 @@ export interface ClusterAdapter {
   /** The last lines of a service's pod (one not Ready, if any), for a failure report. */
   logTail(stack: string, service: string, lines: number): Promise<string[]>;
   scale(stack: string, service: string, replicas: number): Promise<void>;
+  /** Replaces the service's pods with new ones, as `kubectl rollout restart` does. */
+  restart(stack: string, service: string): Promise<void>;
   /** The stack's PersistentVolumeClaims (its data) and the storage each requests, in bytes. */
   claims(stack: string): Promise<{ name: string; requestBytes: number | null }[]>;
   /** Runs argv in a running pod of the service (a Ready one first), through the API server's exec. */

@@ -178,7 +178,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Run every service's health check now and report what it said",
     args: "[services...]",
     argCompletes: "services",
-    options: [file],
+    options: [file, ...targeting],
     json: true,
     load: () => import("./commands/status.js").then((m) => m.health),
   },
@@ -209,7 +209,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Restart services in start order and wait until they are ready",
     args: "[services...]",
     argCompletes: "services",
-    options: [file],
+    options: [file, ...targeting],
     load: () => import("./commands/lifecycle.js").then((m) => m.restart),
   },
   {
@@ -236,7 +236,7 @@ export const COMMANDS: CommandDef[] = [
     name: "cleanup",
     summary:
       "Remove everything labelled with the stack (containers, network, volumes, built images) and .deloc/",
-    options: [file, stackOpt, yes],
+    options: [file, stackOpt, yes, ...targeting],
     load: () => import("./commands/lifecycle.js").then((m) => m.cleanup),
   },
   {

@@ -186,13 +186,18 @@ export async function openByName(
     const { name, dir } = session.project.stack;
     return { stack: name, dir, adapter: session.adapter, store: session.store, session };
   }
-  if (!isStackName(opts.stack))
-    throw new UsageError(`--stack: "${opts.stack}" is not a stack name.`, STACK_NAME_RULE);
+  stackNameOf(opts.stack);
   const store = new StateStore(ctx.cwd, opts.stack, command);
   // No stack file to name the target: `--target podman` or DELOC_TARGET say Podman, else Docker.
   const podman = opts.target === "podman" || (opts.target === undefined && ctx.env.DELOC_TARGET === "podman");
   const adapter = await lockAndOpen(ctx, store, podman ? "podman" : "docker", lock);
   return { stack: opts.stack, dir: ctx.cwd, adapter, store, session: null };
+}
+
+/** `--stack NAME`, checked: a stack's name (as its labels carry it). */
+export function stackNameOf(name: string): string {
+  if (!isStackName(name)) throw new UsageError(`--stack: "${name}" is not a stack name.`, STACK_NAME_RULE);
+  return name;
 }
 
 /** The sizing flags `up` was given, saved so later commands plan what was deployed. */

@@ -4,6 +4,7 @@
  * adapter — with Helm when it is installed, otherwise server-side apply. This module parses,
  * connects and renders.
  */
+import fs from "node:fs";
 import path from "node:path";
 import type { ClusterAdapter } from "../adapters/adapter.js";
 import { KubernetesTarget } from "../adapters/kubernetes/kubernetes-target.js";
@@ -19,19 +20,23 @@ import type { BackupTarget } from "../engine/backup.js";
 import {
   clusterBackupTarget,
   downOnCluster,
+  restartOnCluster,
   scaleOnCluster,
   stopOnCluster,
   upOnCluster,
 } from "../engine/cluster.js";
-import { ensureSecrets, maskSecrets, readSecrets, resolveEnv } from "../engine/secrets.js";
+import { ensureSecrets, maskSecrets, readSecrets, resolveEnv, resolveSecrets } from "../engine/secrets.js";
 import { STATE_DIR, StateStore } from "../engine/state.js";
+import { readinessOf } from "../engine/wait.js";
 import { plan as makePlan } from "../planner/index.js";
 import { clusterBudget, portableBudget } from "../resources/index.js";
 import { ENGINE_WAIT_MS, openInput } from "./budget.js";
 import { confirmDestruction, EXIT_DECLINED } from "./confirm.js";
 import type { CommandContext } from "./context.js";
-import { scaleOverrides, scaleRequest, serviceIn, waitTimeoutOf } from "./engine-session.js";
+import { scaleOverrides, scaleRequest, serviceIn, stackNameOf, waitTimeoutOf } from "./engine-session.js";
+import { logOptions, streamLogs } from "./log-stream.js";
 import { loadProject } from "./project.js";
+import { type HealthResult, reportHealth } from "./render/health-report.js";
 import { renderTable } from "./render/table.js";
 
 /**
@@ -43,6 +48,19 @@ import { renderTable } from "./render/table.js";
 async function planForCluster(ctx: CommandContext, opts: Record<string, unknown>) {
   const { stack, catalog, capacity } = loadProject(ctx, opts);
   return { stack, plan: makePlan(stack, catalog, portableBudget(capacity)) };
+}
+
+/**
+ * The stack a command acts on: `--stack NAME`, from the cluster's labels alone (no stack file; its
+ * state in this folder, as on Docker), or the stack file's, with its plan.
+ */
+async function stackForCluster(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+): Promise<{ name: string; dir: string; plan: Plan | null }> {
+  if (typeof opts.stack === "string") return { name: stackNameOf(opts.stack), dir: ctx.cwd, plan: null };
+  const { stack, plan } = await planForCluster(ctx, opts);
+  return { name: stack.name, dir: stack.dir, plan };
 }
 
 /**
@@ -162,15 +180,19 @@ export async function kubernetesUp(ctx: CommandContext, opts: Record<string, unk
 }
 
 export async function kubernetesStatus(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
+  const stack = await stackForCluster(ctx, opts);
   const target = await connect(ctx, opts, stack);
   const [workloads, memory] = await Promise.all([
-    target.workloads(plan.stack),
+    target.workloads(stack.name),
     target
-      .memoryUse(plan.stack)
+      .memoryUse(stack.name)
       .catch(() => new Map<string, { usedBytes: number; limitBytes: number | null }>()),
   ]);
-  const rows = plan.services.map((s) => {
+  // The file's services; with `--stack`, those the cluster's labels name.
+  const services =
+    stack.plan?.services.map((s) => ({ name: s.name, replicas: s.replicas })) ??
+    workloads.map((w) => ({ name: w.service, replicas: w.desired }));
+  const rows = services.map((s) => {
     const w = workloads.find((x) => x.service === s.name);
     // A one-shot's finished pod uses nothing; the rest sum over their pods (replicas).
     const use = (w?.pods ?? []).map((p) => memory.get(p)).filter((m) => m !== undefined);
@@ -203,7 +225,7 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
     ctx.out(
       JSON.stringify(
         {
-          stack: plan.stack,
+          stack: stack.name,
           target: "kubernetes",
           namespace: target.namespace,
           server: target.server,
@@ -215,7 +237,7 @@ export async function kubernetesStatus(ctx: CommandContext, opts: Record<string,
     );
   else {
     ctx.out(
-      `Stack ${plan.stack} on Kubernetes ${target.version} (${target.server}), namespace ${target.namespace}`,
+      `Stack ${stack.name} on Kubernetes ${target.version} (${target.server}), namespace ${target.namespace}`,
     );
     ctx.out(
       renderTable(
@@ -275,12 +297,7 @@ export async function kubernetesLogs(
       `No service "${service}" in stack ${plan.stack}.`,
       `Its services: ${plan.services.map((s) => s.name).join(", ")}`,
     );
-  let tail: number | undefined;
-  if (opts.tail !== undefined) {
-    tail = Number(opts.tail);
-    if (!Number.isInteger(tail) || tail < 0)
-      throw new UsageError(`--tail: "${opts.tail}" is not a line count.`, "Use e.g. --tail 100.");
-  }
+  const how = logOptions(opts);
   const target = await connect(ctx, opts, stack);
   const w = (await target.workloadStates(plan.stack)).find((x) => x.service === service);
   if (!w?.pods.length)
@@ -288,57 +305,66 @@ export async function kubernetesLogs(
       `${service} has no pod on Kubernetes.`,
       "`deloc up --target kubernetes` deploys it.",
     );
-  // Secrets never reach the terminal through a service's own log lines.
-  const secrets = readSecrets(stack.dir);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  try {
-    await Promise.all(
-      w.pods.map(async (pod) => {
-        const prefix = w.pods.length > 1 ? `${pod.name} | ` : "";
-        for await (const line of target.logLines(pod.name, service, {
-          follow: opts.follow === true,
-          ...(tail !== undefined ? { tail } : {}),
-          signal: controller.signal,
-        }))
-          ctx.out(prefix + maskSecrets(line, secrets));
-      }),
-    );
-  } finally {
-    process.removeListener("SIGINT", stop);
-    process.removeListener("SIGTERM", stop);
-  }
+  await streamLogs(
+    ctx,
+    w.pods.map((pod) => ({
+      name: pod.name,
+      lines: (signal) => target.logLines(pod.name, service, { ...how, signal }),
+    })),
+    readSecrets(stack.dir),
+  );
   return 0;
 }
 
 export async function kubernetesDown(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
-  const { stack } = await planForCluster(ctx, opts);
-  const store = new StateStore(stack.dir, stack.name, "down");
+  return removeFromCluster(ctx, opts, opts.volumes === true ? "down --volumes" : "down");
+}
+
+/**
+ * `deloc cleanup` on the cluster: everything of the stack goes — its objects, its claims (asked
+ * first, as `down --volumes`) and `.deloc/`. Images are the cluster's nodes' own: none is removed.
+ */
+export async function kubernetesCleanup(ctx: CommandContext, opts: Record<string, unknown>): Promise<number> {
+  return removeFromCluster(ctx, opts, "cleanup");
+}
+
+async function removeFromCluster(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  command: "down" | "down --volumes" | "cleanup",
+): Promise<number> {
+  const stack = await stackForCluster(ctx, opts);
+  const volumes = command !== "down";
+  const store = new StateStore(stack.dir, stack.name, command.split(" ")[0]!);
   store.lock();
   try {
     const cluster = await connect(ctx, opts, stack);
-    if (opts.volumes) {
+    if (volumes) {
       const claims = await cluster.claims(stack.name);
-      const ns = typeof opts.namespace === "string" ? ` -n ${opts.namespace}` : "";
+      const flags = `${typeof opts.stack === "string" ? ` --stack ${stack.name}` : ""}${typeof opts.namespace === "string" ? ` -n ${opts.namespace}` : ""}`;
       const ok = await confirmDestruction(ctx, opts, {
-        command: `deloc down --volumes --target kubernetes${ns}`,
+        command: `deloc ${command} --target kubernetes${flags}`,
         verb: "delete",
         noun: "PersistentVolumeClaim",
         where: `of stack ${stack.name} in namespace ${cluster.namespace}`,
         items: claims.map((c) => ({ name: c.name, bytes: c.requestBytes, services: [] })),
-        alternative: `\`deloc down --target kubernetes${ns}\` removes the workloads and keeps the claims`,
+        alternative: `\`deloc down --target kubernetes${flags}\` removes the workloads and keeps the claims`,
         backups: [],
       });
       if (!ok) return EXIT_DECLINED;
     }
-    const gone = await downOnCluster({ cluster, store, stack: stack.name, volumes: opts.volumes === true });
+    const gone = await downOnCluster({ cluster, store, stack: stack.name, volumes });
     const release = gone.find((g) => g.startsWith("helm release"));
     if (release) ctx.err(`helm uninstall ${stack.name}: done`);
-    ctx.err(
-      `${stack.name}: removed ${gone.length - (release ? 1 : 0)} objects from namespace ${cluster.namespace}${opts.volumes ? " (claims and their data too)" : "; claims (your data) kept"}.`,
-    );
+    const objects = `${gone.length - (release ? 1 : 0)} objects from namespace ${cluster.namespace}`;
+    if (command === "cleanup") {
+      store.unlock();
+      fs.rmSync(path.join(stack.dir, STATE_DIR), { recursive: true, force: true });
+      ctx.err(`Cleaned up ${stack.name}: removed ${objects} (claims and their data too), and ${STATE_DIR}/.`);
+    } else
+      ctx.err(
+        `${stack.name}: removed ${objects}${volumes ? " (claims and their data too)" : "; claims (your data) kept"}.`,
+      );
     return 0;
   } finally {
     store.unlock();
@@ -350,8 +376,8 @@ export async function kubernetesStop(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
-  const names = args.map((a) => serviceIn(plan, a));
+  const stack = await stackForCluster(ctx, opts);
+  const names = stack.plan ? args.map((a) => serviceIn(stack.plan!, a)) : args;
   const store = new StateStore(stack.dir, stack.name, "stop");
   store.lock();
   try {
@@ -359,7 +385,8 @@ export async function kubernetesStop(
     const stopped = await stopOnCluster({
       cluster,
       store,
-      plan,
+      stack: stack.name,
+      ...(stack.plan ? { plan: stack.plan } : {}),
       ...(names.length ? { services: names } : {}),
     });
     ctx.err(
@@ -367,6 +394,35 @@ export async function kubernetesStop(
         ? `Stopped ${stopped.join(", ")} (scaled to no pods; claims kept). \`deloc up --target kubernetes\` starts them again.`
         : `Nothing of ${stack.name} was running in namespace ${cluster.namespace}.`,
     );
+    return 0;
+  } finally {
+    store.unlock();
+  }
+}
+
+/** `deloc restart` on the cluster: new pods in start order, each service waited for until ready. */
+export async function kubernetesRestart(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.length
+    ? args.map((a) => serviceIn(plan, a))
+    : plan.services.filter((s) => !s.oneShot).map((s) => s.name);
+  const store = new StateStore(stack.dir, stack.name, "restart");
+  store.lock();
+  try {
+    const cluster = await connect(ctx, opts, stack);
+    await restartOnCluster({
+      cluster,
+      store,
+      plan,
+      services: names,
+      onEvent: (e) => {
+        if (e.status === "ready") ctx.err(`${e.service}: restarted and ready (${e.detail})`);
+      },
+    });
     return 0;
   } finally {
     store.unlock();
@@ -394,6 +450,19 @@ export async function onClusterService<T>(
 }
 
 /**
+ * What `verify` and `health` run on the cluster with: the plan, the services asked for (all by
+ * default), the cluster, and the secrets the pods run with (the cluster's Secret first: a chart
+ * installed by hand generated its own).
+ */
+async function probing(ctx: CommandContext, args: string[], opts: Record<string, unknown>) {
+  const { stack, plan } = await planForCluster(ctx, opts);
+  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
+  const target = await connect(ctx, opts, stack);
+  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  return { plan, names, target, secrets };
+}
+
+/**
  * `deloc verify` on the cluster: the same probes, from this machine, each service's ports reached
  * through the API server's port-forward to a Ready pod (Kafka's advertised listener too); a client
  * inside the stack (the Spark driver) is a one-off pod in the namespace; command probes run in the
@@ -404,11 +473,7 @@ export async function kubernetesVerify(
   args: string[],
   opts: Record<string, unknown>,
 ): Promise<number> {
-  const { stack, plan } = await planForCluster(ctx, opts);
-  const names = args.length ? args.map((a) => serviceIn(plan, a)) : plan.services.map((s) => s.name);
-  const target = await connect(ctx, opts, stack);
-  // What the pods run with: the cluster's Secret (a chart installed by hand generated its own).
-  const secrets = { ...readSecrets(stack.dir), ...(await target.secrets(plan.stack)) };
+  const { plan, names, target, secrets } = await probing(ctx, args, opts);
   const services = plan.services.filter((s) => names.includes(s.name) && !s.oneShot);
   const forwards = new Map<string, { host: string; port: number; close: () => void }>();
   const routes = new Map<string, { host: string; port: number }>();
@@ -449,4 +514,55 @@ export async function kubernetesVerify(
   } finally {
     for (const f of forwards.values()) f.close();
   }
+}
+
+/**
+ * `deloc health` on the cluster: each service's check run now in each of its pods (through the API
+ * server's exec), as on Docker in each container; a one-shot task reports whether its Job completed.
+ */
+export async function kubernetesHealth(
+  ctx: CommandContext,
+  args: string[],
+  opts: Record<string, unknown>,
+): Promise<number> {
+  const { plan, names, target, secrets } = await probing(ctx, args, opts);
+  const workloads = await target.workloadStates(plan.stack);
+  const results = await Promise.all(
+    plan.services
+      .filter((s) => names.includes(s.name))
+      .flatMap((s): Promise<HealthResult>[] => {
+        const w = workloads.find((x) => x.service === s.name);
+        const row = (replica: number, ok: boolean, check: string, output: string, ms = 0) =>
+          Promise.resolve({ service: s.name, replica, ok, check, output, ms });
+        if (w?.kind === "Job")
+          return [
+            row(1, w.succeeded > 0, "completed", w.succeeded > 0 ? "completed" : `${w.failed} failed runs`),
+          ];
+        if (!w?.pods.some((p) => !p.terminating))
+          return [row(0, false, readinessOf(s), w ? "no pod" : "not deployed")];
+        // The pods of the service now: not those a rollout (a restart) is deleting.
+        return w.pods
+          .filter((p) => !p.terminating)
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map(async (pod, i) => {
+            if (!pod.running) return row(i + 1, false, readinessOf(s), pod.problem ?? "not running");
+            if (!s.healthCheck) return row(i + 1, pod.ready, "started", "running (no health check)");
+            const t = performance.now();
+            const argv = s.healthCheck.command.map((a) => resolveSecrets(a, secrets));
+            const r = await target
+              .execInPod(pod.name, s.name, argv, { timeoutMs: s.healthCheck.timeoutMs })
+              .catch((e: Error) => ({ exitCode: -1, output: e.message }));
+            // A check may echo what it was given (a password in its arguments or environment).
+            const said = maskSecrets(r.output.trim().split("\n").at(-1) ?? "", secrets);
+            return row(
+              i + 1,
+              r.exitCode === 0,
+              s.healthCheck.command.join(" "),
+              said,
+              Math.round(performance.now() - t),
+            );
+          });
+      }),
+  );
+  return reportHealth(ctx, opts, plan.stack, results);
 }

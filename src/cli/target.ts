@@ -4,11 +4,12 @@ import { loadProject } from "./project.js";
 
 /**
  * Whether a command runs on Kubernetes: `--target kubernetes`, `DELOC_TARGET`, or the stack file's
- * `spec.target`. A file that does not load answers "no": the Docker path reports its errors.
+ * `spec.target` (none with `--stack`). A file that does not load answers "no": the Docker path reports its errors.
  */
 export function onKubernetes(ctx: CommandContext, opts: Record<string, unknown>): boolean {
   if (typeof opts.target === "string") return opts.target === "kubernetes";
-  if (opts.stack !== undefined) return false;
+  // `--stack NAME` reads no stack file: the environment says where.
+  if (opts.stack !== undefined) return ctx.env.DELOC_TARGET === "kubernetes";
   try {
     return loadProject({ ...ctx, err: () => undefined }, opts).stack.target === "kubernetes";
   } catch {

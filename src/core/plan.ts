@@ -74,6 +74,11 @@ export interface Budget {
   committedBytes?: number;
   /** What `committedBytes` is made of, largest first. @default [] */
   commitments?: MemoryCommitment[];
+  /**
+   * On a cluster: the node with the most allocatable memory. No pod can be given more than it, so
+   * no service's memory may exceed it (the budget sums every node's).
+   */
+  largestNode?: { name: string; memoryBytes: number };
 }
 
 export interface PlannedPort {

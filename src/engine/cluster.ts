@@ -5,11 +5,12 @@
  * order — `started` means its pods run, `healthy` that they are Ready, a Job that it completed — and
  * a service fails fast on a reason that will not clear.
  */
-import type { ClusterAdapter, WorkloadStatus } from "../adapters/adapter.js";
+import type { ClusterAdapter, PodStatus, WorkloadStatus } from "../adapters/adapter.js";
 import {
   DeployFailedError,
   EngineUnreachableError,
   formatBytes,
+  NotDeployedError,
   type Plan,
   type PlannedService,
   type ServiceFailure,
@@ -17,14 +18,20 @@ import {
 import type { BackupTarget } from "./backup.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type DeployEvent, emitter } from "./events.js";
+import { recordRestart } from "./lifecycle.js";
 import type { StateStore } from "./state.js";
-import { suggestMemory } from "./wait.js";
+import { STARTED_SETTLE_MS, suggestMemory } from "./wait.js";
 import { serviceSteps, walk } from "./walker.js";
 
 /** How often the cluster is asked, at most: one listing serves every service waiting. */
 const POLL_MS = 1000;
 /** Scheduling a pod and pulling its image, on top of a service's own readiness deadline. */
 const SCHEDULE_MS = 60_000;
+/**
+ * How late the API server may tell of a container's exit: the kubelet finds it at its next relist
+ * (every second), then reports it; and start times are in whole seconds.
+ */
+const STATUS_LAG_MS = 2_000;
 
 export interface ClusterUpInput {
   plan: Plan;
@@ -69,46 +76,18 @@ export async function upOnCluster(
       run: async ({ service: s }, started, signal) => {
         if (state.services[s.name]?.state !== "deploying") store.move(state, "deploying", "applied", s.name);
         emit(s.name, "checking", s.oneShot ? "running to completion" : "pods ready");
-        const deadline = clock.now() + (input.waitTimeoutMs ?? deadlineOf(s));
-        for (;;) {
-          let w: WorkloadStatus | undefined;
-          try {
-            w = (await snapshot()).find((x) => x.service === s.name);
-          } catch (e) {
-            // An API server restarting is waited out, within the service's deadline.
-            if (!(e instanceof EngineUnreachableError) || clock.now() > deadline) throw e;
-            if (signal.aborted) return;
-            await clock.sleep(POLL_MS, signal);
-            continue;
-          }
-          if (w && (w.running > 0 || w.state === "ready")) started();
-          if (w?.state === "ready") break;
-          if (w?.state === "failed" || w?.oomKilled || clock.now() > deadline) {
-            const failure: ServiceFailure = {
-              service: s.name,
-              ...(w?.oomKilled
-                ? {
-                    reason: "oom-killed",
-                    message: `killed for running out of memory (limit ${formatBytes(s.memoryBytes)})`,
-                    exitCode: 137,
-                    memoryLimitBytes: s.memoryBytes,
-                    suggestedMemoryBytes: suggestMemory(s.memoryBytes),
-                  }
-                : {
-                    reason: "unhealthy",
-                    message:
-                      w?.state === "failed"
-                        ? w.detail
-                        : `not ready in time: ${w?.detail ?? "not created yet"}`,
-                  }),
-              logTail: w ? await cluster.logTail(plan.stack, s.name, 10).catch(() => []) : [],
-            };
-            failures.push(failure);
-            emit(s.name, "failed", failure.message);
-            throw new Error(failure.message);
-          }
-          if (signal.aborted) return;
-          await clock.sleep(POLL_MS, signal);
+        const failure = await untilReady(cluster, plan.stack, s, {
+          snapshot,
+          deadline: clock.now() + (input.waitTimeoutMs ?? deadlineOf(s)),
+          clock,
+          signal,
+          started,
+        });
+        if (signal.aborted) return;
+        if (failure) {
+          failures.push(failure);
+          emit(s.name, "failed", failure.message);
+          throw new Error(failure.message);
         }
         readyAtMs[s.name] = Math.round(clock.now() - t0);
         store.move(state, "running", "ready", s.name);
@@ -185,6 +164,68 @@ export async function downOnCluster(input: {
 }
 
 /**
+ * Restarts services on the cluster in start order, as `kubectl rollout restart` does (new pods
+ * replace the old ones, one by one as the workload's strategy says), each waited for until it is
+ * ready again before what depends on it restarts. The first failure stops the rest. One-shot tasks
+ * are not restarted (their Job ran to completion). Returns the services restarted.
+ */
+export async function restartOnCluster(input: {
+  cluster: ClusterAdapter;
+  store: StateStore;
+  plan: Plan;
+  services: readonly string[];
+  onEvent?: (e: DeployEvent) => void;
+  clock?: Clock;
+}): Promise<string[]> {
+  const { cluster, store, plan } = input;
+  const clock = input.clock ?? systemClock;
+  const emit = emitter(input.onEvent, () => clock.now());
+  const workloads = await cluster.workloads(plan.stack);
+  for (const name of input.services) {
+    const w = workloads.find((x) => x.service === name);
+    if (!w || w.kind === "Job" || w.desired === 0)
+      throw new NotDeployedError(
+        `${name} has no ${!w ? "workload" : w.kind === "Job" ? "long-running workload (it is a one-shot task)" : "pods (it is stopped)"} on Kubernetes to restart.`,
+        "`deloc up --target kubernetes` starts it.",
+      );
+  }
+  const failures: ServiceFailure[] = [];
+  const snapshot = throttled(() => cluster.workloads(plan.stack), POLL_MS, clock);
+  const outcomes = await walk({
+    steps: serviceSteps(plan.services.filter((s) => input.services.includes(s.name))),
+    direction: "forward",
+    limit: Number.POSITIVE_INFINITY,
+    run: async ({ service: s }, started, signal) => {
+      emit(s.name, "starting", "rolling out new pods");
+      await cluster.restart(plan.stack, s.name);
+      emit(s.name, "checking", "pods ready");
+      const failure = await untilReady(cluster, plan.stack, s, {
+        snapshot,
+        deadline: clock.now() + deadlineOf(s),
+        clock,
+        signal,
+        started,
+      });
+      if (failure) {
+        failures.push(failure);
+        emit(s.name, "failed", failure.message);
+        throw new Error(failure.message);
+      }
+      emit(s.name, "ready", describe(await snapshot(), s.name));
+    },
+  });
+  const done = plan.phases.flat().filter((n) => outcomes.get(n)?.state === "done");
+  recordRestart(store, plan.stack, done, failures);
+  if (failures.length)
+    throw new DeployFailedError(
+      failures,
+      [],
+      `\`deloc logs ${failures[0]!.service} --target kubernetes\` shows more.`,
+    );
+  return done;
+}
+
+/**
  * Stops services on the cluster (every one, or `services`) in reverse start order: each workload
  * scaled to no pods, and waited for until its pods are gone; claims and objects stay, and `up`
  * brings the replicas back. Returns the services stopped.
@@ -192,24 +233,33 @@ export async function downOnCluster(input: {
 export async function stopOnCluster(input: {
   cluster: ClusterAdapter;
   store: StateStore;
-  plan: Plan;
+  stack: string;
+  /** Its start order; without it (`--stack`, no stack file) every workload stops at once. */
+  plan?: Plan;
   services?: readonly string[];
   clock?: Clock;
 }): Promise<string[]> {
-  const { cluster, store, plan } = input;
+  const { cluster, store, stack } = input;
   const clock = input.clock ?? systemClock;
-  const workloads = await cluster.workloads(plan.stack);
+  const workloads = await cluster.workloads(stack);
+  for (const name of input.services ?? [])
+    if (!workloads.some((w) => w.service === name))
+      throw new NotDeployedError(
+        `${name} has no workload of stack ${stack} in namespace ${cluster.namespace}.`,
+        `Deployed: ${workloads.map((w) => w.service).join(", ") || "nothing"}.`,
+      );
   const state = store.read() ?? store.fresh();
   const stopped: string[] = [];
-  for (const phase of [...plan.phases].reverse()) {
+  const phases = input.plan?.phases ?? [workloads.map((w) => w.service)];
+  for (const phase of [...phases].reverse()) {
     const now = phase.filter((name) => {
       const w = workloads.find((x) => x.service === name);
       return (!input.services || input.services.includes(name)) && w && w.kind !== "Job" && w.desired > 0;
     });
     await Promise.all(
       now.map(async (name) => {
-        await cluster.scale(plan.stack, name, 0);
-        await untilPods(cluster, plan.stack, name, (w) => w.pods.length === 0, STOP_MS, clock);
+        await cluster.scale(stack, name, 0);
+        await untilPods(cluster, stack, name, (w) => w.pods.length === 0, STOP_MS, clock);
         store.move(state, "stopped", "stop", name);
         stopped.push(name);
       }),
@@ -250,29 +300,17 @@ export async function clusterBackupTarget(
         const n = all ? Math.max(replicas, service.replicas) : replicas;
         if (!w || n === 0) return;
         await cluster.scale(stack, service.name, n);
-        const ready = await untilPods(
-          cluster,
-          stack,
-          service.name,
-          (x) => x.state === "ready" && x.ready >= n,
-          deadlineOf(service),
+        const failure = await untilReady(cluster, stack, service, {
+          snapshot: () => cluster.workloads(stack),
+          deadline: clock.now() + deadlineOf(service),
           clock,
-        );
-        if (!ready) {
-          const now = (await cluster.workloads(stack)).find((x) => x.service === service.name);
+        });
+        if (failure)
           throw new DeployFailedError(
-            [
-              {
-                service: service.name,
-                reason: "unhealthy",
-                message: `not ready again in time: ${now?.detail ?? "gone"}`,
-                logTail: await cluster.logTail(stack, service.name, 10).catch(() => []),
-              },
-            ],
+            [failure],
             [],
             `\`deloc logs ${service.name} --target kubernetes\` shows more.`,
           );
-        }
       };
     },
     archiveVolume: (v, out) => cluster.archiveVolume(stack, service.name, v, out),
@@ -319,6 +357,97 @@ async function untilPods(
     if (clock.now() > end) return false;
     await clock.sleep(POLL_MS);
   }
+}
+
+/**
+ * Waits until the service's workload is ready — its pods Ready (and, without a check, up a moment),
+ * a Job completed — and returns null; or returns why it will not be: failed, killed for memory, or
+ * not ready by `deadline`. An API server restarting is waited out within the deadline.
+ */
+async function untilReady(
+  cluster: ClusterAdapter,
+  stack: string,
+  s: PlannedService,
+  at: {
+    snapshot: () => Promise<WorkloadStatus[]>;
+    deadline: number;
+    clock: Clock;
+    signal?: AbortSignal;
+    /** Called once its pods run (Ready or not): what a dependency on `started` waits for. */
+    started?: () => void;
+  },
+): Promise<ServiceFailure | null> {
+  const { clock, signal, deadline } = at;
+  const seen = new Map<string, { restarts: number; since: number }>();
+  for (;;) {
+    let w: WorkloadStatus | undefined;
+    try {
+      w = (await at.snapshot()).find((x) => x.service === s.name);
+    } catch (e) {
+      if (!(e instanceof EngineUnreachableError) || clock.now() > deadline) throw e;
+      if (signal?.aborted) return null;
+      await clock.sleep(POLL_MS, signal);
+      continue;
+    }
+    if (w && (w.running > 0 || w.state === "ready")) at.started?.();
+    const settled = w ? upLongEnough(s, w.replicas, seen, clock.now()) : new Set<string>();
+    // Killed for memory in a pod that is not (yet) ready and settled: this deploy's kill.
+    const oom = w?.replicas.some((p) => p.oomKilled && !settled.has(p.pod)) ?? false;
+    if (w?.state === "ready" && !oom && w.replicas.every((p) => !p.ready || settled.has(p.pod))) return null;
+    if (w?.state === "failed" || oom || clock.now() > deadline)
+      return {
+        service: s.name,
+        ...(oom
+          ? {
+              reason: "oom-killed",
+              message: `killed for running out of memory (limit ${formatBytes(s.memoryBytes)})`,
+              exitCode: 137,
+              memoryLimitBytes: s.memoryBytes,
+              suggestedMemoryBytes: suggestMemory(s.memoryBytes),
+            }
+          : {
+              reason: "unhealthy",
+              message:
+                w?.state === "failed" ? w.detail : `not ready in time: ${w?.detail ?? "not created yet"}`,
+            }),
+        logTail: w ? await cluster.logTail(stack, s.name, 10).catch(() => []) : [],
+      };
+    if (signal?.aborted) return null;
+    await clock.sleep(POLL_MS, signal);
+  }
+}
+
+/**
+ * The Ready pods that count as such. With a readiness probe, every Ready pod. Without one a pod is
+ * Ready once its containers run, so, as on Docker, it must have stayed up a moment (longer after a
+ * restart: a crash loop runs most of the time between its exits) — proven by the API server, whose
+ * news may be `STATUS_LAG_MS` late: by the container's start time, or since this `up` first saw it
+ * Ready at that restart count (`seen`, kept across polls), whichever is longer.
+ */
+function upLongEnough(
+  s: PlannedService,
+  pods: readonly PodStatus[],
+  seen: Map<string, { restarts: number; since: number }>,
+  now: number,
+): Set<string> {
+  const out = new Set<string>();
+  for (const p of pods) {
+    if (!p.ready) {
+      seen.delete(p.pod);
+      continue;
+    }
+    if (s.healthCheck || s.oneShot) {
+      out.add(p.pod);
+      continue;
+    }
+    const was = seen.get(p.pod);
+    if (!was || was.restarts !== p.restarts) seen.set(p.pod, { restarts: p.restarts, since: now });
+    const since = seen.get(p.pod)!.since;
+    const upMs = Math.max(p.startedAtMs !== undefined ? now - p.startedAtMs - 1000 : 0, now - since);
+    const settle = p.restarts === 0 ? STARTED_SETTLE_MS.fresh : STARTED_SETTLE_MS.restarted;
+    if (upMs - STATUS_LAG_MS >= settle) out.add(p.pod);
+  }
+  return out;
 }
 
 /** As patient as `up` on Docker, plus a minute to schedule the pod and pull its image. */

@@ -268,12 +268,25 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
   });
   const order = plan.phases.flat().filter((s) => input.services.includes(s));
   const done = order.filter((s) => outcomes.get(s)?.state === "done");
+  recordRestart(store, plan.stack, done, failures);
+  if (failures.length)
+    throw new DeployFailedError(failures, [], `\`deloc logs ${failures[0]!.service}\` shows more.`);
+  return done;
+}
+
+/** A restart in the state (the services that failed it) and the event log (what restarted, where it failed). */
+export function recordRestart(
+  store: StateStore,
+  stack: string,
+  done: readonly string[],
+  failures: readonly ServiceFailure[],
+): void {
   const state = store.read() ?? store.fresh();
   for (const f of failures) if (state.services[f.service]) store.move(state, "failed", f.message, f.service);
   if (failures.length) store.write(state);
   store.append({
     time: new Date().toISOString(),
-    stack: plan.stack,
+    stack,
     from: state.state,
     to: state.state,
     reason: failures.length
@@ -281,9 +294,6 @@ export async function restartServices(input: RestartInput): Promise<string[]> {
       : `restarted ${done.join(", ")}`,
     command: store.command,
   });
-  if (failures.length)
-    throw new DeployFailedError(failures, [], `\`deloc logs ${failures[0]!.service}\` shows more.`);
-  return done;
 }
 
 /** A named volume a command would delete (or overwrite), with what the engine says it holds. */

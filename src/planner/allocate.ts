@@ -11,7 +11,7 @@ import {
   type Profile,
 } from "../core/index.js";
 
-const MIB = 1024 * 1024;
+export const MIB = 1024 * 1024;
 
 export interface MemoryRequest {
   name: string;
@@ -38,6 +38,11 @@ export interface AllocationContext {
   hostBytesPerBudgetByte: number;
   /** What the other stacks and containers on the engine are limited to, already out of the budget. */
   commitments?: readonly MemoryCommitment[];
+  /**
+   * The budget is a Kubernetes cluster's (its nodes' allocatable memory; commitments are other pods'
+   * requests, named `namespace/pod`): remedies are the cluster's, not Docker's. @default false
+   */
+  cluster?: boolean;
   /**
    * What the stack file can leave out, each with the services that go with it: an entry (a service,
    * or a group with all its components), or a group's component. @default each request whose
@@ -161,16 +166,22 @@ function refuse(
       freed += h.bytes;
     }
     remedies.push(
-      `stop what else runs on the engine: ${stop.map((h) => (h.stack ? `\`deloc down --stack ${h.name}\`` : `\`docker stop ${h.name}\``)).join(", ")} (frees ${formatBytes(freed)})`,
+      context.cluster
+        ? `free what other pods request on the cluster: ${stop.map(clusterStop).join(", ")} (frees ${formatBytes(freed)})`
+        : `stop what else runs on the engine: ${stop.map((h) => (h.stack ? `\`deloc down --stack ${h.name}\`` : `\`docker stop ${h.name}\``)).join(", ")} (frees ${formatBytes(freed)})`,
     );
   }
   // A byte over the exact figure, so the floors of the reserve and margin cannot undercut it.
   const hostNeeded =
     Math.ceil(((minimum + committed) * context.hostBytesPerBudgetByte + 1) / (256 * MIB)) * 256 * MIB;
-  remedies.push(`give the machine (or the Docker VM) at least ${formatBytes(hostNeeded)} of memory`);
+  remedies.push(
+    context.cluster
+      ? `add nodes to the cluster (or larger ones): its Ready nodes need at least ${formatBytes(hostNeeded)} allocatable in all`
+      : `give the machine (or the Docker VM) at least ${formatBytes(hostNeeded)} of memory`,
+  );
 
   const others = held.length
-    ? `; other stacks and containers on the engine hold ${formatBytes(committed)}: ${held.map((h) => `${h.name} ${formatBytes(h.bytes)}`).join(", ")}`
+    ? `; other ${context.cluster ? "stacks and pods on the cluster request" : "stacks and containers on the engine hold"} ${formatBytes(committed)}: ${held.map((h) => `${h.name} ${formatBytes(h.bytes)}`).join(", ")}`
     : "";
   return new InsufficientMemoryError(
     `Not enough memory for stack "${context.stack}" (profile ${context.profile}): its services need at least ${formatBytes(minimum)}, the budget is ${formatBytes(budget)} (short by ${formatBytes(shortfall)}${others}).\n  Minimums: ${list}.`,
@@ -187,18 +198,32 @@ function refuse(
   );
 }
 
+interface Holder {
+  name: string;
+  stack: boolean;
+  bytes: number;
+  /** On a cluster: the namespace of its (first) pod, from the commitment's `namespace/pod` name. */
+  namespace: string;
+}
+
 /** What holds memory on the engine, by stack (a stack's containers together) or loose container. */
-function holders(
-  commitments: readonly MemoryCommitment[],
-): { name: string; stack: boolean; bytes: number }[] {
-  const by = new Map<string, { name: string; stack: boolean; bytes: number }>();
+function holders(commitments: readonly MemoryCommitment[]): Holder[] {
+  const by = new Map<string, Holder>();
   for (const c of commitments) {
     const key = c.stack !== undefined ? `stack:${c.stack}` : `container:${c.name}`;
-    const h = by.get(key) ?? { name: c.stack ?? c.name, stack: c.stack !== undefined, bytes: 0 };
+    const namespace = c.name.includes("/") ? c.name.slice(0, c.name.indexOf("/")) : "";
+    const h = by.get(key) ?? { name: c.stack ?? c.name, stack: c.stack !== undefined, bytes: 0, namespace };
     h.bytes += c.memoryBytes;
     by.set(key, h);
   }
   return [...by.values()].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+}
+
+/** How to free a holder's requests on a cluster: its stack down, or the workload of a pod scaled down. */
+function clusterStop(h: Holder): string {
+  return h.stack
+    ? `\`deloc down --stack ${h.name} --target kubernetes -n ${h.namespace}\``
+    : `scale down (or delete) the workload of pod ${h.name}`;
 }
 
 /** `drop a, b from spec.services` and/or `set \`c: { enabled: false }\` in spec.services`. */

@@ -4,6 +4,7 @@ import { assertGolden } from "../../test/support/golden.js";
 import { budget, catalog, stackFrom } from "../../test/support/stack.js";
 import { formatPlan } from "../cli/render/plan-table.js";
 import { CycleError, InsufficientMemoryError } from "../core/index.js";
+import { clusterBudget } from "../resources/index.js";
 import { plan, planToJson } from "./index.js";
 
 const header = (profile = "development", extra = "") =>
@@ -249,5 +250,64 @@ describe("plan", () => {
     ]);
     assert.deepEqual(notes("    jupyter: { image: my/notebook:py310 }\n    spark-worker: {}\n"), []);
     assert.deepEqual(notes("    spark-worker: {}\n"), []);
+  });
+});
+
+describe("plan on a Kubernetes cluster", () => {
+  const GIB = 1024 ** 3;
+  // Two nodes of 3 GiB allocatable: 6 GiB in all, but no pod gets more than one node's.
+  const cluster = (requests: { name: string; stack?: string; memoryBytes: number }[] = []) =>
+    clusterBudget({
+      nodes: [
+        { name: "node-a", memoryBytes: 3 * GIB, cpuMillis: 2000 },
+        { name: "node-b", memoryBytes: 3 * GIB, cpuMillis: 2000 },
+      ],
+      requests: requests.map((r) => ({ ...r, cpuMillis: 100 })),
+    });
+
+  it("refuses a service whose minimum is more than every node's allocatable memory, naming the largest node", () => {
+    const stack = stackFrom(`${header()}    postgres: { resources: { memory: 4g } }\n`);
+    assert.throws(
+      () => plan(stack, catalog, cluster()),
+      (e: unknown) =>
+        e instanceof InsufficientMemoryError &&
+        /postgres needs at least 4 GiB per pod, and the largest node, node-a, has 3 GiB allocatable/.test(
+          e.message,
+        ) &&
+        /try resources: \{ memory: 2764Mi \} for postgres in the stack file; or add a node/.test(
+          e.hint ?? "",
+        ),
+    );
+  });
+
+  it("holds a service given more than a node to the largest node's size, and says so", () => {
+    const stack = stackFrom(`${header()}    spark-worker: { replicas: 1 }\n    spark-master: {}\n`);
+    const two = clusterBudget({
+      nodes: [
+        { name: "small", memoryBytes: 1536 * MIB, cpuMillis: 2000 },
+        { name: "small-2", memoryBytes: 1536 * MIB, cpuMillis: 2000 },
+      ],
+      requests: [],
+    });
+    const p = plan(stack, catalog, two);
+    assert.equal(p.services.find((s) => s.name === "spark-worker")!.memoryBytes, 1536 * MIB);
+    assert.ok(
+      p.notes.some((n) => /spark-worker is held to 1\.5 GiB.*largest node \(small\)/.test(n)),
+      p.notes.join("\n"),
+    );
+  });
+
+  it("a memory refusal on a cluster names the cluster's remedies, not Docker's", () => {
+    const stack = stackFrom(`${header("minimal")}    postgres: {}\n    kafka: {}\n`);
+    const full = cluster([{ name: "team/etl-0", stack: "etl", memoryBytes: 5 * GIB }]);
+    assert.throws(
+      () => plan(stack, catalog, full),
+      (e: unknown) =>
+        e instanceof InsufficientMemoryError &&
+        /other stacks and pods on the cluster request 5 GiB/.test(e.message) &&
+        /`deloc down --stack etl --target kubernetes -n team`/.test(e.hint ?? "") &&
+        /add nodes to the cluster \(or larger ones\): its Ready nodes need at least/.test(e.hint ?? "") &&
+        !/docker|Docker VM/.test(e.hint ?? ""),
+    );
   });
 });

@@ -8,6 +8,8 @@ import {
   ConfigError,
   closest,
   type Diagnostic,
+  formatBytes,
+  InsufficientMemoryError,
   type Plan,
   type PlannedSecret,
   type PlannedService,
@@ -24,7 +26,7 @@ import {
   addressedServices,
   resolveAddresses,
 } from "./addresses.js";
-import { allocateMemory, type DropUnit } from "./allocate.js";
+import { allocateMemory, type DropUnit, MIB } from "./allocate.js";
 import { assertAcyclic, buildGraph, type Graph, levels, topologicalOrder } from "./graph.js";
 import { stableHash } from "./hash.js";
 import { type PlaceholderContext, resolvePlaceholders, secretsIn } from "./placeholders.js";
@@ -81,8 +83,10 @@ export function plan(stack: Stack, catalog: Catalog, budget: Budget, opts: PlanO
       hostBytesPerBudgetByte: gross > 0 ? budget.hostMemoryBytes / gross : 1,
       commitments: budget.commitments ?? [],
       dropUnits: dropUnits(resolved, stack, catalog),
+      cluster: budget.capacity === "cluster",
     },
   );
+  if (budget.largestNode) notes.push(...fitNodes(resolved, allocation.bytes, budget.largestNode, stack));
   if (allocation.fraction < 1) {
     const shrunk = resolved
       .filter((s) => allocation.bytes.get(s.name)! < s.memoryPreferredBytes)
@@ -357,4 +361,48 @@ function collectSecrets(
     for (const [name, kind] of Object.entries(s.template?.secrets ?? {})) kinds.set(name, kind);
   const names = new Set(services.flatMap((s) => s.secrets));
   return [...names].sort().map((name) => ({ name, kind: kinds.get(name) ?? "password" }));
+}
+
+/**
+ * On a cluster, each pod runs on one node: a service whose minimum (its pods' memory request; a
+ * size the file fixes) is more than the largest node's allocatable memory cannot be scheduled and
+ * is refused; one given more than that, though its minimum fits, is held to the node's size (said
+ * in a note). Changes `bytes`; returns the notes.
+ */
+function fitNodes(
+  services: readonly ResolvedService[],
+  bytes: Map<string, number>,
+  node: { name: string; memoryBytes: number },
+  stack: Stack,
+): string[] {
+  const room = Math.floor(node.memoryBytes / MIB) * MIB;
+  const tooBig = services.filter((s) => s.memoryMinBytes > node.memoryBytes);
+  if (tooBig.length) {
+    const needs = tooBig.map((s) => ({
+      service: s.name,
+      replicas: s.replicas,
+      minimumBytes: s.memoryMinBytes,
+    }));
+    const fit = `${Math.floor((node.memoryBytes * 0.9) / MIB)}Mi`;
+    throw new InsufficientMemoryError(
+      `Not enough memory on any one node of the cluster for stack "${stack.name}": ${tooBig.map((s) => `${s.name} needs at least ${formatBytes(s.memoryMinBytes)} per pod`).join(", ")}, and the largest node, ${node.name}, has ${formatBytes(node.memoryBytes)} allocatable (a pod runs on one node).`,
+      `Either try resources: { memory: ${fit} } for ${tooBig.map((s) => s.name).join(", ")} in the stack file; or add a node with more allocatable memory.`,
+      {
+        budgetBytes: node.memoryBytes,
+        neededBytes: Math.max(...tooBig.map((s) => s.memoryMinBytes)),
+        shortfallBytes: Math.max(...tooBig.map((s) => s.memoryMinBytes)) - node.memoryBytes,
+        profile: stack.profile,
+        needs,
+      },
+    );
+  }
+  const notes: string[] = [];
+  for (const s of services)
+    if (bytes.get(s.name)! > room) {
+      bytes.set(s.name, room);
+      notes.push(
+        `${s.name} is held to ${formatBytes(room)}, the allocatable memory of the cluster's largest node (${node.name})`,
+      );
+    }
+  return notes;
 }

@@ -142,6 +142,7 @@ export function portableBudget(override: CapacityOverrideInput = {}): Budget {
 export function clusterBudget(cluster: ClusterCapacity, override: CapacityOverrideInput = {}): Budget {
   const allocatable = cluster.nodes.reduce((n, x) => n + x.memoryBytes, 0);
   const largestMillis = Math.max(0, ...cluster.nodes.map((x) => x.cpuMillis));
+  const largest = [...cluster.nodes].sort((a, b) => b.memoryBytes - a.memoryBytes)[0];
   const held = cluster.requests
     .filter((r) => r.memoryBytes > 0)
     .sort((x, y) => y.memoryBytes - x.memoryBytes || x.name.localeCompare(y.name));
@@ -170,5 +171,6 @@ export function clusterBudget(cluster: ClusterCapacity, override: CapacityOverri
     commitments: stated
       ? []
       : held.map(({ name, stack, memoryBytes }) => ({ name, memoryBytes, ...(stack ? { stack } : {}) })),
+    ...(largest ? { largestNode: { name: largest.name, memoryBytes: largest.memoryBytes } } : {}),
   };
 }

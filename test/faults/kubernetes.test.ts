@@ -1,7 +1,7 @@
 /**
  * Faults on the project's real single-node cluster (`npm run cluster`), with the built CLI: a
- * service that never becomes ready, the kubelet killed in the middle of `up` (the OOM and API
- * server cases are on h-k8s-wip: not yet passing reliably). A failed deploy exits 5,
+ * service that never becomes ready, one killed for memory, the kubelet killed in the middle of
+ * `up`, the API server killed and started again in the middle of `up`. A failed deploy exits 5,
  * names the cause and rolls back; a deploy that outlives the fault completes; whatever ran before
  * is there after, its data intact. Kills cluster programs: run alone (the suite runs files one at
  * a time), never beside another test of the cluster.
@@ -138,11 +138,40 @@ describe("faults on Kubernetes (a real single-node cluster)", () => {
     await assertKept();
   });
 
-  /** A new service added by an `up` during which `component` is killed, then started again. */
+  test("a pod killed for memory must fail the deploy (exit 5), naming its limit and a size to try; what ran is kept", async () => {
+    // No health check: its pod is Ready as soon as it runs, before dd's 64 MiB block outgrows the
+    // 32 MiB limit. It must stay up a moment to count, as on Docker.
+    write(`    hog:
+      image: busybox:1.37
+      command: ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1000000"]
+      resources: { memory: 32Mi, cpu: 100m }
+`);
+    const { run, code } = upAsync([...UP, "--wait-timeout", "60s"]);
+    assert.equal(await code, 5, run.err);
+    assert.match(run.err, /hog: killed for running out of memory \(limit 32 MiB\)/);
+    assert.match(run.err, /try resources: \{ memory: 64Mi \} for hog in the stack file/);
+    assert.deepEqual(
+      kubectl<Obj>("-n", NS, "get", "deployments", "-l", "dev.deloc.service=hog", "-o", "json").items,
+      [],
+    );
+    await assertKept();
+  });
+
+  /**
+   * New services added by an `up` during which `component` is killed, then started again: `slow`
+   * gets ready only after 15 s, so `service`'s init container is still waiting for it (kubectl
+   * talking to the API server) while the component is away.
+   */
   async function killedMidUp(component: string, service: string, downMs: number): Promise<void> {
-    write(`    ${service}:
+    write(`    slow:
       image: busybox:1.37
       dependsOn: { postgres: healthy }
+      command: ["sh", "-c", "sleep 15; exec httpd -f -p 8080 -h /etc"]
+      healthCheck: { command: ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/passwd"], interval: 1s, retries: 60 }
+      resources: { memory: 32Mi, cpu: 100m }
+    ${service}:
+      image: busybox:1.37
+      dependsOn: { slow: healthy }
       command: ["httpd", "-f", "-p", "8080", "-h", "/etc"]
       resources: { memory: 32Mi, cpu: 100m }
 `);
@@ -153,11 +182,15 @@ describe("faults on Kubernetes (a real single-node cluster)", () => {
     startCluster();
     assert.equal(await code, 0, run.err);
     const rows = JSON.parse(ok("status", "--target", "kubernetes", "--json")).services as Obj[];
-    assert.equal(rows.find((x) => x.service === service).condition, "running");
+    for (const name of ["slow", service])
+      assert.equal(rows.find((x) => x.service === name).condition, "running", name);
     // postgres and web are what they were, their data with them.
     await assertKept();
   }
 
   test("the kubelet killed in the middle of up, then started again: up completes; what ran is kept", () =>
     killedMidUp("kubelet", "late", 10_000));
+
+  test("the API server killed in the middle of up, then started again: up waits it out and completes; what ran is kept", () =>
+    killedMidUp("kube-apiserver", "later", 5_000));
 });

@@ -39,7 +39,7 @@ import { k8sManifestObjects } from "../../export/k8s/manifests.js";
 import { jobName } from "../../export/k8s/objects.js";
 import type { ClusterAdapter, ClusterCheckpoint, ExecResult, WorkloadStatus } from "../adapter.js";
 import { helmInstall, helmRevision, helmRollback, helmUninstall } from "./helm.js";
-import { isFatal, type PodState, readiness, type WorkloadState } from "./readiness.js";
+import { isFatal, podState, readiness, type WorkloadState } from "./readiness.js";
 
 export type K8sObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } };
 
@@ -207,8 +207,15 @@ export class KubernetesTarget implements ClusterAdapter {
         ready: w.kind === "Job" ? w.succeeded : w.ready,
         desired: w.desired,
         restarts: w.pods.reduce((n, p) => n + p.restarts, 0),
-        oomKilled: w.pods.some((p) => p.lastTermination?.reason === "OOMKilled" || p.problem === "OOMKilled"),
+        oomKilled: w.pods.some((p) => p.oomKilled),
         pods: w.pods.map((p) => p.name),
+        replicas: w.pods.map((p) => ({
+          pod: p.name,
+          ready: p.ready,
+          restarts: p.restarts,
+          oomKilled: p.oomKilled === true,
+          ...(p.startedAt !== undefined ? { startedAtMs: p.startedAt } : {}),
+        })),
       };
     });
   }
@@ -420,6 +427,30 @@ export class KubernetesTarget implements ClusterAdapter {
     const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     if (w.kind === "Deployment") await this.apps.patchNamespacedDeploymentScale(request, merge);
     else await this.apps.patchNamespacedStatefulSetScale(request, merge);
+  }
+
+  /**
+   * New pods for the service's workload, as `kubectl rollout restart` makes them: a restart time in
+   * its pod template's annotations (a change of the template, so the controller rolls it out).
+   */
+  async restart(stack: string, service: string): Promise<void> {
+    const w = (await this.workloadStates(stack)).find((x) => x.service === service);
+    if (!w || w.kind === "Job")
+      throw new NotDeployedError(
+        `${service} has no long-running workload on Kubernetes.`,
+        "`deloc up --target kubernetes` deploys it.",
+      );
+    const body = {
+      spec: {
+        template: {
+          metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
+        },
+      },
+    };
+    const request = { name: w.name, namespace: this.namespace, body };
+    const merge = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+    if (w.kind === "Deployment") await this.apps.patchNamespacedDeployment(request, merge);
+    else await this.apps.patchNamespacedStatefulSet(request, merge);
   }
 
   /**
@@ -993,22 +1024,6 @@ export function podRequests(p: V1Pod): { memoryBytes: number; cpuMillis: number 
         main.reduce((n, c) => n + cpu(c.resources), 0),
         ...init.map((c) => cpu(c.resources)),
       ) + (overhead.cpu ? cpuMillis(String(overhead.cpu)) : 0),
-  };
-}
-
-function podState(p: V1Pod): PodState {
-  const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
-  const waiting = statuses.map((s) => s.state?.waiting?.reason).find((r) => r && r !== "PodInitializing");
-  const terminated = statuses.map((s) => s.lastState?.terminated).find(Boolean);
-  return {
-    name: p.metadata?.name ?? "",
-    running: p.status?.phase === "Running",
-    ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
-    ...(waiting ? { problem: waiting } : {}),
-    ...(terminated
-      ? { lastTermination: { reason: terminated.reason ?? "", exitCode: terminated.exitCode } }
-      : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readiness, type WorkloadState } from "./readiness.js";
+import { podState, readiness, type WorkloadState } from "./readiness.js";
 
 const workload = (o: Partial<WorkloadState>): WorkloadState => ({
   service: "s",
@@ -72,5 +72,61 @@ describe("kubernetes readiness", () => {
       state: "failed",
       reason: "the job gave up: BackoffLimitExceeded",
     });
+  });
+
+  it("a wait on a dependency that exited is retried by the kubelet: the pod is starting, not failed", () => {
+    // Its kubectl started while the API server was restarting: exit 1, twice, then CrashLoopBackOff.
+    const pod = podState({
+      metadata: { name: "s-1", labels: { "dev.deloc.service": "s" } },
+      status: {
+        phase: "Pending",
+        initContainerStatuses: [
+          {
+            name: "wait-for-db",
+            image: "kubectl",
+            imageID: "",
+            ready: false,
+            restartCount: 2,
+            state: { waiting: { reason: "CrashLoopBackOff" } },
+            lastState: { terminated: { exitCode: 1, reason: "Error" } },
+          },
+        ],
+        containerStatuses: [
+          {
+            name: "s",
+            image: "busybox",
+            imageID: "",
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: "PodInitializing" } },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(readiness(workload({ desired: 1, pods: [pod] })), {
+      state: "starting",
+      detail: "0/1 ready, its wait wait-for-db restarting (exit 1; 2 restarts)",
+    });
+  });
+
+  it("a container killed for memory is seen in its state now as in its last one; its start time is read", () => {
+    const pod = (state: object, lastState: object) =>
+      podState({
+        metadata: { name: "s-1", labels: { "dev.deloc.service": "s" } },
+        status: {
+          phase: "Running",
+          containerStatuses: [
+            { name: "s", image: "b", imageID: "", ready: false, restartCount: 1, state, lastState },
+          ],
+        },
+      });
+    assert.equal(pod({ terminated: { exitCode: 137, reason: "OOMKilled" } }, {}).oomKilled, true);
+    const again = pod(
+      { running: { startedAt: new Date("2026-12-03T17:51:27Z") } },
+      { terminated: { exitCode: 137, reason: "OOMKilled" } },
+    );
+    assert.equal(again.oomKilled, true);
+    assert.equal(again.startedAt, Date.parse("2026-12-03T17:51:27Z"));
+    assert.equal(pod({ running: {} }, {}).oomKilled, undefined);
   });
 });

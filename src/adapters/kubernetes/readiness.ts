@@ -2,6 +2,8 @@
  * Whether a service's workload on Kubernetes is ready, starting, or has failed and why, from what
  * the API server says of the workload and its pods. Pure: the target reads, this decides.
  */
+import type { V1Pod } from "@kubernetes/client-node";
+import { LABEL_SERVICE } from "../../core/index.js";
 
 export interface PodState {
   name: string;
@@ -13,6 +15,17 @@ export interface PodState {
   problem?: string;
   /** The last terminated state's reason (`OOMKilled`, `Error`) and exit code. */
   lastTermination?: { reason: string; exitCode: number };
+  /** A container of it was killed for memory: its state now or its last one says `OOMKilled`. */
+  oomKilled?: boolean;
+  /** When its service's container started running this time (ms since the epoch, whole seconds). */
+  startedAt?: number;
+  /**
+   * An init container (a wait on a dependency) that exited and is started again by the kubelet, with
+   * a back-off: not a failure of the pod (its kubectl met an API server restarting, say).
+   */
+  initRetrying?: string;
+  /** Being deleted (its workload rolled it out, or scaled it away). */
+  terminating?: boolean;
 }
 
 export interface WorkloadState {
@@ -68,15 +81,58 @@ export function readiness(w: WorkloadState): Readiness {
         : "";
       return { state: "failed", reason: `pod ${p.name}: ${p.problem}${last}` };
     }
+  const retrying = w.pods.find((p) => p.initRetrying)?.initRetrying;
   const detail =
     w.kind === "Job"
       ? `${w.failed} failed runs so far`
-      : rolledOut(w) || w.ready < w.desired
-        ? `${w.ready}/${w.desired} ready${w.pods.length ? "" : ", no pod yet"}`
-        : `rolling out: ${w.updated ?? 0}/${w.desired} updated, ${w.outdated ?? 0} of the previous spec left`;
+      : retrying
+        ? `${w.ready}/${w.desired} ready, ${retrying}`
+        : rolledOut(w) || w.ready < w.desired
+          ? `${w.ready}/${w.desired} ready${w.pods.length ? "" : ", no pod yet"}`
+          : `rolling out: ${w.updated ?? 0}/${w.desired} updated, ${w.outdated ?? 0} of the previous spec left`;
   return { state: "starting", detail };
 }
 
 function rolledOut(w: WorkloadState): boolean {
   return (w.updated ?? w.desired) >= w.desired && (w.outdated ?? 0) === 0;
+}
+
+/** A pod as the API server reports it, as readiness reads it. */
+export function podState(p: V1Pod): PodState {
+  const init = p.status?.initContainerStatuses ?? [];
+  const main = p.status?.containerStatuses ?? [];
+  const statuses = [...init, ...main];
+  // A wait on a dependency that exited (its kubectl met an API server restarting, say) is started
+  // again by the kubelet, with a back-off: the pod waits on, it has not failed.
+  const retrying = init.find((s) => s.state?.waiting?.reason === "CrashLoopBackOff");
+  const waiting = statuses
+    .filter((s) => s !== retrying)
+    .map((s) => s.state?.waiting?.reason)
+    .find((r) => r && r !== "PodInitializing");
+  const terminated = statuses.map((s) => s.lastState?.terminated).find(Boolean);
+  const service = p.metadata?.labels?.[LABEL_SERVICE];
+  const own = main.find((s) => s.name === service) ?? main[0];
+  const startedAt = own?.state?.running?.startedAt;
+  return {
+    name: p.metadata?.name ?? "",
+    running: p.status?.phase === "Running",
+    ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+    restarts: main.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    ...(waiting ? { problem: waiting } : {}),
+    ...(terminated
+      ? { lastTermination: { reason: terminated.reason ?? "", exitCode: terminated.exitCode } }
+      : {}),
+    ...(statuses.some(
+      (s) => s.state?.terminated?.reason === "OOMKilled" || s.lastState?.terminated?.reason === "OOMKilled",
+    )
+      ? { oomKilled: true }
+      : {}),
+    ...(startedAt ? { startedAt: new Date(startedAt).getTime() } : {}),
+    ...(p.metadata?.deletionTimestamp ? { terminating: true } : {}),
+    ...(retrying
+      ? {
+          initRetrying: `its wait ${retrying.name} restarting (exit ${retrying.lastState?.terminated?.exitCode ?? "?"}; ${retrying.restartCount} restarts)`,
+        }
+      : {}),
+  };
 }

@@ -119,6 +119,7 @@ export const down: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const cleanup: CommandRun = async (ctx, _args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesCleanup(ctx, opts);
   const { stack, dir, adapter, store, session } = await openByName(ctx, opts, "cleanup", { lock: true });
   try {
     const observed = await adapter.observe(stack);
@@ -143,6 +144,7 @@ export const cleanup: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const restart: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesRestart(ctx, args, opts);
   const session = await openSession(ctx, opts, "restart", { lock: true });
   const { adapter, project, store } = session;
   try {

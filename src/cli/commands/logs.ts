@@ -1,7 +1,8 @@
 import { NotDeployedError, UsageError } from "../../core/index.js";
-import { maskSecrets, readSecrets } from "../../engine/secrets.js";
+import { readSecrets } from "../../engine/secrets.js";
 import type { CommandRun } from "../command.js";
 import { openSession } from "../engine-session.js";
+import { logOptions, streamLogs } from "../log-stream.js";
 import { onKubernetes } from "../target.js";
 
 export const logs: CommandRun = async (ctx, args, opts) => {
@@ -20,31 +21,11 @@ export const logs: CommandRun = async (ctx, args, opts) => {
       );
     throw new NotDeployedError(`${service} has no container on the engine.`, "`deloc up` deploys it.");
   }
-  let tail: number | undefined;
-  if (opts.tail !== undefined) {
-    tail = Number(opts.tail);
-    if (!Number.isInteger(tail) || tail < 0)
-      throw new UsageError(`--tail: "${opts.tail}" is not a line count.`, "Use e.g. --tail 100.");
-  }
-  // Secrets never reach the terminal through a service's own log lines.
-  const secrets = readSecrets(project.stack.dir);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  try {
-    await Promise.all(
-      containers.map(async (c) => {
-        const prefix = containers.length > 1 ? `${c.name} | ` : "";
-        for await (const line of adapter.logs(c.id, {
-          follow: opts.follow === true,
-          ...(tail !== undefined ? { tail } : {}),
-          signal: controller.signal,
-        }))
-          ctx.out(prefix + maskSecrets(line, secrets));
-      }),
-    );
-  } finally {
-    process.removeListener("SIGINT", stop);
-  }
+  const how = logOptions(opts);
+  await streamLogs(
+    ctx,
+    containers.map((c) => ({ name: c.name, lines: (signal) => adapter.logs(c.id, { ...how, signal }) })),
+    readSecrets(project.stack.dir),
+  );
   return 0;
 };

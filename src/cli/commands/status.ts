@@ -7,6 +7,7 @@ import { readinessOf, runHealthCheck } from "../../engine/wait.js";
 import type { CommandRun } from "../command.js";
 import { openByName, openSession, planForEngine } from "../engine-session.js";
 import { formatEndpoints } from "../render/endpoints.js";
+import { type HealthResult, reportHealth } from "../render/health-report.js";
 import { renderTable } from "../render/table.js";
 import { onKubernetes } from "../target.js";
 
@@ -106,6 +107,7 @@ export const status: CommandRun = async (ctx, _args, opts) => {
 };
 
 export const health: CommandRun = async (ctx, args, opts) => {
+  if (onKubernetes(ctx, opts)) return (await import("../kubernetes.js")).kubernetesHealth(ctx, args, opts);
   const session = await openSession(ctx, opts, "health", { lock: false });
   const { adapter, project } = session;
   const observed = await adapter.observe(project.stack.name);
@@ -113,7 +115,7 @@ export const health: CommandRun = async (ctx, args, opts) => {
   const secrets = readSecrets(project.stack.dir);
   const wanted = args.length ? plan.services.filter((s) => args.includes(s.name)) : plan.services;
   const results = await Promise.all(
-    wanted.flatMap((s) => {
+    wanted.flatMap((s): Promise<HealthResult>[] => {
       const containers = observed.containers.filter((c) => c.service === s.name);
       if (containers.length === 0)
         return [
@@ -168,25 +170,7 @@ export const health: CommandRun = async (ctx, args, opts) => {
       });
     }),
   );
-  if (opts.json)
-    ctx.out(
-      JSON.stringify({ stack: plan.stack, healthy: results.every((r) => r.ok), services: results }, null, 2),
-    );
-  else
-    ctx.out(
-      renderTable(
-        ["service", "healthy", "check", "took", "said"],
-        results.map((r) => [
-          r.replica > 1 ? `${r.service}#${r.replica}` : r.service,
-          r.ok ? "yes" : "NO",
-          r.check.slice(0, 48),
-          `${r.ms} ms`,
-          r.output.slice(0, 60),
-        ]),
-        ctx.color ? { bold: pc.bold } : {},
-      ),
-    );
-  return results.every((r) => r.ok) ? 0 : 1;
+  return reportHealth(ctx, opts, plan.stack, results);
 };
 
 /** How long `status` waits for the health checks it runs itself; unanswered, a service stays "starting". */
