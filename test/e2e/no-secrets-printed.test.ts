@@ -265,6 +265,8 @@ describe("no command prints a secret unless --show-secrets (real engine, built C
       ["export", "k8s", "-o", "-"],
       ["metrics"],
       ["metrics", "--json"],
+      ["plugins"],
+      ["plugins", "--json"],
       // exec prints what the command prints (no secret here); watch has nothing built to follow.
       ["exec", "app", "--", "echo", "hello"],
     ])
