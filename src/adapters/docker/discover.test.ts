@@ -12,13 +12,12 @@ const summary = (env: Record<string, string>, files: Record<string, string>, uid
     readFile: (f) => files[f] ?? null,
   }).map((c) => `${c.strategy}: ${c.skip ? `skip (${c.skip})` : c.endpoint}`);
 
-test("discovery: DOCKER_HOST, then the context, then rootful, rootless and podman sockets, each with why it was skipped", () => {
+test("discovery: DOCKER_HOST, then the context, then the rootful and rootless sockets, each with why it was skipped", () => {
   assert.deepEqual(summary({}, { "/run/user/1000/docker.sock": "" }), [
     "DOCKER_HOST: skip (not set)",
     "docker context: skip (no /home/u/.docker/config.json)",
     "rootful socket: skip (no socket there)",
     "rootless socket: unix:///run/user/1000/docker.sock",
-    "podman socket: skip (no socket there)",
   ]);
 });
 
@@ -41,9 +40,11 @@ test("discovery: the current context's endpoint comes from its metadata file", (
   );
 });
 
-test("discovery: root looks for podman's system socket", () => {
-  assert.equal(
-    summary({}, { "/run/podman/podman.sock": "" }, 0)[4],
-    "podman socket: unix:///run/podman/podman.sock",
-  );
+test("discovery: target docker never falls back to Podman's sockets (another engine, without the stack's containers)", () => {
+  const podman = { "/run/podman/podman.sock": "", "/run/user/1000/podman/podman.sock": "" };
+  for (const uid of [0, 1000])
+    assert.ok(
+      summary({}, podman, uid).every((c) => !c.includes("podman")),
+      summary({}, podman, uid).join("\n"),
+    );
 });

@@ -1,18 +1,15 @@
 /**
- * Finding a Docker-compatible engine, by ordered strategies: DOCKER_HOST, the current Docker
- * context's endpoint, the rootful socket, the rootless socket, the Podman socket. The first that
- * answers a ping wins; every other is reported with why it was skipped.
+ * Finding the Docker engine, by ordered strategies: DOCKER_HOST, the current Docker context's
+ * endpoint, the rootful socket, the rootless socket. The first that answers a ping wins; every other
+ * is reported with why it was skipped. Podman's own sockets are `target: podman`'s
+ * (../podman/discover.ts): with Docker stopped, `target: docker` must not reach another engine,
+ * whose containers are not the stack's.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 
-export type DockerStrategy =
-  | "DOCKER_HOST"
-  | "docker context"
-  | "rootful socket"
-  | "rootless socket"
-  | "podman socket";
+export type DockerStrategy = "DOCKER_HOST" | "docker context" | "rootful socket" | "rootless socket";
 
 export interface Candidate {
   /** The strategy, for messages: Docker's here, Podman's in ../podman/discover.ts. */
@@ -54,13 +51,11 @@ export function engineCandidates(input: DiscoveryInput): Candidate[] {
     // As with the docker CLI, an explicit DOCKER_HOST is the engine: never fall through to another.
     return [
       { strategy: "DOCKER_HOST", endpoint: dockerHost },
-      ...(["docker context", "rootful socket", "rootless socket", "podman socket"] as const).map(
-        (strategy) => ({
-          strategy,
-          endpoint: "",
-          skip: "DOCKER_HOST is set",
-        }),
-      ),
+      ...(["docker context", "rootful socket", "rootless socket"] as const).map((strategy) => ({
+        strategy,
+        endpoint: "",
+        skip: "DOCKER_HOST is set",
+      })),
     ];
   }
   out.push({ strategy: "DOCKER_HOST", endpoint: "", skip: "not set" });
@@ -74,12 +69,6 @@ export function engineCandidates(input: DiscoveryInput): Candidate[] {
   out.push(socket("rootful socket", "/var/run/docker.sock"));
   const runtimeDir = input.env.XDG_RUNTIME_DIR ?? `/run/user/${input.uid}`;
   out.push(socket("rootless socket", path.join(runtimeDir, "docker.sock")));
-  out.push(
-    socket(
-      "podman socket",
-      input.uid === 0 ? "/run/podman/podman.sock" : path.join(runtimeDir, "podman", "podman.sock"),
-    ),
-  );
   return out;
 }
 
